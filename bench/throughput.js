@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/**
+ * Throughput, Keel vs redis-server on the same machine, in one run.
+ *
+ *   npm run build && node bench/throughput.js [--rounds 5] [--tests ping,set,get,incr,mset]
+ *                                             [--pipelines 1,16] [--quick] [--keel-args "..."]
+ *
+ * Starts redis-server and Keel with the same settings (no persistence unless --redis-args /
+ * --keel-args say otherwise), runs redis-benchmark against each, interleaved, for several
+ * rounds, and prints requests/s medians and the Keel/Redis ratio per test. The machines are
+ * shared and noisy: read the medians, not single runs.
+ */
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const net = require('node:net');
+const path = require('node:path');
+const fs = require('node:fs');
+const os = require('node:os');
+
+const args = parseArgs(process.argv.slice(2));
+const rounds = Number(args.rounds ?? 5);
+const tests = String(args.tests ?? 'ping,set,get,incr,mset');
+const pipelines = String(args.pipelines ?? '1,16').split(',').map(Number);
+const quick = Boolean(args.quick);
+const clients = Number(args.clients ?? 50);
+const requests = (p) => Number(args.n ?? (quick ? (p > 1 ? 400000 : 50000) : p > 1 ? 2000000 : 200000));
+const extraRedis = splitWords(args['redis-args'] ?? '');
+const extraKeel = splitWords(args['keel-args'] ?? '');
+const ROOT = path.resolve(__dirname, '..');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--')) continue;
+    const k = argv[i].slice(2);
+    const v = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : true;
+    out[k] = v;
+  }
+  return out;
+}
+
+function splitWords(s) {
+  return s.trim() === '' ? [] : s.trim().split(/\s+/).map((w) => (w === '""' ? '' : w));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitPort(port, proc, name) {
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}`);
+    const ok = await new Promise((r) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not start on port ${port}`);
+}
+
+async function startRedis(dir) {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...extraRedis], { stdio: 'ignore' });
+  await waitPort(port, proc, 'redis-server');
+  return { name: 'redis', port, proc };
+}
+
+async function startKeel(dir) {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [CLI, 'server', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...extraKeel], { stdio: 'ignore' });
+  await waitPort(port, proc, 'keel');
+  return { name: 'keel', port, proc };
+}
+
+function runBenchmark(port, pipeline) {
+  const out = execFileSync(
+    'redis-benchmark',
+    ['-p', String(port), '-t', tests, '-r', '100000', '-c', String(clients), '-n', String(requests(pipeline)), '-P', String(pipeline), '--csv'],
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  const result = {};
+  for (const line of out.split('\n')) {
+    const m = /^"([^"]+)","([0-9.]+)"/.exec(line);
+    if (m) result[m[1]] = Number(m[2]);
+  }
+  return result;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function main() {
+  if (!fs.existsSync(CLI)) throw new Error('build first: npm run build');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-bench-'));
+  const servers = [await startRedis(dir), await startKeel(dir)];
+  const samples = {}; // pipeline -> server -> test -> [rps]
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const p of pipelines) {
+        // alternate which server goes first so neither always gets the warmer machine
+        const order = r % 2 === 0 ? servers : [...servers].reverse();
+        for (const s of order) {
+          const res = runBenchmark(s.port, p);
+          for (const [t, v] of Object.entries(res)) {
+            ((((samples[p] ??= {})[s.name] ??= {})[t] ??= [])).push(v);
+          }
+          process.stderr.write(`round ${r + 1}/${rounds} -P ${p} ${s.name}: ${Object.entries(res).map(([t, v]) => `${t}=${Math.round(v)}`).join(' ')}\n`);
+        }
+      }
+    }
+  } finally {
+    for (const s of servers) s.proc.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`\nredis-benchmark -t ${tests} -r 100000 -c ${clients}, ${rounds} rounds, medians (requests/s)`);
+  console.log('pipeline  test              redis        keel   keel/redis');
+  for (const p of pipelines) {
+    for (const t of Object.keys(samples[p].redis)) {
+      const r = median(samples[p].redis[t]);
+      const k = samples[p].keel[t] ? median(samples[p].keel[t]) : NaN;
+      console.log(`-P ${String(p).padEnd(5)}  ${t.padEnd(14)} ${r.toFixed(0).padStart(10)} ${k.toFixed(0).padStart(10)}   ${(k / r).toFixed(2)}`);
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+/**
+ * Argument parsing shared by command families, with Redis 7.0's error replies.
+ * Each helper replies the error itself and returns null, so handlers read:
+ *   const n = intArg(c, argv[2]); if (n === null) return;
+ */
+import type { Client } from '../server/client';
+import type { Entry } from '../store/keyspace';
+import { WRONGTYPE } from '../store/value';
+import { parseInt64, parseDouble } from '../util/number';
+
+export const ERR_NOT_INT = 'ERR value is not an integer or out of range';
+export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
+export const ERR_SYNTAX = 'ERR syntax error';
+export const ERR_NO_SUCH_KEY = 'ERR no such key';
+export { WRONGTYPE };
+
+const SAFE_INT_RE = /^(?:0|-?[1-9][0-9]{0,14})$/;
+
+/**
+ * A long long argument as a JS number (exact when |n| < 2^53; beyond that the nearest
+ * double, which is all callers that take counts, indexes and times need).
+ */
+export function intArg(c: Client, s: string, msg = ERR_NOT_INT): number | null {
+  if (s.length <= 16 && SAFE_INT_RE.test(s)) return +s;
+  const big = parseInt64(s);
+  if (big === null) {
+    c.error(msg);
+    return null;
+  }
+  return Number(big);
+}
+
+/** As intArg, but rejects values outside [min, max] with `msg`. */
+export function rangeIntArg(c: Client, s: string, min: number, max: number, msg: string): number | null {
+  const n = intArg(c, s, msg);
+  if (n === null) return null;
+  if (n < min || n > max) {
+    c.error(msg);
+    return null;
+  }
+  return n;
+}
+
+/** An exact int64 (INCRBY and friends). */
+export function int64Arg(c: Client, s: string, msg = ERR_NOT_INT): bigint | null {
+  const n = parseInt64(s);
+  if (n === null) c.error(msg);
+  return n;
+}
+
+export function doubleArg(c: Client, s: string, msg = ERR_NOT_FLOAT): number | null {
+  const d = parseDouble(s);
+  if (d === null) c.error(msg);
+  return d;
+}
+
+/** The string held by an entry, or WRONGTYPE (null) — undefined entry gives undefined. */
+export function stringValue(c: Client, e: Entry | undefined): string | undefined | null {
+  if (e === undefined) return undefined;
+  if (typeof e.value !== 'string') {
+    c.error(WRONGTYPE);
+    return null;
+  }
+  return e.value;
+}
+
+export function eqIgnoreCase(a: string, lower: string): boolean {
+  return a.length === lower.length && a.toLowerCase() === lower;
+}
+
+/** Keyspace notification for the current command's key (no-op unless enabled). */
+export function notify(c: Client, cls: number, event: string, key: string): void {
+  c.server.notifyKeyspaceEvent(cls, event, key, c.db.id);
+}
+
+/** Redis index normalisation for LRANGE/GETRANGE style [start, end]: null when empty. */
+export function clampRange(start: number, end: number, len: number): [number, number] | null {
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return null;
+  if (end >= len) end = len - 1;
+  return [start, end];
+}
+
+/** getTimeoutFromObjectOrReply: seconds (fractional) to ms; 0 = forever; null after an error. */
+export function timeoutArg(c: Client, s: string): number | null {
+  const d = parseDouble(s);
+  if (d === null || !Number.isFinite(d)) {
+    c.error('ERR timeout is not a float or out of range');
+    return null;
+  }
+  if (d < 0) {
+    c.error('ERR timeout is negative');
+    return null;
+  }
+  const ms = Math.ceil(d * 1000);
+  if (ms > 9.2e18) {
+    c.error('ERR timeout is out of range');
+    return null;
+  }
+  return ms;
+}
+
+/** getPositiveLongFromObjectOrReply / getRangeLong...: an integer in [min, max] or `msg`. */
+export function countArg(c: Client, s: string, min: number, msg: string): number | null {
+  const n = intArg(c, s);
+  if (n === null) return null;
+  if (n < min) {
+    c.error(`ERR ${msg}`);
+    return null;
+  }
+  return n;
+}
+
+/** True when blocking commands must act as non-blocking (inside MULTI/EXEC). */
+export function cannotBlock(c: Client): boolean {
+  return c.server.execDepth > 0 || c.inMulti;
+}

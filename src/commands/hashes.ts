@@ -1,0 +1,4 @@
+/** hashes commands. */
+import type { CommandSpec } from './spec';
+
+export const commands: CommandSpec[] = [];

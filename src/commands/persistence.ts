@@ -1,0 +1,4 @@
+/** persistence commands. */
+import type { CommandSpec } from './spec';
+
+export const commands: CommandSpec[] = [];

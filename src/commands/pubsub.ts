@@ -1,0 +1,126 @@
+/**
+ * Pub/Sub commands (pubsub.c): SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB.
+ * Confirmations and messages are RESP3 push frames, RESP2 arrays.
+ */
+import type { CommandSpec } from './spec';
+import type { Client } from '../server/client';
+import { stringMatch } from '../util/glob';
+import { replyHelp } from './connection';
+
+function confirm(c: Client, kind: string, name: string | null): void {
+  c.pushLen(3);
+  c.bulk(kind);
+  if (name === null) c.nullBulk();
+  else c.bulk(name);
+  c.int(c.subscriptionCount);
+}
+
+function subscribe(c: Client, argv: string[]): void {
+  for (let i = 1; i < argv.length; i++) {
+    c.server.pubsub.subscribe(c, argv[i]);
+    confirm(c, 'subscribe', argv[i]);
+  }
+}
+
+function unsubscribe(c: Client, argv: string[]): void {
+  const ps = c.server.pubsub;
+  if (argv.length === 1) {
+    if (c.channels.size === 0) return confirm(c, 'unsubscribe', null);
+    for (const ch of [...c.channels]) {
+      ps.unsubscribe(c, ch);
+      confirm(c, 'unsubscribe', ch);
+    }
+    return;
+  }
+  for (let i = 1; i < argv.length; i++) {
+    ps.unsubscribe(c, argv[i]);
+    confirm(c, 'unsubscribe', argv[i]);
+  }
+}
+
+function psubscribe(c: Client, argv: string[]): void {
+  for (let i = 1; i < argv.length; i++) {
+    c.server.pubsub.psubscribe(c, argv[i]);
+    confirm(c, 'psubscribe', argv[i]);
+  }
+}
+
+function punsubscribe(c: Client, argv: string[]): void {
+  const ps = c.server.pubsub;
+  if (argv.length === 1) {
+    if (c.patterns.size === 0) return confirm(c, 'punsubscribe', null);
+    for (const p of [...c.patterns]) {
+      ps.punsubscribe(c, p);
+      confirm(c, 'punsubscribe', p);
+    }
+    return;
+  }
+  for (let i = 1; i < argv.length; i++) {
+    ps.punsubscribe(c, argv[i]);
+    confirm(c, 'punsubscribe', argv[i]);
+  }
+}
+
+function publish(c: Client, argv: string[]): void {
+  c.int(c.server.pubsub.publish(argv[1], argv[2]));
+}
+
+function pubsubChannels(c: Client, argv: string[]): void {
+  const pattern = argv.length > 2 ? argv[2] : null;
+  const out: string[] = [];
+  for (const ch of c.server.pubsub.channels.keys()) if (pattern === null || stringMatch(pattern, ch, false)) out.push(ch);
+  c.bulkArray(out);
+}
+
+function pubsubNumsub(c: Client, argv: string[]): void {
+  c.arrayLen((argv.length - 2) * 2);
+  for (let i = 2; i < argv.length; i++) {
+    c.bulk(argv[i]);
+    c.int(c.server.pubsub.channels.get(argv[i])?.size ?? 0);
+  }
+}
+
+function pubsubNumpat(c: Client): void {
+  c.int(c.server.pubsub.patterns.size);
+}
+
+const PUBSUB_HELP = [
+  'PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CHANNELS [<pattern>]',
+  "    Return the currently active channels matching a <pattern> (default: '*').",
+  'NUMPAT',
+  '    Return number of subscriptions to patterns.',
+  'NUMSUB [<channel> ...]',
+  '    Return the number of subscribers for the specified channels, excluding',
+  '    pattern subscriptions(default: no channels).',
+  'SHARDCHANNELS [<pattern>]',
+  '    Return the currently active shard level channels matching a <pattern> (default: \'*\').',
+  'SHARDNUMSUB [<shardchannel> ...]',
+  '    Return the number of subscribers for the specified shard level channel(s)',
+  'HELP',
+  '    Prints this help.',
+];
+
+const ps = { group: 'pubsub', acl: ['pubsub'] };
+const subFlags = ['pubsub', 'noscript', 'loading', 'stale'];
+export const commands: CommandSpec[] = [
+  { name: 'subscribe', arity: -2, flags: subFlags, summary: 'Listen for messages published to the given channels', since: '2.0.0', complexity: 'O(N) where N is the number of channels to subscribe to.', handler: subscribe, ...ps },
+  { name: 'unsubscribe', arity: -1, flags: subFlags, summary: 'Stop listening for messages posted to the given channels', since: '2.0.0', complexity: 'O(N) where N is the number of clients already subscribed to a channel.', handler: unsubscribe, ...ps },
+  { name: 'psubscribe', arity: -2, flags: subFlags, summary: 'Listen for messages published to channels matching the given patterns', since: '2.0.0', complexity: 'O(N) where N is the number of patterns the client is already subscribed to.', handler: psubscribe, ...ps },
+  { name: 'punsubscribe', arity: -1, flags: subFlags, summary: 'Stop listening for messages posted to channels matching the given patterns', since: '2.0.0', complexity: 'O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).', handler: punsubscribe, ...ps },
+  { name: 'publish', arity: 3, flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], summary: 'Post a message to a channel', since: '2.0.0', complexity: 'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).', handler: publish, ...ps },
+  {
+    name: 'pubsub',
+    arity: -2,
+    flags: [],
+    summary: 'A container for Pub/Sub commands',
+    since: '2.8.0',
+    ...ps,
+    subcommands: [
+      { name: 'channels', arity: -2, flags: ['pubsub', 'loading', 'stale'], summary: 'List active channels', since: '2.8.0', handler: pubsubChannels, ...ps },
+      { name: 'numsub', arity: -2, flags: ['pubsub', 'loading', 'stale'], summary: 'Get the count of subscribers for channels', since: '2.8.0', handler: pubsubNumsub, ...ps },
+      { name: 'numpat', arity: 2, flags: ['pubsub', 'loading', 'stale'], summary: 'Get the count of unique patterns pattern subscriptions', since: '2.8.0', handler: pubsubNumpat, ...ps },
+      { name: 'help', arity: 2, flags: ['loading', 'stale'], summary: 'Show helpful text about the different subcommands', since: '6.2.0', handler: (c) => replyHelp(c, PUBSUB_HELP), ...ps },
+    ],
+  },
+];

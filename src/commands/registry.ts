@@ -1,0 +1,52 @@
+/**
+ * The command table: every family module's specs, keyed by lowercase name (and the
+ * uppercase spelling, so the common case skips toLowerCase on the hot path).
+ */
+import { Command, type CommandSpec } from './spec';
+import { commands as connection } from './connection';
+import { commands as strings } from './strings';
+import { commands as keys } from './keys';
+import { commands as server } from './server';
+import { commands as lists } from './lists';
+import { commands as hashes } from './hashes';
+import { commands as sets } from './sets';
+import { commands as zsets } from './zsets';
+import { commands as transactions } from './transactions';
+import { commands as pubsub } from './pubsub';
+import { commands as persistence } from './persistence';
+import { commands as sort } from './sort';
+
+export const families: readonly (readonly CommandSpec[])[] = [
+  connection,
+  strings,
+  keys,
+  server,
+  lists,
+  hashes,
+  sets,
+  zsets,
+  transactions,
+  pubsub,
+  persistence,
+  sort,
+];
+
+export function buildCommandTable(): Map<string, Command> {
+  const table = new Map<string, Command>();
+  for (const family of families) {
+    for (const spec of family) {
+      if (table.has(spec.name)) throw new Error(`command ${spec.name} defined twice`);
+      const cmd = new Command(spec);
+      table.set(spec.name, cmd);
+    }
+  }
+  for (const [name, cmd] of [...table]) table.set(name.toUpperCase(), cmd);
+  return table;
+}
+
+/** The distinct commands (the table holds each under two spellings). */
+export function uniqueCommands(table: Map<string, Command>): Command[] {
+  const out: Command[] = [];
+  for (const [name, cmd] of table) if (name === cmd.name) out.push(cmd);
+  return out;
+}

@@ -1,0 +1,4 @@
+/** sets commands. */
+import type { CommandSpec } from './spec';
+
+export const commands: CommandSpec[] = [];

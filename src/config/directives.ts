@@ -1,0 +1,333 @@
+/**
+ * The directive table: every redis.conf directive Keel understands, with its type, Redis 7.0
+ * default, whether CONFIG SET may change it, and its validation. Values are kept parsed
+ * (numbers, booleans, strings, or a directive-specific shape) and formatted back for
+ * CONFIG GET / REWRITE the way Redis prints them.
+ */
+import path from 'node:path';
+
+export type ConfigValue = string | number | boolean | string[] | SaveRule[] | ObufLimits;
+
+export interface SaveRule {
+  seconds: number;
+  changes: number;
+}
+export type ObufClass = 'normal' | 'replica' | 'pubsub';
+export type ObufLimits = Record<ObufClass, { hard: number; soft: number; softSeconds: number }>;
+
+/** Why a value was refused; becomes the text after "CONFIG SET failed ... - " or a file error. */
+export class ConfigValueError extends Error {}
+
+export interface Directive {
+  name: string;
+  aliases?: string[];
+  mutable: boolean;
+  /** the Redis default, in config-file syntax */
+  default: string;
+  /** several arguments on one config-file line (save 3600 1 300 100, bind a b) */
+  multiArg?: boolean;
+  /** parse one config-file line's arguments (or CONFIG SET's value split likewise);
+   *  `prev` is the current value, for directives that accumulate across lines */
+  parse(args: string[], prev: ConfigValue | undefined, fromFile: boolean): ConfigValue;
+  format(v: ConfigValue): string;
+  /** for CONFIG REWRITE: config-file lines for the value */
+  rewrite?(v: ConfigValue): string[];
+}
+
+const YESNO = "argument must be 'yes' or 'no'";
+
+function one(args: string[]): string {
+  if (args.length !== 1) throw new ConfigValueError('wrong number of arguments');
+  return args[0];
+}
+
+function bool(name: string, def: boolean, mutable = true): Directive {
+  return {
+    name,
+    mutable,
+    default: def ? 'yes' : 'no',
+    parse(args) {
+      const v = one(args).toLowerCase();
+      if (v === 'yes') return true;
+      if (v === 'no') return false;
+      throw new ConfigValueError(YESNO);
+    },
+    format: (v) => (v ? 'yes' : 'no'),
+  };
+}
+
+function int(name: string, def: number, min: number, max: number, mutable = true, aliases?: string[]): Directive {
+  return {
+    name,
+    aliases,
+    mutable,
+    default: String(def),
+    parse(args) {
+      const s = one(args);
+      if (!/^-?\d+$/.test(s)) throw new ConfigValueError("argument couldn't be parsed into an integer");
+      const n = Number(s);
+      if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${max} inclusive`);
+      return n;
+    },
+    format: (v) => String(v),
+  };
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 * 1024, g: 1e9, gb: 1024 * 1024 * 1024 };
+
+/** redis.conf memory notation: 1k = 1000, 1kb = 1024, ... (memtoull) */
+export function parseMemory(s: string): number | null {
+  const m = /^(-?\d+)([a-zA-Z]*)$/.exec(s);
+  if (!m) return null;
+  const unit = UNITS[m[2].toLowerCase()];
+  if (unit === undefined) return null;
+  return Number(m[1]) * unit;
+}
+
+function formatMemoryForFile(n: number): string {
+  const gb = 1024 * 1024 * 1024;
+  if (n !== 0 && n % gb === 0) return `${n / gb}gb`;
+  if (n !== 0 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)}mb`;
+  if (n !== 0 && n % 1024 === 0) return `${n / 1024}kb`;
+  return String(n);
+}
+
+function mem(name: string, def: string, min: number, max: number, mutable = true): Directive {
+  return {
+    name,
+    mutable,
+    default: def,
+    parse(args) {
+      const n = parseMemory(one(args));
+      if (n === null) throw new ConfigValueError('argument must be a memory value');
+      if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${max} inclusive`);
+      return n;
+    },
+    format: (v) => String(v),
+    rewrite: (v) => [formatMemoryForFile(v as number)],
+  };
+}
+
+function str(name: string, def: string, mutable = true, check?: (s: string) => string | null): Directive {
+  return {
+    name,
+    mutable,
+    default: def,
+    parse(args) {
+      const s = one(args);
+      const err = check?.(s);
+      if (err) throw new ConfigValueError(err);
+      return s;
+    },
+    format: (v) => v as string,
+  };
+}
+
+function enumOf(name: string, def: string, values: string[], mutable = true): Directive {
+  return {
+    name,
+    mutable,
+    default: def,
+    parse(args) {
+      const s = one(args).toLowerCase();
+      if (!values.includes(s)) throw new ConfigValueError(`argument(s) must be one of the following: ${values.join(', ')}`);
+      return s;
+    },
+    format: (v) => v as string,
+  };
+}
+
+const noSlashes = (what: string) => (s: string) =>
+  s.includes('/') || s.includes('\\') ? `${what} can't be a path, just a filename` : null;
+
+/** notify-keyspace-events flag letters and their bits (server.h NOTIFY_*) */
+export const NOTIFY_BITS: Record<string, number> = {
+  K: 1 << 0, E: 1 << 1, g: 1 << 2, $: 1 << 3, l: 1 << 4, s: 1 << 5, h: 1 << 6, z: 1 << 7,
+  x: 1 << 8, e: 1 << 9, t: 1 << 10, m: 1 << 11, d: 1 << 13, n: 1 << 14,
+};
+
+function notifyParse(s: string): number {
+  let flags = 0;
+  for (const ch of s) {
+    if (ch === 'A') flags |= allNotify();
+    else if (NOTIFY_BITS[ch] !== undefined) flags |= NOTIFY_BITS[ch];
+    else throw new ConfigValueError('Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.');
+  }
+  return flags;
+}
+
+/** 'A': every class but key-miss (m) and new-key (n) */
+function allNotify(): number {
+  let f = 0;
+  for (const ch of 'g$lshzxetd') f |= NOTIFY_BITS[ch];
+  return f;
+}
+
+/** keyspaceEventsFlagsToString in notify.c */
+export function notifyFormat(flags: number): string {
+  let res = '';
+  const all = allNotify();
+  if ((flags & all) === all) res += 'A';
+  else for (const ch of 'g$lshzxetd') if (flags & NOTIFY_BITS[ch]) res += ch;
+  if (flags & NOTIFY_BITS.K) res += 'K';
+  if (flags & NOTIFY_BITS.E) res += 'E';
+  if (flags & NOTIFY_BITS.m) res += 'm';
+  if (flags & NOTIFY_BITS.n) res += 'n';
+  return res;
+}
+
+const OBUF_CLASSES: Record<string, ObufClass> = { normal: 'normal', replica: 'replica', slave: 'replica', pubsub: 'pubsub' };
+
+function obufParse(args: string[], prev: ConfigValue | undefined): ObufLimits {
+  // CONFIG SET passes one string; the file may pass the words directly
+  const words = args.length === 1 ? args[0].split(/\s+/).filter(Boolean) : args;
+  if (words.length % 4 !== 0 || words.length === 0) throw new ConfigValueError('Wrong number of arguments in buffer limit configuration.');
+  const out: ObufLimits = structuredClone((prev as ObufLimits) ?? defaultObuf());
+  for (let i = 0; i < words.length; i += 4) {
+    const cls = OBUF_CLASSES[words[i].toLowerCase()];
+    if (!cls) throw new ConfigValueError('Invalid client class specified in buffer limit configuration.');
+    const hard = parseMemory(words[i + 1]);
+    const soft = parseMemory(words[i + 2]);
+    const secs = /^\d+$/.test(words[i + 3]) ? Number(words[i + 3]) : -1;
+    if (hard === null || soft === null || hard < 0 || soft < 0 || secs < 0)
+      throw new ConfigValueError('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
+    out[cls] = { hard, soft, softSeconds: secs };
+  }
+  return out;
+}
+
+function defaultObuf(): ObufLimits {
+  return {
+    normal: { hard: 0, soft: 0, softSeconds: 0 },
+    replica: { hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, softSeconds: 60 },
+    pubsub: { hard: 32 * 1024 * 1024, soft: 8 * 1024 * 1024, softSeconds: 60 },
+  };
+}
+
+function obufFormat(v: ConfigValue): string {
+  const o = v as ObufLimits;
+  const f = (n: string, x: { hard: number; soft: number; softSeconds: number }) => `${n} ${x.hard} ${x.soft} ${x.softSeconds}`;
+  return `${f('normal', o.normal)} ${f('slave', o.replica)} ${f('pubsub', o.pubsub)}`;
+}
+
+function saveParse(args: string[], prev: ConfigValue | undefined, fromFile: boolean): SaveRule[] {
+  const words = args.length === 1 ? args[0].split(/\s+/).filter(Boolean) : args;
+  if (words.length % 2 !== 0) throw new ConfigValueError('Invalid save parameters');
+  const rules: SaveRule[] = [];
+  for (let i = 0; i < words.length; i += 2) {
+    if (!/^\d+$/.test(words[i]) || !/^\d+$/.test(words[i + 1])) throw new ConfigValueError('Invalid save parameters');
+    rules.push({ seconds: Number(words[i]), changes: Number(words[i + 1]) });
+  }
+  // In a config file, save lines accumulate (the first one replaces the default).
+  if (fromFile && prev !== undefined && rules.length > 0) return [...(prev as SaveRule[]), ...rules];
+  return rules;
+}
+
+function saveFormat(v: ConfigValue): string {
+  return (v as SaveRule[]).map((r) => `${r.seconds} ${r.changes}`).join(' ');
+}
+
+export const DIRECTIVES: Directive[] = [
+  // network
+  {
+    name: 'bind',
+    mutable: false,
+    multiArg: true,
+    default: '127.0.0.1 -::1',
+    parse(args) {
+      const words = args.length === 1 ? args[0].split(/\s+/).filter(Boolean) : args;
+      if (words.length === 0) throw new ConfigValueError('Too many bind addresses specified.');
+      if (words.length > 16) throw new ConfigValueError('Too many bind addresses specified.');
+      return words;
+    },
+    format: (v) => (v as string[]).join(' '),
+    rewrite: (v) => [(v as string[]).join(' ')],
+  },
+  int('port', 6379, 0, 65535, false),
+  int('tcp-backlog', 511, 0, 2147483647, false),
+  int('tcp-keepalive', 300, 0, 2147483647),
+  int('timeout', 0, 0, 2147483647),
+  bool('protected-mode', true),
+  int('maxclients', 10000, 1, 2147483647),
+  str('requirepass', ''),
+  enumOf('enable-debug-command', 'no', ['no', 'yes', 'local'], false),
+  mem('client-query-buffer-limit', '1gb', 1024 * 1024, 2 ** 53),
+  mem('proto-max-bulk-len', '512mb', 1024 * 1024, 2 ** 53),
+  {
+    name: 'client-output-buffer-limit',
+    mutable: true,
+    multiArg: true,
+    default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
+    parse: (args, prev) => obufParse(args, prev),
+    format: obufFormat,
+    rewrite(v) {
+      return obufFormat(v).match(/\S+ \S+ \S+ \S+/g) ?? [];
+    },
+  },
+  // general
+  int('databases', 16, 1, 2147483647, false),
+  enumOf('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning']),
+  str('logfile', '', false),
+  str('pidfile', '', false),
+  int('hz', 10, 0, 2147483647),
+  bool('dynamic-hz', true),
+  int('active-expire-effort', 1, 1, 10),
+  int('slowlog-log-slower-than', 10000, -1, 2147483647),
+  int('slowlog-max-len', 128, 0, 2147483647),
+  int('latency-monitor-threshold', 0, 0, 2 ** 53),
+  {
+    name: 'notify-keyspace-events',
+    mutable: true,
+    default: '',
+    parse: (args) => notifyParse(one(args)),
+    format: (v) => notifyFormat(v as number),
+  },
+  // encodings (what OBJECT ENCODING reports and the RDB writer picks)
+  int('hash-max-listpack-entries', 512, 0, 2 ** 53, true, ['hash-max-ziplist-entries']),
+  int('hash-max-listpack-value', 64, 0, 2 ** 53, true, ['hash-max-ziplist-value']),
+  int('zset-max-listpack-entries', 128, 0, 2 ** 53, true, ['zset-max-ziplist-entries']),
+  int('zset-max-listpack-value', 64, 0, 2 ** 53, true, ['zset-max-ziplist-value']),
+  int('set-max-intset-entries', 512, 0, 2 ** 53),
+  int('list-max-listpack-size', -2, -5, 2147483647, true, ['list-max-ziplist-size']),
+  int('list-compress-depth', 0, 0, 2147483647),
+  // snapshotting
+  {
+    name: 'save',
+    mutable: true,
+    multiArg: true,
+    default: '3600 1 300 100 60 10000',
+    parse: saveParse,
+    format: saveFormat,
+    rewrite: (v) => ((v as SaveRule[]).length === 0 ? ['""'] : (v as SaveRule[]).map((r) => `${r.seconds} ${r.changes}`)),
+  },
+  bool('stop-writes-on-bgsave-error', true),
+  bool('rdbcompression', true),
+  bool('rdbchecksum', true),
+  bool('rdb-del-sync-files', false),
+  bool('rdb-save-incremental-fsync', true),
+  str('dbfilename', 'dump.rdb', true, noSlashes('dbfilename')),
+  {
+    name: 'dir',
+    mutable: true,
+    default: '.',
+    parse(args) {
+      const s = one(args);
+      if (s === '') throw new ConfigValueError('dir can not be empty');
+      return path.resolve(s);
+    },
+    format: (v) => v as string,
+  },
+  int('rdb-key-save-delay', 0, -2147483648, 2147483647),
+  // append only file
+  bool('appendonly', false),
+  str('appendfilename', 'appendonly.aof', false, noSlashes('appendfilename')),
+  str('appenddirname', 'appendonlydir', false, noSlashes('appenddirname')),
+  enumOf('appendfsync', 'everysec', ['everysec', 'always', 'no']),
+  bool('no-appendfsync-on-rewrite', false),
+  int('auto-aof-rewrite-percentage', 100, 0, 2147483647),
+  mem('auto-aof-rewrite-min-size', '64mb', 0, 2 ** 53),
+  bool('aof-load-truncated', true),
+  bool('aof-use-rdb-preamble', true),
+  bool('aof-timestamp-enabled', false),
+  bool('aof-rewrite-incremental-fsync', true),
+];

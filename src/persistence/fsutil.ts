@@ -1,0 +1,51 @@
+/**
+ * Durable file replacement: write a temp file, fsync it, rename it over the target, fsync
+ * the directory. A crash at any point leaves either the old file or the new one, whole.
+ */
+import { promises as fsp, openSync, fsyncSync, closeSync, renameSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+/** fsyncs a directory so a rename inside it is durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const h = await fsp.open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+export function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Renames `tmp` over `target` and makes the rename durable. */
+export async function publishFile(tmp: string, target: string): Promise<void> {
+  await fsp.rename(tmp, target);
+  await fsyncDir(path.dirname(target));
+}
+
+export function publishFileSync(tmp: string, target: string): void {
+  renameSync(tmp, target);
+  fsyncDirSync(path.dirname(target));
+}
+
+/** Writes `data` to `target` atomically (temp + fsync + rename + dir fsync), synchronously. */
+export function writeFileAtomicSync(target: string, data: string | Buffer): void {
+  const tmp = `${target}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  publishFileSync(tmp, target);
+}

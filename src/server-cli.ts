@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * `keel-server [keel.conf] [--directive value ...]` (also `keel server ...`): the
+ * redis-server command line. Loads the config file, then the overrides, boots, and shuts
+ * down cleanly on SIGTERM / SIGINT or SHUTDOWN.
+ */
+import { Config, parseServerArgs, loadConfigFile, loadConfigFromString, ConfigFileError } from './config';
+import { boot } from './server/boot';
+import { KEEL_VERSION, REDIS_VERSION } from './server/server';
+
+const USAGE = `Usage: keel-server [/path/to/keel.conf] [options] [-]
+       keel-server - (read config from stdin)
+       keel-server -v or --version
+       keel-server -h or --help
+
+Options are redis.conf directives written as --name value, after the config file:
+  keel-server --port 7777
+  keel-server /etc/keel/6379.conf --loglevel verbose
+  keel-server --port 7777 --save "" --appendonly yes --dir ./data
+`;
+
+export async function runServerCli(argv: string[]): Promise<number> {
+  const parsed = parseServerArgs(argv);
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(`Keel server v=${KEEL_VERSION} (Redis ${REDIS_VERSION} compatible)\n`);
+    return 0;
+  }
+  const config = new Config();
+  try {
+    if (parsed.configFile === '-') {
+      const text = await readStdin();
+      loadConfigFromString(text, config, 'stdin');
+    } else if (parsed.configFile) {
+      loadConfigFile(parsed.configFile, config);
+    }
+    if (parsed.directivesText) loadConfigFromString(parsed.directivesText, config, '(command line)');
+  } catch (e) {
+    if (e instanceof ConfigFileError) {
+      process.stderr.write(e.message + '\n');
+      return 1;
+    }
+    throw e;
+  }
+  let server;
+  try {
+    server = await boot(config);
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  let signals = 0;
+  const onSignal = (name: string) => {
+    signals++;
+    if (signals > 1 && name === 'SIGINT') {
+      server.log.warning('You insist... exiting now.');
+      process.exit(1);
+    }
+    server.log.warning(`Received ${name} scheduling shutdown...`);
+    server.shutdown({ save: null, now: false, force: false }).catch((e: unknown) => {
+      signals = 0;
+      server.log.warning(`Errors trying to shut down the server. Check the logs for more information. (${e instanceof Error ? e.message : e})`);
+    });
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  await server.closedPromise;
+  return 0;
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let s = '';
+    process.stdin.setEncoding('latin1');
+    process.stdin.on('data', (d) => (s += d));
+    process.stdin.on('end', () => resolve(s));
+    process.stdin.on('error', reject);
+  });
+}
+
+if (require.main === module) {
+  runServerCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

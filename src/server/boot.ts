@@ -1,0 +1,19 @@
+/**
+ * Startup: build the server from a config, load persisted data, start listening, log as
+ * Redis does. Shared by the CLI and the embedding API.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Config } from '../config';
+import { Server, KEEL_VERSION, REDIS_VERSION } from './server';
+
+export async function boot(config: Config): Promise<Server> {
+  const server = new Server(config);
+  const log = server.log;
+  log.notice('oO0OoO0OoO0Oo Keel is starting oO0OoO0OoO0Oo');
+  log.notice(`Keel version=${KEEL_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${process.pid}, just started`);
+  mkdirSync(config.str('dir'), { recursive: true });
+  await server.start();
+  log.notice(`Server initialized`);
+  log.notice(`Ready to accept connections tcp on port ${server.port}`);
+  return server;
+}

@@ -1,0 +1,183 @@
+/**
+ * One client connection: parses what arrives, runs each complete command in order, and
+ * writes all the replies of a batch in one socket write.
+ */
+import type { Socket } from 'node:net';
+import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/parser';
+import { ReplyWriter } from '../protocol/reply';
+import type { Db } from '../store/keyspace';
+import type { Command } from '../commands/spec';
+import type { Server } from './server';
+
+export const enum ReplyMode {
+  On,
+  Off,
+  /** drop the reply of the next command only */
+  Skip,
+}
+
+export interface QueuedCommand {
+  cmd: Command;
+  argv: string[];
+}
+
+export class Client extends ReplyWriter {
+  readonly id: number;
+  readonly parser: RequestParser;
+  db: Db;
+  name = '';
+  libName = '';
+  libVer = '';
+  authenticated: boolean;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  lastCommand = 'NULL';
+  readonly addr: string;
+  readonly laddr: string;
+
+  /** set when the client must not run more commands until something happens (blocked, paused) */
+  blocked = false;
+  /** why the client is blocked, for CLIENT LIST flags and INFO */
+  blockedOn: 'pause' | 'list' | 'zset' | null = null;
+  closing = false;
+  closeAfterReply = false;
+  replyMode = ReplyMode.On;
+
+  /** MULTI state */
+  inMulti = false;
+  multiQueue: QueuedCommand[] = [];
+  multiError = false;
+  /** WATCHed keys became dirty: EXEC must fail */
+  watchDirty = false;
+  watched: { db: Db; key: string; expiredAtWatch: boolean }[] = [];
+
+  /** pub/sub */
+  channels = new Set<string>();
+  patterns = new Set<string>();
+  monitor = false;
+  noEvict = false;
+  /** when output first went over the soft client-output-buffer-limit (0 = not over) */
+  obufSoftSince = 0;
+
+  /** propagation override for the command being executed (see Server.call) */
+  propArgv: string[] | null = null;
+  preventProp = false;
+  /** propagate even though nothing changed (FLUSHDB on an empty db, as Redis forces) */
+  forceProp = false;
+
+  /** bytes of replies produced since the connection opened, for INFO */
+  constructor(readonly server: Server, readonly socket: Socket, id: number) {
+    super();
+    this.id = id;
+    this.db = server.keyspace.dbs[0];
+    this.authenticated = !server.requiresAuth();
+    this.parser = new RequestParser({
+      maxBulkLen: server.settings.protoMaxBulkLen,
+      maxQueryBuffer: server.settings.clientQueryBufferLimit,
+      authenticated: this.authenticated,
+    });
+    this.addr = `${formatHost(socket.remoteAddress)}:${socket.remotePort}`;
+    this.laddr = `${formatHost(socket.localAddress)}:${socket.localPort}`;
+    this.onError = server.countError;
+  }
+
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size;
+  }
+
+  setAuthenticated(v: boolean): void {
+    this.authenticated = v;
+    this.parser.limits.authenticated = v;
+  }
+
+  onData(chunk: Buffer): void {
+    this.lastInteraction = Date.now();
+    this.server.stats.netInputBytes += chunk.length;
+    try {
+      this.parser.feed(chunk);
+    } catch (e) {
+      if (e instanceof QueryBufferLimitError) {
+        this.server.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
+        this.close();
+        return;
+      }
+      throw e;
+    }
+    this.processInput();
+    this.flush();
+  }
+
+  /** Runs every complete command that has arrived, unless blocked. */
+  processInput(): void {
+    while (!this.blocked && !this.closing && !this.closeAfterReply) {
+      let argv: string[] | null;
+      try {
+        argv = this.parser.next();
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        this.error('ERR ' + e.message);
+        this.server.log.verbose(`${e.message} from client: ${this.describe()}`);
+        this.closeAfterReply = true;
+        break;
+      }
+      if (argv === null) break;
+      this.server.processCommand(this, argv);
+    }
+  }
+
+  /** Sends what the batch produced, unless a durability barrier holds it back. */
+  flush(): void {
+    if (this.out.length !== 0 && !this.closing) {
+      if (this.server.replyGate !== null && this.server.replyGate(this)) return;
+      const out = this.out;
+      this.out = '';
+      this.server.stats.netOutputBytes += out.length;
+      this.socket.write(out, 'latin1');
+    }
+    if (this.closeAfterReply && !this.closing) this.close(true);
+  }
+
+  /** Queues a push (pub/sub message) to be flushed at the end of the current turn. */
+  push(): void {
+    this.server.schedulePendingWrite(this);
+  }
+
+  close(afterWrite = false): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (afterWrite) this.socket.end();
+    else this.socket.destroy();
+    this.server.unlinkClient(this);
+  }
+
+  /** One line of CLIENT LIST / CLIENT INFO. */
+  describe(): string {
+    const now = Date.now();
+    let flags = '';
+    if (this.inMulti) flags += 'x';
+    if (this.blocked && this.blockedOn !== 'pause') flags += 'b';
+    if (this.subscriptionCount > 0) flags += 'P';
+    if (this.monitor) flags += 'O';
+    if (this.closeAfterReply) flags += 'A';
+    if (this.noEvict) flags += 'e';
+    if (flags === '') flags = 'N';
+    const qbuf = this.parser.buffered;
+    const omem = this.socket.writableLength;
+    const cmd = this.lastCommand;
+    return (
+      `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${(this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} ` +
+      `name=${this.name} age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)} ` +
+      `flags=${flags} db=${this.db.id} sub=${this.channels.size} psub=${this.patterns.size} ssub=0 ` +
+      `multi=${this.inMulti ? this.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
+      `rbs=${qbuf > 1024 ? qbuf : 1024} rbp=${qbuf} obl=${this.out.length} oll=${omem > 0 ? 1 : 0} omem=${omem} ` +
+      `tot-mem=${qbuf + omem + this.out.length + 1024} events=r${omem > 0 ? 'w' : ''} cmd=${cmd} user=default ` +
+      `redir=-1 resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
+    );
+  }
+}
+
+function formatHost(h: string | undefined): string {
+  if (!h) return '?';
+  if (h.startsWith('::ffff:')) return h.slice(7);
+  return h.includes(':') ? `[${h}]` : h;
+}

@@ -1,0 +1,702 @@
+/**
+ * The server: listeners, clients, command dispatch (processCommand → call), the one
+ * propagation stream every persistence consumer reads, and the cron that runs `hz` times a
+ * second. The order of checks in processCommand is Redis 7.0's.
+ */
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Client, ReplyMode } from './client';
+import { Logger } from './log';
+import { Keyspace, type Db } from '../store/keyspace';
+import { Command, arityOk } from '../commands/spec';
+import { buildCommandTable } from '../commands/registry';
+import type { Config } from '../config';
+import { SlowLog, LatencyMonitor } from './slowlog';
+import { PubSub } from './pubsub';
+import { Blocking } from './blocking';
+
+export const KEEL_VERSION = '0.1.0';
+/** The Redis version Keel answers as (clients and tools gate features on it). */
+export const REDIS_VERSION = '7.0.15';
+
+/** One write in canonical form, in the database it applies to. */
+export interface PropagatedOp {
+  db: number;
+  argv: string[];
+}
+export type PropagationListener = (ops: PropagatedOp[]) => void;
+
+/** Values read on hot paths, refreshed whenever the config changes. */
+export interface Settings {
+  protoMaxBulkLen: number;
+  clientQueryBufferLimit: number;
+  maxclients: number;
+  timeout: number;
+  requirepass: string;
+  slowlogSlowerThan: number;
+  slowlogMaxLen: number;
+  latencyThreshold: number;
+  hz: number;
+  protectedMode: boolean;
+  activeExpireEffort: number;
+  enableDebugCommand: string;
+  /** client-output-buffer-limit per class: bytes (0 = none) and soft seconds */
+  obufLimits: Record<'normal' | 'pubsub', { hard: number; soft: number; softSeconds: number }>;
+}
+
+export interface Stats {
+  startTime: number;
+  connectionsReceived: number;
+  rejectedConnections: number;
+  commandsProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  errorReplies: number;
+  errorsByCode: Map<string, number>;
+  /** ops/sec samples, taken every 100ms by the cron */
+  opsSamples: number[];
+  opsSampleIdx: number;
+  lastSampleTime: number;
+  lastSampleCommands: number;
+  inputSamples: number[];
+  outputSamples: number[];
+  lastSampleInput: number;
+  lastSampleOutput: number;
+}
+
+const PUBSUB_RESP2_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export class Server {
+  readonly log = new Logger();
+  readonly keyspace: Keyspace;
+  readonly commands: Map<string, Command>;
+  readonly clients = new Map<number, Client>();
+  readonly monitors = new Set<Client>();
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
+  readonly pubsub: PubSub = new PubSub(this);
+  readonly blocking: Blocking = new Blocking(this);
+  settings!: Settings;
+  readonly stats: Stats;
+  /** when set and it returns true, the client's replies wait (appendfsync always) */
+  replyGate: ((c: Client) => boolean) | null = null;
+  /** why write commands are refused right now (MISCONF), or null */
+  writeRefusal: (() => string | null) | null = null;
+  /** while true, data commands answer -LOADING */
+  loading = false;
+  /** unix seconds of the last successful save (LASTSAVE); startup counts, as in Redis */
+  lastSaveTime = Math.floor(Date.now() / 1000);
+  /** peak of used_memory seen by the cron, for INFO memory */
+  peakMemory = 0;
+  /** 40 hex chars identifying this run (INFO run_id) */
+  readonly runId = randomHex(40);
+  readonly replId = randomHex(40);
+  /** the port actually bound (useful with port 0) */
+  port = 0;
+  /** ids of the listeners' addresses actually bound */
+  boundAddresses: string[] = [];
+  /** commands running inside EXEC share one propagation unit */
+  execDepth = 0;
+  /** the client whose command is executing (keyspace events attribute to it) */
+  currentClient: Client | null = null;
+  clientsPausedUntil = 0;
+  clientsPauseWriteOnly = false;
+  readonly pausedClients: { c: Client; argv: string[] }[] = [];
+  /** run by SHUTDOWN / SIGTERM before the process or embedding closes; persistence adds its save here */
+  readonly shutdownHooks: ((opts: { save: boolean | null; now: boolean; force: boolean }) => Promise<void> | void)[] = [];
+  /** run once per cron tick */
+  readonly cronHooks: (() => void)[] = [];
+  /** extra INFO sections (persistence adds its own) */
+  readonly infoProviders = new Map<string, () => [string, string | number][]>();
+
+  private readonly listeners: PropagationListener[] = [];
+  private pendingOps: PropagatedOp[] = [];
+  private readonly netServers: net.Server[] = [];
+  private cronTimer: NodeJS.Timeout | null = null;
+  private nextClientId = 1;
+  private readonly pendingWrites = new Set<Client>();
+  private pendingWriteScheduled = false;
+  private closed = false;
+  private shutdownPromise: Promise<void> | null = null;
+  /** resolves when the server has shut down (SHUTDOWN command, signal or close()) */
+  readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(readonly config: Config) {
+    this.refreshSettings();
+    const self = this;
+    this.keyspace = new Keyspace(config.num('databases'), {
+      expired(db: Db, key: string) {
+        self.alsoPropagate(db.id, ['DEL', key]);
+        self.notifyKeyspaceEvent(NotifyClass.Expired, 'expired', key, db.id);
+      },
+      modified(db: Db, key: string) {
+        if (self.watchedKeys.size !== 0) self.touchWatchedKey(db, key);
+      },
+      dbReplaced(db: Db) {
+        if (self.watchedKeys.size !== 0) self.touchWatchedDb(db);
+        self.blocking.signalDbReady(db);
+      },
+    });
+    this.commands = buildCommandTable();
+    const now = Date.now();
+    this.stats = {
+      startTime: now,
+      connectionsReceived: 0,
+      rejectedConnections: 0,
+      commandsProcessed: 0,
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      errorReplies: 0,
+      errorsByCode: new Map(),
+      opsSamples: new Array(16).fill(0),
+      opsSampleIdx: 0,
+      lastSampleTime: now,
+      lastSampleCommands: 0,
+      inputSamples: new Array(16).fill(0),
+      outputSamples: new Array(16).fill(0),
+      lastSampleInput: 0,
+      lastSampleOutput: 0,
+    };
+    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    config.onAnyChange(() => this.refreshSettings());
+  }
+
+  refreshSettings(): void {
+    const c = this.config;
+    this.settings = {
+      protoMaxBulkLen: c.num('proto-max-bulk-len'),
+      clientQueryBufferLimit: c.num('client-query-buffer-limit'),
+      maxclients: c.num('maxclients'),
+      timeout: c.num('timeout'),
+      requirepass: c.str('requirepass'),
+      slowlogSlowerThan: c.num('slowlog-log-slower-than'),
+      slowlogMaxLen: c.num('slowlog-max-len'),
+      latencyThreshold: c.num('latency-monitor-threshold'),
+      hz: Math.min(500, Math.max(1, c.num('hz'))),
+      protectedMode: c.bool('protected-mode'),
+      activeExpireEffort: c.num('active-expire-effort'),
+      enableDebugCommand: c.str('enable-debug-command'),
+      obufLimits: c.clientOutputBufferLimits(),
+    };
+    this.pubsub.notifyFlags = c.num('notify-keyspace-events');
+    this.notifyKeyspaceEvent = this.pubsub.notifyFlags === 0 ? noNotify : this.publishNotification;
+    this.log.setLevel(c.str('loglevel'));
+    this.log.file = c.str('logfile');
+    this.slowlog.maxLen = this.settings.slowlogMaxLen;
+    for (const cl of this.clients.values()) {
+      cl.parser.limits.maxBulkLen = this.settings.protoMaxBulkLen;
+      cl.parser.limits.maxQueryBuffer = this.settings.clientQueryBufferLimit;
+    }
+    if (this.cronTimer) this.startCron();
+  }
+
+  requiresAuth(): boolean {
+    return this.settings.requirepass !== '';
+  }
+
+  readonly countError = (code: string): void => {
+    this.stats.errorReplies++;
+    this.stats.errorsByCode.set(code, (this.stats.errorsByCode.get(code) ?? 0) + 1);
+  };
+
+  // ---------------------------------------------------------------- listening
+
+  async start(): Promise<void> {
+    const port = this.config.num('port');
+    const binds = this.config.list('bind');
+    const backlog = this.config.num('tcp-backlog');
+    let bound = port;
+    for (const spec of binds) {
+      const optional = spec.startsWith('-');
+      const addr = optional ? spec.slice(1) : spec;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      const srv = net.createServer({ noDelay: true }, (s) => this.accept(s));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ host, port: bound, backlog, ipv6Only: host.includes(':') }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT' || err.code === 'EPROTONOSUPPORT')) {
+          this.log.notice(`Skipping optional bind address ${addr}: ${err.message}`);
+          continue;
+        }
+        for (const s of this.netServers) s.close();
+        throw new Error(`Could not create server TCP listening socket ${addr}:${bound}: ${err.message}`);
+      }
+      const a = srv.address() as net.AddressInfo;
+      bound = a.port;
+      this.boundAddresses.push(addr);
+      this.netServers.push(srv);
+    }
+    if (this.netServers.length === 0) throw new Error('Failed listening on port ' + port + ' (tcp), aborting.');
+    this.port = bound;
+    this.startCron();
+  }
+
+  private startCron(): void {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    this.cronTimer = setInterval(() => this.cron(), Math.max(1, Math.floor(1000 / this.settings.hz)));
+    this.cronTimer.unref();
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const keepalive = this.config.num('tcp-keepalive');
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
+    if (this.clients.size >= this.settings.maxclients) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (this.settings.protectedMode && !this.requiresAuth() && !isLoopback(socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_ERROR);
+      return;
+    }
+    const c = new Client(this, socket, this.nextClientId++);
+    this.clients.set(c.id, c);
+    socket.on('data', (chunk: Buffer) => c.onData(chunk));
+    socket.on('error', () => c.close());
+    socket.on('close', () => c.close());
+  }
+
+  /** Forgets a closed client everywhere. */
+  unlinkClient(c: Client): void {
+    this.clients.delete(c.id);
+    this.monitors.delete(c);
+    this.pendingWrites.delete(c);
+    this.unwatchAll(c);
+    if (c.subscriptionCount !== 0) this.pubsub.removeClient(c);
+    if (c.blocked) this.blocking.remove(c);
+    for (const hook of this.clientCloseHooks) hook(c);
+  }
+  readonly clientCloseHooks: ((c: Client) => void)[] = [];
+
+  /** Flushes a client whose replies were produced outside its own read (pub/sub, unblocking). */
+  schedulePendingWrite(c: Client): void {
+    this.pendingWrites.add(c);
+    if (!this.pendingWriteScheduled) {
+      this.pendingWriteScheduled = true;
+      setImmediate(() => {
+        this.pendingWriteScheduled = false;
+        const list = [...this.pendingWrites];
+        this.pendingWrites.clear();
+        for (const x of list) x.flush();
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  lookupCommand(argv: string[]): Command | undefined {
+    const name = argv[0];
+    let cmd = this.commands.get(name);
+    if (cmd === undefined) cmd = this.commands.get(name.toLowerCase());
+    return cmd;
+  }
+
+  processCommand(c: Client, argv: string[]): void {
+    let cmd = this.lookupCommand(argv);
+    if (cmd === undefined) {
+      let args = '';
+      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
+      return this.reject(c, `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`);
+    }
+    if (cmd.subcommands !== null && argv.length >= 2) {
+      const sub = cmd.subcommands.get(argv[1].toLowerCase());
+      if (sub === undefined) {
+        return this.reject(c, `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${cmd.name.toUpperCase()} HELP.`);
+      }
+      cmd = sub;
+    }
+    c.lastCommand = cmd.fullName;
+    if (!arityOk(cmd.arity, argv.length)) {
+      cmd.rejectedCalls++;
+      return this.reject(c, `ERR wrong number of arguments for '${cmd.fullName}' command`);
+    }
+    if (!c.authenticated && !cmd.noAuth) {
+      cmd.rejectedCalls++;
+      return this.reject(c, 'NOAUTH Authentication required.');
+    }
+    if (cmd.isWrite && this.writeRefusal !== null) {
+      const why = this.writeRefusal();
+      if (why !== null) {
+        cmd.rejectedCalls++;
+        return this.reject(c, why);
+      }
+    }
+    if (c.resp === 2 && c.subscriptionCount > 0 && !PUBSUB_RESP2_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
+      cmd.rejectedCalls++;
+      return this.reject(
+        c,
+        `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
+    }
+    if (this.loading && !cmd.allowLoading) {
+      cmd.rejectedCalls++;
+      return this.reject(c, 'LOADING Redis is loading the dataset in memory');
+    }
+    if (this.clientsPausedUntil !== 0 && this.mustPause(c, cmd)) {
+      c.blocked = true;
+      c.blockedOn = 'pause';
+      this.pausedClients.push({ c, argv });
+      return;
+    }
+    if (c.inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
+      if (cmd.noMulti) return this.reject(c, 'ERR Command not allowed inside a transaction');
+      c.multiQueue.push({ cmd, argv });
+      c.status('QUEUED');
+      return;
+    }
+    const mode = c.replyMode;
+    if (mode === ReplyMode.On) return this.call(c, cmd, argv);
+    // CLIENT REPLY OFF|SKIP: run, then drop what the command replied
+    const mark = c.out.length;
+    this.call(c, cmd, argv);
+    if ((c.replyMode as ReplyMode) === ReplyMode.On && mode === ReplyMode.Off) return; // CLIENT REPLY ON answers
+    c.out = c.out.slice(0, mark);
+    if (mode === ReplyMode.Skip && c.replyMode === ReplyMode.Skip) c.replyMode = ReplyMode.On;
+  }
+
+  private mustPause(c: Client, cmd: Command): boolean {
+    if (Date.now() >= this.clientsPausedUntil) {
+      this.unpauseClients();
+      return false;
+    }
+    if (cmd.fullName === 'client|unpause') return false;
+    if (!this.clientsPauseWriteOnly) return true;
+    return cmd.isWrite || (c.inMulti && cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite));
+  }
+
+  unpauseClients(): void {
+    this.clientsPausedUntil = 0;
+    const list = this.pausedClients.splice(0);
+    for (const { c, argv } of list) {
+      if (c.closing) continue;
+      c.blocked = false;
+      c.blockedOn = null;
+      this.processCommand(c, argv);
+      c.processInput();
+      c.flush();
+    }
+  }
+
+  /** A command refused before running: inside MULTI it also dooms the transaction. */
+  private reject(c: Client, msg: string): void {
+    if (c.inMulti) c.multiError = true;
+    c.error(msg);
+  }
+
+  /** Runs one command: timing, stats, MONITOR, slowlog and propagation. */
+  call(c: Client, cmd: Command, argv: string[]): void {
+    const ks = this.keyspace;
+    const dirtyBefore = ks.dirty;
+    c.propArgv = null;
+    c.preventProp = false;
+    c.forceProp = false;
+    if (this.monitors.size !== 0 && !cmd.skipMonitor) this.feedMonitors(c, argv);
+    const timed = this.settings.slowlogSlowerThan >= 0 || this.settings.latencyThreshold > 0;
+    const t0 = timed ? performance.now() : 0;
+    const prev = this.currentClient;
+    this.currentClient = c;
+    const errorsBefore = this.stats.errorReplies;
+    cmd.handler!(c, argv);
+    this.currentClient = prev;
+    if (timed) {
+      const usec = Math.round((performance.now() - t0) * 1000);
+      cmd.usec += usec;
+      if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
+      if (this.settings.latencyThreshold > 0 && usec / 1000 >= this.settings.latencyThreshold) {
+        this.latency.add('command', Math.round(usec / 1000));
+      }
+    }
+    cmd.calls++;
+    if (this.stats.errorReplies !== errorsBefore) cmd.failedCalls++;
+    this.stats.commandsProcessed++;
+    if ((ks.dirty !== dirtyBefore || c.forceProp) && !c.preventProp && this.listeners.length !== 0) {
+      this.pendingOps.push({ db: c.db.id, argv: c.propArgv ?? argv });
+    }
+    if (this.execDepth === 0) {
+      if (this.pendingOps.length !== 0) this.flushPropagation();
+      if (this.blocking.hasReady) this.blocking.handleReady();
+    }
+  }
+
+  // ---------------------------------------------------------------- propagation
+
+  /** Subscribes a consumer (AOF, ...) to the stream of canonical writes. */
+  addPropagationListener(l: PropagationListener): void {
+    this.listeners.push(l);
+  }
+
+  removePropagationListener(l: PropagationListener): void {
+    const i = this.listeners.indexOf(l);
+    if (i >= 0) this.listeners.splice(i, 1);
+  }
+
+  /** Queues an extra write for the current unit (lazy-expire DELs, rewritten commands). */
+  alsoPropagate(db: number, argv: string[]): void {
+    if (this.listeners.length === 0) return;
+    this.pendingOps.push({ db, argv });
+    if (this.currentClient === null && this.execDepth === 0) this.flushPropagation();
+  }
+
+  /** Hands the pending unit to consumers, wrapped in MULTI/EXEC when it holds several writes. */
+  flushPropagation(): void {
+    let ops = this.pendingOps;
+    this.pendingOps = [];
+    if (ops.length === 0) return;
+    if (ops.length > 1) ops = [{ db: ops[0].db, argv: ['MULTI'] }, ...ops, { db: ops[ops.length - 1].db, argv: ['EXEC'] }];
+    for (const l of this.listeners) l(ops);
+  }
+
+  // ---------------------------------------------------------------- WATCH
+
+  /** db -> key -> watching clients */
+  readonly watchedKeys = new Map<Db, Map<string, Set<Client>>>();
+
+  watch(c: Client, db: Db, key: string, expiredAtWatch = false): void {
+    let m = this.watchedKeys.get(db);
+    if (!m) this.watchedKeys.set(db, (m = new Map()));
+    let s = m.get(key);
+    if (!s) m.set(key, (s = new Set()));
+    if (s.has(c)) return;
+    s.add(c);
+    c.watched.push({ db, key, expiredAtWatch });
+  }
+
+  unwatchAll(c: Client): void {
+    for (const { db, key } of c.watched) {
+      const m = this.watchedKeys.get(db);
+      const s = m?.get(key);
+      if (!s) continue;
+      s.delete(c);
+      if (s.size === 0) m!.delete(key);
+      if (m!.size === 0) this.watchedKeys.delete(db);
+    }
+    c.watched = [];
+    c.watchDirty = false;
+  }
+
+  private touchWatchedKey(db: Db, key: string): void {
+    const s = this.watchedKeys.get(db)?.get(key);
+    if (s) for (const c of s) c.watchDirty = true;
+  }
+
+  private touchWatchedDb(db: Db): void {
+    const m = this.watchedKeys.get(db);
+    if (m) for (const s of m.values()) for (const c of s) c.watchDirty = true;
+  }
+
+  // ---------------------------------------------------------------- keyspace notifications
+
+  /** Drops a client's subscriptions (RESET). */
+  pubsubResetClient(c: Client): void {
+    this.pubsub.removeClient(c);
+  }
+
+  /** Raises a keyspace notification; a no-op until `notify-keyspace-events` enables classes. */
+  notifyKeyspaceEvent: (cls: number, event: string, key: string, dbid: number) => void = noNotify;
+
+  private readonly publishNotification = (cls: number, event: string, key: string, dbid: number): void => {
+    this.pubsub.notify(cls, event, key, dbid);
+  };
+
+  /**
+   * client-output-buffer-limit: a client whose pending output passes the hard limit, or
+   * stays over the soft limit for soft-seconds, is disconnected instead of growing memory.
+   */
+  checkOutputBufferLimits(c: Client): void {
+    const lim = this.settings.obufLimits[c.subscriptionCount > 0 ? 'pubsub' : 'normal'];
+    if (lim.hard === 0 && lim.soft === 0) return;
+    const used = c.out.length + c.socket.writableLength;
+    let over = lim.hard !== 0 && used >= lim.hard;
+    if (!over && lim.soft !== 0) {
+      if (used >= lim.soft) {
+        const now = Date.now();
+        if (c.obufSoftSince === 0) c.obufSoftSince = now;
+        else if (now - c.obufSoftSince >= lim.softSeconds * 1000) over = true;
+      } else {
+        c.obufSoftSince = 0;
+      }
+    }
+    if (over) {
+      this.log.warning(`Client ${c.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+      c.out = '';
+      c.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- MONITOR
+
+  private feedMonitors(c: Client, argv: string[]): void {
+    const now = Date.now();
+    let line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${c.db.id} ${c.addr}]`;
+    for (const a of argv) line += ' "' + escapeMonitorArg(a) + '"';
+    line += '\r\n';
+    for (const m of this.monitors) {
+      m.raw(line);
+      if (m !== c) m.push();
+    }
+  }
+
+  // ---------------------------------------------------------------- cron
+
+  private cron(): void {
+    const now = Date.now();
+    const ks = this.keyspace;
+    ks.lruClock = Math.floor(now / 1000) & 0xffffff;
+    if (this.clientsPausedUntil !== 0 && now >= this.clientsPausedUntil) this.unpauseClients();
+    // active expire: 25% of a tick's time at effort 1 (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC)
+    const tickMs = 1000 / this.settings.hz;
+    const effort = this.settings.activeExpireEffort;
+    ks.activeExpireCycle((tickMs * (25 + 2 * (effort - 1))) / 100, effort);
+    if (this.pendingOps.length !== 0 && this.currentClient === null) this.flushPropagation();
+    this.sampleStats(now);
+    if (this.settings.timeout > 0) this.closeIdleClients(now);
+    const mem = usedMemory();
+    if (mem > this.peakMemory) this.peakMemory = mem;
+    for (const hook of this.cronHooks) hook();
+  }
+
+  private sampleStats(now: number): void {
+    const s = this.stats;
+    const dt = now - s.lastSampleTime;
+    if (dt < 100) return;
+    const i = s.opsSampleIdx;
+    s.opsSamples[i] = Math.round(((s.commandsProcessed - s.lastSampleCommands) * 1000) / dt);
+    s.inputSamples[i] = ((s.netInputBytes - s.lastSampleInput) * 1000) / dt;
+    s.outputSamples[i] = ((s.netOutputBytes - s.lastSampleOutput) * 1000) / dt;
+    s.opsSampleIdx = (i + 1) % 16;
+    s.lastSampleTime = now;
+    s.lastSampleCommands = s.commandsProcessed;
+    s.lastSampleInput = s.netInputBytes;
+    s.lastSampleOutput = s.netOutputBytes;
+  }
+
+  private closeIdleClients(now: number): void {
+    const limit = this.settings.timeout * 1000;
+    for (const c of this.clients.values()) {
+      if (c.blocked && c.blockedOn !== 'pause') continue;
+      if (c.subscriptionCount > 0 || c.monitor) continue;
+      if (now - c.lastInteraction > limit) {
+        this.log.verbose('Closing idle client');
+        c.close();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /**
+   * Stops the server: runs shutdown hooks (the save on shutdown), then closes listeners and
+   * clients. A hook that throws aborts the shutdown unless `force`.
+   */
+  shutdown(opts: { save: boolean | null; now: boolean; force: boolean } = { save: null, now: false, force: false }): Promise<void> {
+    if (this.shutdownPromise) return this.shutdownPromise;
+    const run = async () => {
+      this.log.warning('User requested shutdown...');
+      for (const hook of this.shutdownHooks) await hook(opts);
+      this.teardown();
+      this.log.warning('Redis is now ready to exit, bye bye...');
+    };
+    this.shutdownPromise = run().catch((e) => {
+      this.shutdownPromise = null;
+      throw e;
+    });
+    return this.shutdownPromise;
+  }
+
+  /** Releases sockets and timers without running shutdown hooks. */
+  teardown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    this.cronTimer = null;
+    for (const s of this.netServers) s.close();
+    for (const c of [...this.clients.values()]) {
+      c.flush();
+      c.close(true);
+    }
+    this.resolveClosed();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+/** Keyspace notification classes (notify-keyspace-events flags). */
+export const enum NotifyClass {
+  Keyspace = 1 << 0,
+  Keyevent = 1 << 1,
+  Generic = 1 << 2,
+  String = 1 << 3,
+  List = 1 << 4,
+  Set = 1 << 5,
+  Hash = 1 << 6,
+  Zset = 1 << 7,
+  Expired = 1 << 8,
+  Evicted = 1 << 9,
+  Stream = 1 << 10,
+  KeyMiss = 1 << 11,
+  Loaded = 1 << 12,
+  Module = 1 << 13,
+  New = 1 << 14,
+}
+
+function noNotify(): void {}
+
+/** What INFO reports as used_memory: the JS heap plus buffers held outside it. */
+export function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  if (!addr) return true;
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+}
+
+function escapeMonitorArg(a: string): string {
+  let out = '';
+  for (let i = 0; i < a.length; i++) {
+    const ch = a.charCodeAt(i);
+    if (ch === 92) out += '\\\\';
+    else if (ch === 34) out += '\\"';
+    else if (ch === 10) out += '\\n';
+    else if (ch === 13) out += '\\r';
+    else if (ch === 9) out += '\\t';
+    else if (ch === 7) out += '\\a';
+    else if (ch === 8) out += '\\b';
+    else if (ch < 32 || ch > 126) out += '\\x' + ch.toString(16).padStart(2, '0');
+    else out += a[i];
+  }
+  return out;
+}
+
+const PROTECTED_MODE_ERROR =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: ' +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+  "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+  '3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. ' +
+  '4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';

@@ -1,0 +1,308 @@
+/**
+ * The keyspace: numbered databases of key -> Entry, with expiry, and the one narrow API
+ * every command mutates data through. Going through it is what lets the rest of the server
+ * stay correct without each command remembering to:
+ *   - expire a key lazily when it is touched (and propagate that as a DEL),
+ *   - bump the dirty counter (what `save <seconds> <changes>` counts; commands do it),
+ *   - tell an active snapshot "this key is about to change" (copy-on-write per key),
+ *   - invalidate WATCHers and send keyspace notifications.
+ */
+import type { Value } from './value';
+
+export class Entry {
+  constructor(
+    public value: Value,
+    /** absolute unix ms, or -1 for no TTL */
+    public expireAt: number,
+    /** LRU clock (seconds) of the last access, for OBJECT IDLETIME */
+    public lru: number,
+    /** snapshot epoch this entry is current for: >= a snapshot's epoch means "not in it / already saved" */
+    public ver: number,
+    /** insertion sequence, monotone across the server: SCAN cursors are built on it */
+    public seq: number,
+  ) {}
+  /** a string edited in place (APPEND, SETRANGE): Redis reports it as "raw" whatever its size */
+  rawString = false;
+}
+
+export class Db {
+  dict = new Map<string, Entry>();
+  /** the entries of `dict` that have a TTL (same Entry objects) */
+  expires = new Map<string, Entry>();
+  /** active-expire position, kept across cron ticks */
+  expireCursor: Iterator<[string, Entry]> | null = null;
+  /** sum/count of TTLs seen by the last active-expire pass, for INFO keyspace avg_ttl */
+  avgTtl = 0;
+  constructor(public readonly id: number) {}
+}
+
+/** What a point-in-time snapshot needs to hear before anything changes. */
+export interface SnapshotObserver {
+  /** `entry` (current value of `key` in `db`) is about to be modified, replaced or deleted. */
+  beforeChange(db: Db, key: string, entry: Entry): void;
+  /** `db.dict` / `db.expires` are about to be replaced wholesale (FLUSHDB, FLUSHALL, SWAPDB). */
+  beforeReplaceMaps(db: Db): void;
+}
+
+/** Events the keyspace raises; the server wires them to propagation, WATCH and notifications. */
+export interface KeyspaceEvents {
+  /** a key expired (lazily or actively): propagate `DEL key` for persistence. */
+  expired(db: Db, key: string): void;
+  /** a key's value changed (WATCH invalidation). */
+  modified(db: Db, key: string): void;
+  /** a whole db changed (flush / swap). */
+  dbReplaced(db: Db): void;
+}
+
+export interface KeyspaceStats {
+  expiredKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  expiredStalePerc: number;
+  expiredTimeCapReached: number;
+}
+
+export class Keyspace {
+  dbs: Db[];
+  /** changes since the last successful save */
+  dirty = 0;
+  /** bumped when a snapshot starts; new entries take it as their `ver` */
+  epoch = 0;
+  /** the active snapshot, if any */
+  observer: SnapshotObserver | null = null;
+  /** LRU clock in seconds, refreshed by the server cron */
+  lruClock = Math.floor(Date.now() / 1000) & 0xffffff;
+  /** while loading a dataset nothing expires (the loader decides) */
+  loading = false;
+  /** DEBUG SET-ACTIVE-EXPIRE */
+  activeExpireEnabled = true;
+  private seq = 0;
+  stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0, expiredStalePerc: 0, expiredTimeCapReached: 0 };
+
+  constructor(count: number, public events: KeyspaceEvents) {
+    this.dbs = [];
+    for (let i = 0; i < count; i++) this.dbs.push(new Db(i));
+  }
+
+  /** Looks a key up for reading: expires it if due, records the access. */
+  lookupRead(db: Db, key: string): Entry | undefined {
+    const e = db.dict.get(key);
+    if (e === undefined) {
+      this.stats.keyspaceMisses++;
+      return undefined;
+    }
+    if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
+      this.expireNow(db, key, e);
+      this.stats.keyspaceMisses++;
+      return undefined;
+    }
+    e.lru = this.lruClock;
+    this.stats.keyspaceHits++;
+    return e;
+  }
+
+  /**
+   * Looks a key up with the intent to modify its value in place (LPUSH, SADD, APPEND...).
+   * An active snapshot saves the current value first.
+   */
+  lookupWrite(db: Db, key: string): Entry | undefined {
+    const e = db.dict.get(key);
+    if (e === undefined) return undefined;
+    if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
+      this.expireNow(db, key, e);
+      return undefined;
+    }
+    e.lru = this.lruClock;
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    return e;
+  }
+
+  /** Existence check that honours expiry but counts no hit/miss (EXISTS counts; TYPE etc. use lookupRead). */
+  peek(db: Db, key: string): Entry | undefined {
+    const e = db.dict.get(key);
+    if (e === undefined) return undefined;
+    if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
+      this.expireNow(db, key, e);
+      return undefined;
+    }
+    return e;
+  }
+
+  /** Adds a key that does not exist (caller checked). */
+  add(db: Db, key: string, value: Value, expireAt = -1): Entry {
+    const e = new Entry(value, expireAt, this.lruClock, this.epoch, ++this.seq);
+    db.dict.set(key, e);
+    if (expireAt >= 0) db.expires.set(key, e);
+    this.events.modified(db, key);
+    return e;
+  }
+
+  /**
+   * SET semantics: create or overwrite, dropping the TTL unless keepTtl.
+   * Overwriting reuses the Entry so the key keeps its SCAN position.
+   */
+  set(db: Db, key: string, value: Value, keepTtl = false, expireAt = -1): Entry {
+    const e = db.dict.get(key);
+    if (e === undefined) return this.add(db, key, value, expireAt);
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    e.value = value;
+    e.rawString = false;
+    e.lru = this.lruClock;
+    if (!keepTtl) {
+      if (expireAt >= 0) {
+        if (e.expireAt < 0) db.expires.set(key, e);
+        e.expireAt = expireAt;
+      } else if (e.expireAt >= 0) {
+        e.expireAt = -1;
+        db.expires.delete(key);
+      }
+    }
+    this.events.modified(db, key);
+    return e;
+  }
+
+  /** Replaces the value of an entry obtained through lookupWrite (snapshot already told). */
+  replaceValue(db: Db, key: string, e: Entry, value: Value): void {
+    e.value = value;
+    e.rawString = false;
+    this.events.modified(db, key);
+  }
+
+  delete(db: Db, key: string): boolean {
+    const e = db.dict.get(key);
+    if (e === undefined) return false;
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    db.dict.delete(key);
+    if (e.expireAt >= 0) db.expires.delete(key);
+    this.events.modified(db, key);
+    return true;
+  }
+
+  setExpire(db: Db, key: string, e: Entry, when: number): void {
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    if (e.expireAt < 0) db.expires.set(key, e);
+    e.expireAt = when;
+    this.events.modified(db, key);
+  }
+
+  /** Removes a TTL; false when there was none. */
+  persist(db: Db, key: string, e: Entry): boolean {
+    if (e.expireAt < 0) return false;
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    e.expireAt = -1;
+    db.expires.delete(key);
+    this.events.modified(db, key);
+    return true;
+  }
+
+  /** Deletes an expired key and raises the `expired` event (propagated as DEL). */
+  expireNow(db: Db, key: string, e: Entry): void {
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    db.dict.delete(key);
+    db.expires.delete(key);
+    this.stats.expiredKeys++;
+    this.events.expired(db, key);
+    this.events.modified(db, key);
+  }
+
+  /** Empties one database; returns how many keys it held. */
+  flushDb(db: Db): number {
+    const n = db.dict.size;
+    if (this.observer !== null) this.observer.beforeReplaceMaps(db);
+    db.dict = new Map();
+    db.expires = new Map();
+    db.expireCursor = null;
+    db.avgTtl = 0;
+    this.events.dbReplaced(db);
+    return n;
+  }
+
+  swapDb(a: Db, b: Db): void {
+    if (this.observer !== null) {
+      this.observer.beforeReplaceMaps(a);
+      this.observer.beforeReplaceMaps(b);
+    }
+    const d = a.dict;
+    const x = a.expires;
+    const t = a.avgTtl;
+    a.dict = b.dict;
+    a.expires = b.expires;
+    a.avgTtl = b.avgTtl;
+    b.dict = d;
+    b.expires = x;
+    b.avgTtl = t;
+    a.expireCursor = b.expireCursor = null;
+    this.events.dbReplaced(a);
+    this.events.dbReplaced(b);
+  }
+
+  /** Total keys across databases. */
+  size(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.dict.size;
+    return n;
+  }
+
+  /**
+   * Redis's active expire cycle (slow mode): per db, look at 20 keys with a TTL at a time,
+   * deleting the expired ones, and go on while more than 10% of a sample was stale, within a
+   * time budget. Keel walks each db's `expires` map with a cursor kept across calls rather
+   * than sampling at random: every key with a TTL is visited within a bounded number of
+   * cycles, which is what sampling achieves statistically.
+   */
+  activeExpireCycle(budgetMs: number, effort: number): void {
+    if (!this.activeExpireEnabled || this.loading) return;
+    const perLoop = 20 + Math.floor((20 / 4) * (effort - 1));
+    const acceptableStale = 10 - (effort - 1);
+    const start = Date.now();
+    let sampledTotal = 0;
+    let expiredTotal = 0;
+    for (const db of this.dbs) {
+      if (db.expires.size === 0) continue;
+      for (let iteration = 0; ; iteration++) {
+        const now = Date.now();
+        let sampled = 0;
+        let expired = 0;
+        let ttlSum = 0;
+        let ttlSamples = 0;
+        let it = db.expireCursor ?? db.expires.entries();
+        const n = Math.min(perLoop, db.expires.size);
+        while (sampled < n) {
+          let r = it.next();
+          if (r.done) {
+            it = db.expires.entries();
+            r = it.next();
+            if (r.done) break;
+          }
+          const [key, e] = r.value;
+          sampled++;
+          if (e.expireAt <= now) {
+            this.expireNow(db, key, e);
+            expired++;
+          } else {
+            ttlSum += e.expireAt - now;
+            ttlSamples++;
+          }
+        }
+        db.expireCursor = it;
+        sampledTotal += sampled;
+        expiredTotal += expired;
+        if (ttlSamples > 0) {
+          const avg = ttlSum / ttlSamples;
+          db.avgTtl = db.avgTtl === 0 ? avg : (db.avgTtl / 50) * 49 + avg / 50;
+        }
+        if ((iteration & 15) === 15 && Date.now() - start > budgetMs) {
+          this.stats.expiredTimeCapReached++;
+          return this.noteStale(sampledTotal, expiredTotal);
+        }
+        if (sampled === 0 || (expired * 100) / sampled <= acceptableStale) break;
+      }
+    }
+    this.noteStale(sampledTotal, expiredTotal);
+  }
+
+  private noteStale(sampled: number, expired: number): void {
+    const current = sampled ? expired / sampled : 0;
+    this.stats.expiredStalePerc = current * 0.05 + this.stats.expiredStalePerc * 0.95;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The value types a key can hold, and what Redis reports about them (TYPE, OBJECT ENCODING).
+ * A string is a plain latin1 JS string; collections are their own classes, so `typeof` /
+ * `instanceof` tell them apart without a wrapper object per key.
+ */
+import { Deque } from './types/deque';
+import { ZSet } from './types/zset';
+
+export type Value = string | Deque<string> | Map<string, string> | Set<string> | ZSet;
+
+export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset';
+
+export function typeOf(v: Value): TypeName {
+  if (typeof v === 'string') return 'string';
+  if (v instanceof Deque) return 'list';
+  if (v instanceof Map) return 'hash';
+  if (v instanceof Set) return 'set';
+  return 'zset';
+}
+
+export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+
+/** Thresholds that decide the compact encodings, read from config. */
+export interface EncodingLimits {
+  hashMaxListpackEntries: number;
+  hashMaxListpackValue: number;
+  zsetMaxListpackEntries: number;
+  zsetMaxListpackValue: number;
+  setMaxIntsetEntries: number;
+}
+
+const INT_RE = /^(?:0|-?[1-9][0-9]{0,18})$/;
+
+/** A string Redis would store as an integer (string2ll round-trips and fits in a long long). */
+export function isIntegerString(s: string): boolean {
+  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return false;
+  if (s.length < 19) return true;
+  const n = BigInt(s);
+  return n >= -9223372036854775808n && n <= 9223372036854775807n;
+}
+
+/** OBJECT ENCODING as Redis 7.0 would report it for the same value. */
+export function encodingOf(v: Value, lim: EncodingLimits): string {
+  if (typeof v === 'string') {
+    if (v.length <= 20 && isIntegerString(v)) return 'int';
+    return v.length <= 44 ? 'embstr' : 'raw';
+  }
+  if (v instanceof Deque) return 'quicklist'; // Redis 7.0 lists are always quicklists
+  if (v instanceof Map) {
+    if (v.size > lim.hashMaxListpackEntries) return 'hashtable';
+    for (const [f, x] of v) {
+      if (f.length > lim.hashMaxListpackValue || x.length > lim.hashMaxListpackValue) return 'hashtable';
+    }
+    return 'listpack';
+  }
+  if (v instanceof Set) {
+    if (v.size > lim.setMaxIntsetEntries) return 'hashtable';
+    for (const m of v) if (!isIntegerString(m)) return 'hashtable';
+    return 'intset';
+  }
+  if (v.size > lim.zsetMaxListpackEntries) return 'skiplist';
+  for (const [m] of v) if (m.length > lim.zsetMaxListpackValue) return 'skiplist';
+  return 'listpack';
+}

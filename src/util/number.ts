@@ -1,0 +1,187 @@
+/**
+ * Numbers exactly as Redis 7.0 parses and prints them: string2ll, strtod, "%.17g", and the
+ * x87 80-bit long double arithmetic behind INCRBYFLOAT (emulated with BigInt).
+ */
+export const INT64_MIN = -9223372036854775808n;
+export const INT64_MAX = 9223372036854775807n;
+
+const INT_RE = /^(?:0|-?[1-9][0-9]{0,19})$/;
+
+/** string2ll: no '+', no spaces, no leading zeros, "-0" rejected, must fit int64. */
+export function parseInt64(s: string): bigint | null {
+  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return null;
+  const n = BigInt(s);
+  return n < INT64_MIN || n > INT64_MAX ? null : n;
+}
+
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INF_RE = /^[+-]?(?:inf|infinity)$/i;
+
+/** strtod as Redis uses it for scores and floats: whole string, no leading space, no NaN, no ERANGE. */
+export function parseDouble(s: string): number | null {
+  if (s.length === 0 || s.length > 5120) return null;
+  if (INF_RE.test(s)) return s[0] === '-' ? -Infinity : Infinity;
+  if (!FLOAT_RE.test(s)) return null;
+  const d = Number(s);
+  if (!Number.isFinite(d)) return null; // overflow is ERANGE in strtod
+  if (d === 0 && /[1-9]/.test(s.replace(/[eE].*$/, ''))) return null; // underflow to zero
+  return d;
+}
+
+/** printf("%.17g") */
+export function formatDouble17g(d: number): string {
+  if (Number.isNaN(d)) return 'nan';
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  const exp = d.toExponential(16); // 17 significant digits, correctly rounded
+  const [mant, e] = exp.split('e');
+  const x = Number(e);
+  if (x < -4 || x >= 17) {
+    let m = mant.includes('.') ? mant.replace(/0+$/, '').replace(/\.$/, '') : mant;
+    if (m === '') m = '0';
+    const ae = Math.abs(x);
+    return `${m}e${x < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
+  }
+  // fixed notation with 17 significant digits, trailing zeros removed
+  const digits = mant.replace('-', '').replace('.', '');
+  const neg = d < 0 ? '-' : '';
+  let out: string;
+  if (x >= 0) {
+    const intPart = digits.slice(0, x + 1);
+    const frac = digits.slice(x + 1);
+    out = frac.length ? `${intPart}.${frac}` : intPart;
+  } else {
+    out = `0.${'0'.repeat(-x - 1)}${digits}`;
+  }
+  if (out.includes('.')) out = out.replace(/0+$/, '').replace(/\.$/, '');
+  return neg + out;
+}
+
+// ------------------------------------------------------------------ long double
+
+/** sign * m * 2^e with m < 2^64 (0 when m = 0). */
+interface LD {
+  neg: boolean;
+  m: bigint;
+  e: number;
+}
+
+const BITS = 64n;
+
+function bitLength(n: bigint): number {
+  return n === 0n ? 0 : n.toString(2).length;
+}
+
+/** Rounds the exact positive rational p/q to 64 significant bits, half to even. */
+function roundRational(neg: boolean, p: bigint, q: bigint): LD {
+  if (p === 0n) return { neg, m: 0n, e: 0 };
+  let e = bitLength(p) - bitLength(q) - Number(BITS);
+  let num = p;
+  let den = q;
+  if (e >= 0) den <<= BigInt(e);
+  else num <<= BigInt(-e);
+  let m = num / den;
+  let r = num % den;
+  if (m >= 1n << BITS) {
+    // one bit too many: fold it into the remainder
+    r = r + (m & 1n) * den;
+    den <<= 1n;
+    m >>= 1n;
+    e++;
+  } else if (m < 1n << (BITS - 1n)) {
+    num <<= 1n;
+    e--;
+    m = num / den;
+    r = num % den;
+  }
+  const twice = 2n * r;
+  if (twice > den || (twice === den && (m & 1n) === 1n)) {
+    m++;
+    if (m === 1n << BITS) {
+      m >>= 1n;
+      e++;
+    }
+  }
+  return { neg, m, e };
+}
+
+/** strtold of a decimal string (already validated), rounded to long double. */
+function parseLongDouble(s: string): LD | 'inf' | null {
+  if (INF_RE.test(s)) return 'inf';
+  if (!FLOAT_RE.test(s)) return null;
+  const neg = s[0] === '-';
+  const body = s.replace(/^[+-]/, '');
+  const [mantissa, expPart] = body.split(/[eE]/);
+  const [ip, fp = ''] = mantissa.split('.');
+  let exp10 = (expPart ? Number(expPart) : 0) - fp.length;
+  const digits = BigInt((ip + fp).replace(/^0+(?=\d)/, '') || '0');
+  if (Math.abs(exp10) > 6000) {
+    if (digits === 0n) return { neg, m: 0n, e: 0 };
+    return exp10 > 0 ? 'inf' : { neg, m: 0n, e: 0 };
+  }
+  let p = digits;
+  let q = 1n;
+  if (exp10 >= 0) p *= 10n ** BigInt(exp10);
+  else q = 10n ** BigInt(-exp10);
+  exp10 = 0;
+  const r = roundRational(neg, p, q);
+  if (r.e + 64 > 16384) return 'inf';
+  return r;
+}
+
+function addLD(a: LD, b: LD): LD {
+  // exact sum as a rational with a power-of-two denominator, then round once
+  const e = Math.min(a.e, b.e);
+  const av = (a.neg ? -a.m : a.m) << BigInt(a.e - e);
+  const bv = (b.neg ? -b.m : b.m) << BigInt(b.e - e);
+  const sum = av + bv;
+  const neg = sum < 0n;
+  const mag = neg ? -sum : sum;
+  if (e >= 0) return roundRational(neg, mag << BigInt(e), 1n);
+  return roundRational(neg, mag, 1n << BigInt(-e));
+}
+
+/** printf("%.17Lf") of a long double, then trailing zeros (and '.') removed. */
+function formatLDHuman(x: LD): string {
+  if (x.m === 0n) return '0';
+  let scaled: bigint; // round(|x| * 10^17), half to even
+  const ten17 = 10n ** 17n;
+  if (x.e >= 0) scaled = (x.m << BigInt(x.e)) * ten17;
+  else {
+    const den = 1n << BigInt(-x.e);
+    const num = x.m * ten17;
+    scaled = num / den;
+    const r = num % den;
+    if (2n * r > den || (2n * r === den && (scaled & 1n) === 1n)) scaled++;
+  }
+  const str = scaled.toString().padStart(18, '0');
+  const intPart = str.slice(0, -17);
+  const frac = str.slice(-17).replace(/0+$/, '');
+  const body = frac.length ? `${intPart}.${frac}` : intPart;
+  return (x.neg && body !== '0' ? '-' : '') + body;
+}
+
+export function formatLongDoubleHuman(d: number): string {
+  if (!Number.isFinite(d)) return d > 0 ? 'inf' : d < 0 ? '-inf' : 'nan';
+  // a double converts to long double exactly: take its bits
+  const v = new DataView(new ArrayBuffer(8));
+  v.setFloat64(0, d);
+  const hi = v.getUint32(0);
+  const ex = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(v.getUint32(4));
+  if (ex !== 0) m |= 1n << 52n;
+  return formatLDHuman({ neg: hi >>> 31 === 1, m, e: ex === 0 ? -1074 : ex - 1075 });
+}
+
+/** INCRBYFLOAT: current + increment in long double, formatted as Redis stores it. */
+export function incrByFloat(current: string, increment: string): { value: string } | { error: string } {
+  const cur = parseLongDouble(current);
+  if (cur === null || /^\s|\s$/.test(current)) return { error: 'ERR value is not a valid float' };
+  const inc = parseLongDouble(increment);
+  if (inc === null) return { error: 'ERR value is not a valid float' };
+  if (cur === 'inf' || inc === 'inf') return { error: 'ERR increment would produce NaN or Infinity' };
+  const sum = addLD(cur, inc);
+  if (sum.m !== 0n && sum.e + 64 > 16384) return { error: 'ERR increment would produce NaN or Infinity' };
+  return { value: formatLDHuman(sum) };
+}

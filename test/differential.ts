@@ -1,0 +1,108 @@
+/**
+ * Differential testing against the real redis-server 7.0: the same commands go to both
+ * servers over raw sockets and the reply bytes are compared, one command at a time.
+ */
+import net from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, waitFor, tempDir } from './helpers';
+
+/** A raw connection that returns the exact bytes of each reply. */
+export class ByteConn {
+  private buf = '';
+  private waiter: (() => void) | null = null;
+  private constructor(private readonly s: net.Socket) {
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => {
+      this.buf += d;
+      this.waiter?.();
+    });
+    s.on('error', () => {});
+  }
+  static connect(port: number): Promise<ByteConn> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => resolve(new ByteConn(s)));
+      s.once('error', reject);
+    });
+  }
+  /** Sends one command and returns its raw reply bytes. */
+  async call(argv: string[]): Promise<string> {
+    let out = `*${argv.length}\r\n`;
+    for (const a of argv) out += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
+    this.s.write(out, 'latin1');
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      const end = replyEnd(this.buf, 0);
+      if (end > 0) {
+        const r = this.buf.slice(0, end);
+        this.buf = this.buf.slice(end);
+        return r;
+      }
+      if (Date.now() > deadline) throw new Error(`no complete reply to ${argv.join(' ')}: ${JSON.stringify(this.buf)}`);
+      await new Promise<void>((r) => {
+        this.waiter = r;
+        setTimeout(r, 50);
+      });
+    }
+  }
+  close(): void {
+    this.s.destroy();
+  }
+}
+
+/** End offset of the RESP reply starting at `i`, or -1 if incomplete. */
+function replyEnd(b: string, i: number): number {
+  if (i >= b.length) return -1;
+  const nl = b.indexOf('\r\n', i);
+  if (nl < 0) return -1;
+  const t = b[i];
+  const line = b.slice(i + 1, nl);
+  let p = nl + 2;
+  if (t === '$' || t === '=' || t === '!') {
+    const n = Number(line);
+    if (n < 0) return p;
+    return b.length >= p + n + 2 ? p + n + 2 : -1;
+  }
+  if (t === '*' || t === '~' || t === '>' || t === '%' || t === '|') {
+    let n = Number(line);
+    if (n < 0) return p;
+    if (t === '%' || t === '|') n *= 2;
+    for (let k = 0; k < n; k++) {
+      p = replyEnd(b, p);
+      if (p < 0) return -1;
+    }
+    return p;
+  }
+  return p;
+}
+
+export interface RedisProcess {
+  port: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a throwaway redis-server on a free port, no persistence. */
+export async function startRedis(extra: string[] = []): Promise<RedisProcess> {
+  const port = await freePort();
+  const dir = tempDir('keel-redis-');
+  const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'yes', ...extra], {
+    stdio: 'ignore',
+  });
+  await waitFor(async () => {
+    try {
+      const c = await ByteConn.connect(port);
+      c.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 10000);
+  return {
+    port,
+    proc,
+    async stop() {
+      proc.kill('SIGKILL');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}

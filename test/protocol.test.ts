@@ -1,0 +1,222 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { RequestParser, ProtocolError, QueryBufferLimitError, splitInlineArgs } from '../src/protocol/parser';
+import { startTestServer, RespError, RespMap, RespPush, type TestServer } from './helpers';
+
+const limits = () => ({ maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024, authenticated: true });
+
+function encode(argv: string[]): Buffer {
+  let s = `*${argv.length}\r\n`;
+  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
+  return Buffer.from(s, 'latin1');
+}
+
+function drain(p: RequestParser): string[][] {
+  const out: string[][] = [];
+  for (let a = p.next(); a !== null; a = p.next()) out.push(a);
+  return out;
+}
+
+describe('RequestParser', () => {
+  test('parses pipelined multibulk commands from one chunk', () => {
+    const p = new RequestParser(limits());
+    p.feed(Buffer.concat([encode(['SET', 'k', 'v']), encode(['GET', 'k'])]));
+    assert.deepEqual(drain(p), [['SET', 'k', 'v'], ['GET', 'k']]);
+  });
+
+  test('any split into chunks gives the same commands (property)', () => {
+    const arg = fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((n) => String.fromCharCode(n)), maxLength: 40 });
+    fc.assert(
+      fc.property(fc.array(fc.array(arg, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (cmds, cuts) => {
+        const wire = Buffer.concat(cmds.map(encode));
+        const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+        const p = new RequestParser(limits());
+        const got: string[][] = [];
+        let last = 0;
+        for (const pt of [...points, wire.length]) {
+          p.feed(wire.subarray(last, pt));
+          got.push(...drain(p));
+          last = pt;
+        }
+        assert.deepEqual(got, cmds);
+      }),
+    );
+  });
+
+  test('binary-safe arguments', () => {
+    const p = new RequestParser(limits());
+    const bin = '\x00\r\n\xff\x80abc';
+    p.feed(encode(['SET', bin, bin]));
+    assert.deepEqual(drain(p), [['SET', bin, bin]]);
+  });
+
+  test('a large bulk arriving in many chunks is gathered once', () => {
+    const p = new RequestParser(limits());
+    const big = 'x'.repeat(5 * 1024 * 1024);
+    const wire = encode(['SET', 'k', big]);
+    for (let i = 0; i < wire.length; i += 65536) p.feed(wire.subarray(i, i + 65536));
+    const cmds = drain(p);
+    assert.equal(cmds.length, 1);
+    assert.equal(cmds[0][2].length, big.length);
+  });
+
+  test('inline commands with quotes', () => {
+    const p = new RequestParser(limits());
+    p.feed(Buffer.from('SET "a b" \'c d\'\r\nPING\n\r\n', 'latin1'));
+    assert.deepEqual(drain(p), [['SET', 'a b', 'c d'], ['PING']]);
+    assert.deepEqual(splitInlineArgs('"\\x41\\n" x'), ['A\n', 'x']);
+    assert.equal(splitInlineArgs('"unbalanced'), null);
+    assert.equal(splitInlineArgs('"a"b'), null);
+  });
+
+  test('protocol errors', () => {
+    const cases: [string, string][] = [
+      ['*abc\r\n', 'Protocol error: invalid multibulk length'],
+      ['*1\r\n+foo\r\n', "Protocol error: expected '$', got '+'"],
+      ['*1\r\n$-5\r\n', 'Protocol error: invalid bulk length'],
+      ['*1\r\n$xyz\r\n', 'Protocol error: invalid bulk length'],
+      ['*3000000000\r\n', 'Protocol error: invalid multibulk length'],
+      ['"unbalanced\r\n', 'Protocol error: unbalanced quotes in request'],
+    ];
+    for (const [wire, msg] of cases) {
+      const p = new RequestParser(limits());
+      p.feed(Buffer.from(wire, 'latin1'));
+      assert.throws(() => drain(p), (e: Error) => e instanceof ProtocolError && e.message === msg, wire);
+    }
+  });
+
+  test('bulk length above proto-max-bulk-len is refused', () => {
+    const p = new RequestParser({ ...limits(), maxBulkLen: 100 });
+    p.feed(Buffer.from('*2\r\n$3\r\nGET\r\n$101\r\n', 'latin1'));
+    assert.throws(() => drain(p), /invalid bulk length/);
+  });
+
+  test('unauthenticated clients may not send big requests', () => {
+    const p = new RequestParser({ ...limits(), authenticated: false });
+    p.feed(Buffer.from('*11\r\n', 'latin1'));
+    assert.throws(() => drain(p), /unauthenticated multibulk length/);
+    const q = new RequestParser({ ...limits(), authenticated: false });
+    q.feed(Buffer.from('*1\r\n$16385\r\n', 'latin1'));
+    assert.throws(() => drain(q), /unauthenticated bulk length/);
+  });
+
+  test('too big inline request', () => {
+    const p = new RequestParser(limits());
+    p.feed(Buffer.alloc(70 * 1024, 'a'));
+    assert.throws(() => drain(p), /too big inline request/);
+  });
+
+  test('query buffer limit', () => {
+    const p = new RequestParser({ ...limits(), maxQueryBuffer: 1000 });
+    p.feed(Buffer.from('*2\r\n$3\r\nSET\r\n$5000\r\n', 'latin1'));
+    drain(p);
+    assert.throws(() => p.feed(Buffer.alloc(2000, 'a')), QueryBufferLimitError);
+  });
+});
+
+describe('protocol over TCP', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer();
+  });
+  after(async () => {
+    await srv.close();
+  });
+
+  test('thousands of pipelined commands in one write, replies in order', async () => {
+    const r = await srv.raw();
+    const n = 5000;
+    const parts: Buffer[] = [];
+    for (let i = 0; i < n; i++) parts.push(encode(['SET', `k${i}`, `v${i}`]), encode(['GET', `k${i}`]));
+    r.send(Buffer.concat(parts));
+    for (let i = 0; i < n; i++) {
+      assert.equal(await r.reply(), 'OK');
+      assert.equal(await r.reply(), `v${i}`);
+    }
+  });
+
+  test('inline commands work', async () => {
+    const r = await srv.raw();
+    r.send('PING\r\nECHO "hello world"\r\n');
+    assert.equal(await r.reply(), 'PONG');
+    assert.equal(await r.reply(), 'hello world');
+  });
+
+  test('a protocol error answers -ERR and closes only that client, after earlier replies', async () => {
+    const bad = await srv.raw();
+    const good = await srv.raw();
+    bad.send('PING\r\n*1\r\n+oops\r\n');
+    assert.equal(await bad.reply(), 'PONG');
+    const err = await bad.reply();
+    assert.ok(err instanceof RespError);
+    assert.equal(err.message, "ERR Protocol error: expected '$', got '+'");
+    await bad.waitClose();
+    assert.equal(await good.call('PING'), 'PONG');
+  });
+
+  test('oversized bulk is refused', async () => {
+    const r = await srv.raw();
+    await r.call('CONFIG', 'SET', 'proto-max-bulk-len', '1048576');
+    try {
+      r.send('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n');
+      const err = await r.reply();
+      assert.ok(err instanceof RespError);
+      assert.equal(err.message, 'ERR Protocol error: invalid bulk length');
+      await r.waitClose();
+    } finally {
+      const x = await srv.raw();
+      await x.call('CONFIG', 'SET', 'proto-max-bulk-len', '536870912');
+    }
+  });
+
+  test('client-query-buffer-limit closes the client', async () => {
+    const r = await srv.raw();
+    await r.call('CONFIG', 'SET', 'client-query-buffer-limit', '1048576');
+    try {
+      r.send('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n');
+      r.send(Buffer.alloc(2 * 1024 * 1024, 'a'));
+      await r.waitClose();
+    } finally {
+      const x = await srv.raw();
+      await x.call('CONFIG', 'SET', 'client-query-buffer-limit', '1073741824');
+    }
+  });
+
+  test('unknown commands and wrong arity get Redis 7.0 errors', async () => {
+    const r = await srv.raw();
+    assert.deepEqual(await r.call('FOO', 'a', 'b'), new RespError("ERR unknown command 'FOO', with args beginning with: 'a' 'b' "));
+    assert.deepEqual(await r.call('GET'), new RespError("ERR wrong number of arguments for 'get' command"));
+    assert.deepEqual(await r.call('CLIENT', 'FOO'), new RespError("ERR unknown subcommand 'FOO'. Try CLIENT HELP."));
+    assert.deepEqual(await r.call('CLIENT', 'SETNAME'), new RespError("ERR wrong number of arguments for 'client|setname' command"));
+  });
+
+  test('HELLO 3 switches to RESP3 and replies a map', async () => {
+    const r = await srv.raw();
+    const hello = await r.call('HELLO', '3');
+    assert.ok(hello instanceof RespMap);
+    const m = new Map(hello.entries.map(([k, v]) => [k as string, v]));
+    assert.equal(m.get('server'), 'redis');
+    assert.equal(m.get('proto'), 3);
+    assert.equal(m.get('version'), '7.0.15');
+    assert.deepEqual(await r.call('GET', 'nope'), null);
+    r.command('GET', 'nope');
+    assert.equal(await r.readRaw(3), '_\r\n');
+    assert.deepEqual(await r.call('HELLO', '4'), new RespError('NOPROTO unsupported protocol version'));
+  });
+
+  test('RESP3 pub/sub pushes', async () => {
+    const sub = await srv.raw();
+    await sub.call('HELLO', '3');
+    const conf = await sub.call('SUBSCRIBE', 'ch');
+    assert.ok(conf instanceof RespPush);
+    assert.deepEqual(conf.items, ['subscribe', 'ch', 1]);
+    // RESP3 subscribers may still run commands
+    assert.equal(await sub.call('PING'), 'PONG');
+    const pub = await srv.raw();
+    assert.equal(await pub.call('PUBLISH', 'ch', 'hi'), 1);
+    const msg = await sub.reply();
+    assert.ok(msg instanceof RespPush);
+    assert.deepEqual(msg.items, ['message', 'ch', 'hi']);
+  });
+});

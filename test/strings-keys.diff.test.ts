@@ -1,0 +1,117 @@
+/**
+ * String and key commands, replies compared byte for byte with redis-server 7.0
+ * (the scenarios avoid wall-clock-dependent replies).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, hasRedisServer, type TestServer } from './helpers';
+import { ByteConn, startRedis, type RedisProcess } from './differential';
+
+const SCENARIOS: string[][][] = [
+  // SET and its options
+  [
+    ['SET', 'k', 'v'], ['GET', 'k'], ['SET', 'k', 'v2', 'NX'], ['SET', 'k', 'v2', 'XX'], ['SET', 'n', 'v', 'XX'],
+    ['SET', 'k', 'v3', 'GET'], ['SET', 'nokey', 'x', 'GET'], ['SET', 'k', 'v', 'NX', 'XX'], ['SET', 'k', 'v', 'EX', '0'],
+    ['SET', 'k', 'v', 'EX', '-1'], ['SET', 'k', 'v', 'EX', 'abc'], ['SET', 'k', 'v', 'PX'], ['SET', 'k', 'v', 'EX', '10', 'PX', '10'],
+    ['SET', 'k', 'v', 'KEEPTTL', 'EX', '10'], ['SET', 'k', 'v', 'EX', '100'], ['TTL', 'k'], ['SET', 'k', 'v', 'KEEPTTL'], ['TTL', 'k'],
+    ['SET', 'k', 'v'], ['TTL', 'k'], ['SET', 'k', 'v', 'foo'], ['SET', 'k'], ['SET', 'k', 'v', 'EX', '9223372036854775807'],
+    ['SET', 'k', 'v', 'PXAT', '1'], ['EXISTS', 'k'], ['SET', 'k', 'v', 'NX', 'GET'], ['SET', 'k', 'v', 'NX', 'GET'],
+    ['SETNX', 'k', 'a'], ['SETNX', 'k', 'b'], ['SETEX', 'e', '0', 'v'], ['SETEX', 'e', '100', 'v'], ['PSETEX', 'e', '-5', 'v'],
+    ['GETSET', 'k', 'new'], ['GETSET', 'zz', 'new'], ['GETDEL', 'k'], ['GETDEL', 'k'], ['MSET', 'a', '1', 'b', '2'], ['MSET', 'a'],
+    ['MGET', 'a', 'b', 'c'], ['MSETNX', 'a', '1', 'c', '3'], ['MSETNX', 'c', '3', 'd', '4'], ['MSETNX', 'c'],
+  ],
+  // APPEND, STRLEN, ranges
+  [
+    ['APPEND', 's', 'hello'], ['APPEND', 's', ' world'], ['STRLEN', 's'], ['STRLEN', 'none'], ['GETRANGE', 's', '0', '4'],
+    ['GETRANGE', 's', '-5', '-1'], ['GETRANGE', 's', '5', '2'], ['GETRANGE', 's', '-1', '-5'], ['GETRANGE', 's', '0', '100'],
+    ['GETRANGE', 'none', '0', '1'], ['GETRANGE', 's', 'x', '1'], ['SUBSTR', 's', '1', '2'], ['SETRANGE', 's', '6', 'WORLD'], ['GET', 's'],
+    ['SETRANGE', 's', '20', '!'], ['GET', 's'], ['SETRANGE', 'new', '3', 'x'], ['GET', 'new'], ['SETRANGE', 'e', '0', ''], ['EXISTS', 'e'],
+    ['SETRANGE', 's', '-1', 'x'], ['SETRANGE', 's', '1', ''], ['SETRANGE', 's', '536870912', 'x'],
+    ['SET', 'num', '10'], ['APPEND', 'num', '5'], ['GET', 'num'],
+  ],
+  // counters
+  [
+    ['INCR', 'c'], ['INCR', 'c'], ['DECR', 'c'], ['INCRBY', 'c', '10'], ['DECRBY', 'c', '3'], ['INCRBY', 'c', 'x'], ['INCRBY', 'c', '1.5'],
+    ['SET', 'c', '9223372036854775806'], ['INCR', 'c'], ['INCR', 'c'], ['SET', 'c', '-9223372036854775808'], ['DECR', 'c'],
+    ['DECRBY', 'c', '-9223372036854775808'], ['SET', 'c', ' 1'], ['INCR', 'c'], ['SET', 'c', '01'], ['INCR', 'c'], ['SET', 'c', 'abc'], ['INCR', 'c'],
+    ['INCRBY', 'c2', '9223372036854775808'], ['INCRBYFLOAT', 'f', '0.1'], ['INCRBYFLOAT', 'f', '0.2'], ['INCRBYFLOAT', 'f', '1e3'],
+    ['INCRBYFLOAT', 'f', '-1000.3'], ['INCRBYFLOAT', 'f', 'abc'], ['INCRBYFLOAT', 'f', 'inf'], ['INCRBYFLOAT', 'f', 'nan'], ['SET', 'f', 'x'], ['INCRBYFLOAT', 'f', '1'],
+    ['SET', 'f', '5.0e3'], ['INCRBYFLOAT', 'f', '2.0e2'], ['SET', 'f', '10.50'], ['INCRBYFLOAT', 'f', '0.1'], ['INCRBYFLOAT', 'g', '3'],
+    ['INCRBYFLOAT', 'g', '1.5'], ['GET', 'g'],
+  ],
+  // LCS
+  [
+    ['MSET', 'key1', 'ohmytext', 'key2', 'mynewtext'], ['LCS', 'key1', 'key2'], ['LCS', 'key1', 'key2', 'LEN'], ['LCS', 'key1', 'key2', 'IDX'],
+    ['LCS', 'key1', 'key2', 'IDX', 'MINMATCHLEN', '4'], ['LCS', 'key1', 'key2', 'IDX', 'MINMATCHLEN', '4', 'WITHMATCHLEN'],
+    ['LCS', 'key1', 'key2', 'IDX', 'LEN'], ['LCS', 'key1', 'nokey'], ['LCS', 'key1', 'key2', 'foo'], ['LCS', 'key1', 'key2', 'MINMATCHLEN'],
+    ['SET', 'a', 'GTTTAGGAGACTAGACTTTTTAAGAGAGCTGGGAATAGGA'], ['SET', 'b', 'GTAGGTTCAAGAGCCCTTTAGATCAGGAAAGGGA'], ['LCS', 'a', 'b', 'IDX', 'WITHMATCHLEN'],
+  ],
+  // keys
+  [
+    ['MSET', 'a', '1', 'b', '2', 'c', '3'], ['DEL', 'a', 'x', 'b'], ['EXISTS', 'c', 'c', 'a'], ['UNLINK', 'c'], ['TYPE', 'c'], ['SET', 'x', '1'], ['TYPE', 'x'],
+    ['EXPIRE', 'x', '100'], ['TTL', 'x'], ['EXPIRE', 'x', '100', 'NX'], ['EXPIRE', 'x', '200', 'XX'], ['TTL', 'x'], ['EXPIRE', 'x', '50', 'GT'], ['EXPIRE', 'x', '500', 'LT'],
+    ['TTL', 'x'], ['EXPIRE', 'x', '10', 'NX', 'XX'], ['EXPIRE', 'x', '10', 'GT', 'LT'], ['EXPIRE', 'x', '10', 'FOO'], ['EXPIRE', 'x', 'ten'],
+    ['PERSIST', 'x'], ['PERSIST', 'x'], ['TTL', 'x'], ['PTTL', 'nokey'], ['EXPIRETIME', 'x'], ['EXPIREAT', 'x', '4102444800'], ['EXPIRETIME', 'x'], ['PEXPIRETIME', 'x'],
+    ['PEXPIREAT', 'x', '4102444800123'], ['PEXPIRETIME', 'x'], ['EXPIRE', 'x', '9223372036854775807'], ['EXPIRE', 'x', '-1'], ['EXISTS', 'x'], ['EXPIRE', 'nokey', '10'],
+    ['SET', 'r', 'v'], ['RENAME', 'r', 'r2'], ['RENAME', 'r', 'r3'], ['RENAME', 'r2', 'r2'], ['RENAMENX', 'r2', 'r2'], ['SET', 'q', '1'], ['RENAMENX', 'r2', 'q'],
+    ['RENAMENX', 'r2', 'q2'], ['COPY', 'q2', 'q3'], ['COPY', 'q2', 'q3'], ['COPY', 'q2', 'q3', 'REPLACE'], ['COPY', 'q2', 'q2'], ['COPY', 'q2', 'q4', 'DB', '1'],
+    ['COPY', 'q2', 'q4', 'DB', '99'], ['COPY', 'q2', 'q4', 'DB', 'x'], ['COPY', 'q2', 'q4', 'FOO'], ['MOVE', 'q2', '0'], ['MOVE', 'q2', '2'], ['MOVE', 'q2', '2'],
+    ['MOVE', 'q2', '200'], ['SELECT', '2'], ['GET', 'q2'], ['SELECT', '0'], ['DBSIZE'], ['KEYS', 'q3'], ['KEYS', 'q[23]'], ['KEYS', 'q?'], ['KEYS', 'nomatch'],
+    ['OBJECT', 'ENCODING', 'q3'], ['SET', 'int', '12345'], ['OBJECT', 'ENCODING', 'int'], ['SET', 'long', 'x'.repeat(50)], ['OBJECT', 'ENCODING', 'long'],
+    ['APPEND', 'q3', 'x'], ['OBJECT', 'ENCODING', 'q3'], ['OBJECT', 'ENCODING', 'nokey'], ['OBJECT', 'REFCOUNT', 'int'], ['OBJECT', 'REFCOUNT', 'long'],
+    ['OBJECT', 'FREQ', 'int'], ['OBJECT', 'FOO', 'int'], ['OBJECT', 'HELP'], ['TOUCH', 'int', 'long', 'none'], ['SWAPDB', '0', '2'], ['DBSIZE'], ['SWAPDB', '0', 'x'],
+    ['SWAPDB', '0', '99'], ['FLUSHDB', 'FOO'], ['FLUSHDB', 'ASYNC'], ['DBSIZE'], ['FLUSHALL', 'SYNC'], ['RANDOMKEY'],
+  ],
+  // arity and unknown commands
+  [
+    ['GET'], ['GET', 'a', 'b'], ['FOOBAR', 'a', 'b'], ['CONFIG', 'FOO'], ['CONFIG'], ['OBJECT'], ['PING', 'a', 'b'], ['ECHO'], ['SELECT', '16'], ['SELECT', 'x'],
+    ['SCAN', 'x'], ['SCAN', '0', 'COUNT', '0'], ['SCAN', '0', 'FOO'], ['DEBUG', 'FOO'],
+  ],
+  // config
+  [
+    ['CONFIG', 'GET', 'maxclients'], ['CONFIG', 'GET', 'save'], ['CONFIG', 'GET', 'appendonly'], ['CONFIG', 'SET', 'maxclients', 'x'],
+    ['CONFIG', 'SET', 'foo', 'bar'], ['CONFIG', 'SET', 'hz', '20', 'hz', '30'], ['CONFIG', 'SET', 'appendfsync', 'sometimes'], ['CONFIG', 'SET', 'protected-mode', 'maybe'],
+    ['CONFIG', 'SET', 'databases', '4'], ['CONFIG', 'SET', 'hz'], ['CONFIG', 'SET', 'slowlog-max-len', '64', 'latency-monitor-threshold', '5'],
+    ['CONFIG', 'GET', 'slowlog-max-len'], ['CONFIG', 'GET', 'hash-max-ziplist-entries'], ['CONFIG', 'GET', 'client-output-buffer-limit'],
+    ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'], ['CONFIG', 'GET', 'notify-keyspace-events'], ['CONFIG', 'SET', 'notify-keyspace-events', 'Ex'],
+    ['CONFIG', 'GET', 'notify-keyspace-events'], ['CONFIG', 'SET', 'notify-keyspace-events', 'Q'], ['CONFIG', 'SET', 'notify-keyspace-events', ''],
+    ['CONFIG', 'SET', 'save', '100 10 200'], ['CONFIG', 'SET', 'save', '100 10'], ['CONFIG', 'GET', 'save'], ['CONFIG', 'SET', 'save', ''], ['CONFIG', 'GET', 'save'],
+    ['CONFIG', 'SET', 'client-query-buffer-limit', '2mb'], ['CONFIG', 'GET', 'client-query-buffer-limit'], ['CONFIG', 'SET', 'proto-max-bulk-len', '1k'],
+    ['CONFIG', 'GET', 'rdbcompression'], ['CONFIG', 'GET', 'dbfilename'], ['CONFIG', 'SET', 'dbfilename', 'a/b.rdb'], ['CONFIG', 'GET', 'appendfsync'],
+    ['CONFIG', 'GET', 'auto-aof-rewrite-min-size'], ['CONFIG', 'GET', 'aof-use-rdb-preamble'], ['CONFIG', 'GET', 'aof-load-truncated'], ['CONFIG', 'GET', 'appenddirname'],
+    ['CONFIG', 'GET', 'aof-timestamp-enabled'], ['CONFIG', 'GET', 'stop-writes-on-bgsave-error'], ['CONFIG', 'GET', 'rdb-key-save-delay'],
+    ['CONFIG', 'GET', 'set-max-intset-entries'], ['CONFIG', 'GET', 'zset-max-listpack-value'], ['CONFIG', 'GET', 'list-max-listpack-size'],
+    ['CONFIG', 'GET', 'timeout'], ['CONFIG', 'GET', 'tcp-keepalive'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'GET', 'loglevel'],
+  ],
+];
+
+const run = hasRedisServer();
+
+let keel: TestServer;
+let redis: RedisProcess;
+
+before(async () => {
+  if (!run) return;
+  keel = await startTestServer();
+  redis = await startRedis();
+});
+after(async () => {
+  await keel?.close();
+  await redis?.stop();
+});
+
+SCENARIOS.forEach((scenario, i) => {
+  test(`scenario ${i} replies match redis-server byte for byte`, { skip: run ? false : 'redis-server is not installed' }, async () => {
+    const a = await ByteConn.connect(keel.port);
+    const b = await ByteConn.connect(redis.port);
+    try {
+      for (const argv of [['FLUSHALL'], ...scenario]) {
+        const [got, want] = [await a.call(argv), await b.call(argv)];
+        assert.equal(JSON.stringify(got), JSON.stringify(want), `reply to ${JSON.stringify(argv)}`);
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});

@@ -1,0 +1,179 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, RespError, sleep, type TestServer } from './helpers';
+import type { PropagatedOp } from '../src/server/server';
+
+describe('MULTI / EXEC / WATCH', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer();
+  });
+  after(async () => {
+    await srv.close();
+  });
+
+  test('queues and executes', async () => {
+    const r = await srv.raw();
+    assert.equal(await r.call('MULTI'), 'OK');
+    assert.equal(await r.call('SET', 'tx1', 'a'), 'QUEUED');
+    assert.equal(await r.call('GET', 'tx1'), 'QUEUED');
+    assert.deepEqual(await r.call('EXEC'), ['OK', 'a']);
+  });
+
+  test('errors while queueing abort EXEC with EXECABORT', async () => {
+    const r = await srv.raw();
+    await r.call('MULTI');
+    assert.ok((await r.call('SET', 'tx2')) instanceof RespError);
+    assert.ok((await r.call('NOSUCHCMD')) instanceof RespError);
+    assert.deepEqual(await r.call('EXEC'), new RespError('EXECABORT Transaction discarded because of previous errors.'));
+    assert.equal(await r.call('GET', 'tx2'), null);
+  });
+
+  test('runtime errors do not stop the rest', async () => {
+    const r = await srv.raw();
+    await r.call('SET', 'str', 'x');
+    await r.call('MULTI');
+    await r.call('LPUSH', 'str', 'a');
+    await r.call('SET', 'after', '1');
+    const res = (await r.call('EXEC')) as unknown[];
+    assert.equal(res.length, 2);
+    assert.equal(res[1], 'OK');
+    assert.equal(await r.call('GET', 'after'), '1');
+  });
+
+  test('nesting, DISCARD and EXEC without MULTI', async () => {
+    const r = await srv.raw();
+    assert.deepEqual(await r.call('EXEC'), new RespError('ERR EXEC without MULTI'));
+    assert.deepEqual(await r.call('DISCARD'), new RespError('ERR DISCARD without MULTI'));
+    await r.call('MULTI');
+    assert.deepEqual(await r.call('MULTI'), new RespError('ERR MULTI calls can not be nested'));
+    assert.deepEqual(await r.call('WATCH', 'x'), new RespError('ERR WATCH inside MULTI is not allowed'));
+    assert.equal(await r.call('DISCARD'), 'OK');
+  });
+
+  test('WATCH aborts EXEC when another client changes the key', async () => {
+    const a = await srv.raw();
+    const b = await srv.raw();
+    await a.call('SET', 'w', '1');
+    await a.call('WATCH', 'w');
+    await b.call('SET', 'w', '2');
+    await a.call('MULTI');
+    await a.call('SET', 'w', '3');
+    assert.equal(await a.call('EXEC'), null);
+    assert.equal(await a.call('GET', 'w'), '2');
+  });
+
+  test('WATCH is invalidated by FLUSHDB, SWAPDB-free deletes, and expiry', async () => {
+    const a = await srv.raw();
+    const b = await srv.raw();
+    await a.call('SET', 'w2', '1');
+    await a.call('WATCH', 'w2');
+    await b.call('FLUSHDB');
+    await a.call('MULTI');
+    await a.call('PING');
+    assert.equal(await a.call('EXEC'), null);
+
+    await a.call('SET', 'w3', '1', 'PX', '30');
+    await a.call('WATCH', 'w3');
+    await sleep(60);
+    await a.call('MULTI');
+    await a.call('PING');
+    assert.equal(await a.call('EXEC'), null);
+  });
+
+  test('UNWATCH and untouched keys let EXEC run', async () => {
+    const a = await srv.raw();
+    await a.call('WATCH', 'untouched');
+    await a.call('MULTI');
+    await a.call('PING');
+    assert.deepEqual(await a.call('EXEC'), ['PONG']);
+  });
+
+  test('a transaction reaches persistence as one MULTI … EXEC unit', async () => {
+    const ops: PropagatedOp[][] = [];
+    const l = (u: PropagatedOp[]) => ops.push(u);
+    srv.keel.server.addPropagationListener(l);
+    try {
+      const r = await srv.raw();
+      await r.call('MULTI');
+      await r.call('SET', 'p1', 'a');
+      await r.call('GET', 'p1');
+      await r.call('SET', 'p2', 'b');
+      await r.call('EXEC');
+      await r.call('MULTI');
+      await r.call('SET', 'p3', 'c');
+      await r.call('EXEC');
+    } finally {
+      srv.keel.server.removePropagationListener(l);
+    }
+    assert.deepEqual(
+      ops.map((u) => u.map((o) => o.argv)),
+      [[['MULTI'], ['SET', 'p1', 'a'], ['SET', 'p2', 'b'], ['EXEC']], [['SET', 'p3', 'c']]],
+    );
+  });
+});
+
+describe('pub/sub (RESP2)', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer();
+  });
+  after(async () => {
+    await srv.close();
+  });
+
+  test('subscribe, publish, pattern, unsubscribe', async () => {
+    const sub = await srv.raw();
+    const pub = await srv.raw();
+    assert.deepEqual(await sub.call('SUBSCRIBE', 'news', 'sport'), ['subscribe', 'news', 1]);
+    assert.deepEqual(await sub.reply(), ['subscribe', 'sport', 2]);
+    assert.deepEqual(await sub.call('PSUBSCRIBE', 'n*'), ['psubscribe', 'n*', 3]);
+    assert.equal(await pub.call('PUBLISH', 'news', 'hello'), 2);
+    assert.deepEqual(await sub.reply(), ['message', 'news', 'hello']);
+    assert.deepEqual(await sub.reply(), ['pmessage', 'n*', 'news', 'hello']);
+    assert.deepEqual(((await pub.call('PUBSUB', 'CHANNELS')) as string[]).sort(), ['news', 'sport']);
+    assert.deepEqual(await pub.call('PUBSUB', 'CHANNELS', 's*'), ['sport']);
+    assert.deepEqual(await pub.call('PUBSUB', 'NUMSUB', 'news', 'none'), ['news', 1, 'none', 0]);
+    assert.equal(await pub.call('PUBSUB', 'NUMPAT'), 1);
+    assert.deepEqual(
+      await sub.call('GET', 'x'),
+      new RespError("ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"),
+    );
+    assert.deepEqual(await sub.call('PING'), ['pong', '']);
+    assert.deepEqual(await sub.call('UNSUBSCRIBE'), ['unsubscribe', 'news', 2]);
+    assert.deepEqual(await sub.reply(), ['unsubscribe', 'sport', 1]);
+    assert.deepEqual(await sub.call('PUNSUBSCRIBE'), ['punsubscribe', 'n*', 0]);
+    assert.deepEqual(await sub.call('UNSUBSCRIBE'), ['unsubscribe', null, 0]);
+    assert.equal(await sub.call('GET', 'x'), null);
+  });
+
+  test('keyspace notifications', async () => {
+    const sub = await srv.raw();
+    const w = await srv.raw();
+    await w.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+    try {
+      await sub.call('PSUBSCRIBE', '__key*__:*');
+      await w.call('SET', 'nk', 'v');
+      assert.deepEqual(await sub.reply(), ['pmessage', '__key*__:*', '__keyspace@0__:nk', 'set']);
+      assert.deepEqual(await sub.reply(), ['pmessage', '__key*__:*', '__keyevent@0__:set', 'nk']);
+    } finally {
+      await w.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+    }
+  });
+
+  test('a slow subscriber over the pubsub output limit is disconnected', async () => {
+    const sub = await srv.raw();
+    const pub = await srv.raw();
+    await pub.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 100000 0 0');
+    try {
+      await sub.call('SUBSCRIBE', 'flood');
+      sub.socket.pause();
+      const big = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 200 && !sub.closed; i++) await pub.call('PUBLISH', 'flood', big);
+      sub.socket.resume();
+      await sub.waitClose();
+    } finally {
+      await pub.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 33554432 8388608 60');
+    }
+  });
+});
