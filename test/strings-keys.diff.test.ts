@@ -81,7 +81,7 @@ const SCENARIOS: string[][][] = [
     ['CONFIG', 'GET', 'auto-aof-rewrite-min-size'], ['CONFIG', 'GET', 'aof-use-rdb-preamble'], ['CONFIG', 'GET', 'aof-load-truncated'], ['CONFIG', 'GET', 'appenddirname'],
     ['CONFIG', 'GET', 'aof-timestamp-enabled'], ['CONFIG', 'GET', 'stop-writes-on-bgsave-error'], ['CONFIG', 'GET', 'rdb-key-save-delay'],
     ['CONFIG', 'GET', 'set-max-intset-entries'], ['CONFIG', 'GET', 'zset-max-listpack-value'], ['CONFIG', 'GET', 'list-max-listpack-size'],
-    ['CONFIG', 'GET', 'timeout'], ['CONFIG', 'GET', 'tcp-keepalive'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'GET', 'loglevel'],
+    ['CONFIG', 'GET', 'timeout'], ['CONFIG', 'GET', 'tcp-keepalive'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'GET', 'list-compress-depth'],
   ],
 ];
 

@@ -401,7 +401,7 @@ const CLIENT_HELP = [
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 /** Replies a HELP list the way Redis's addReplyHelp does (status lines). */

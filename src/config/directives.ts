@@ -24,6 +24,8 @@ export interface Directive {
   mutable: boolean;
   /** the Redis default, in config-file syntax */
   default: string;
+  /** CONFIG SET refuses it unless enable-protected-configs allows (dir, dbfilename) */
+  protected?: boolean;
   /** several arguments on one config-file line (save 3600 1 300 100, bind a b) */
   multiArg?: boolean;
   /** parse one config-file line's arguments (or CONFIG SET's value split likewise);
@@ -33,6 +35,9 @@ export interface Directive {
   /** for CONFIG REWRITE: config-file lines for the value */
   rewrite?(v: ConfigValue): string[];
 }
+
+/** Redis's LLONG_MAX limits are kept as 2^53 here (exact in a double) but shown as Redis shows them. */
+const shownMax = (m: number) => (m === 2 ** 53 ? '9223372036854775807' : String(m));
 
 const YESNO = "argument must be 'yes' or 'no'";
 
@@ -66,7 +71,7 @@ function int(name: string, def: number, min: number, max: number, mutable = true
       const s = one(args);
       if (!/^-?\d+$/.test(s)) throw new ConfigValueError("argument couldn't be parsed into an integer");
       const n = Number(s);
-      if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${max} inclusive`);
+      if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
       return n;
     },
     format: (v) => String(v),
@@ -100,7 +105,7 @@ function mem(name: string, def: string, min: number, max: number, mutable = true
     parse(args) {
       const n = parseMemory(one(args));
       if (n === null) throw new ConfigValueError('argument must be a memory value');
-      if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${max} inclusive`);
+      if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
       return n;
     },
     format: (v) => String(v),
@@ -305,10 +310,12 @@ export const DIRECTIVES: Directive[] = [
   bool('rdbchecksum', true),
   bool('rdb-del-sync-files', false),
   bool('rdb-save-incremental-fsync', true),
-  str('dbfilename', 'dump.rdb', true, noSlashes('dbfilename')),
+  { ...str('dbfilename', 'dump.rdb', true, noSlashes('dbfilename')), protected: true },
+  enumOf('enable-protected-configs', 'no', ['no', 'yes', 'local'], false),
   {
     name: 'dir',
     mutable: true,
+    protected: true,
     default: '.',
     parse(args) {
       const s = one(args);

@@ -132,13 +132,15 @@ export class Config {
    * CONFIG SET name value [name value ...]: all or nothing, as Redis 7.0 does it. Throws
    * ConfigSetError with Redis's message.
    */
-  setMany(pairs: [string, string][]): void {
+  setMany(pairs: [string, string][], localClient = false): void {
+    const protectedOk = this.str('enable-protected-configs') === 'yes' || (localClient && this.str('enable-protected-configs') === 'local');
     const planned: [Directive, ConfigValue][] = [];
     const seen = new Set<string>();
     for (const [name, raw] of pairs) {
       const d = findDirective(name);
       if (!d) throw new ConfigSetError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
       if (!d.mutable) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
+      if (d.protected && !protectedOk) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`);
       if (seen.has(d.name)) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
       seen.add(d.name);
       try {
