@@ -106,3 +106,41 @@ export async function startRedis(extra: string[] = []): Promise<RedisProcess> {
     },
   };
 }
+
+/**
+ * Registers one test per scenario: each runs on a flushed Keel and a flushed redis-server
+ * and compares every reply byte for byte. Skipped (with the reason) only without redis-server.
+ */
+export function diffScenarios(title: string, scenarios: string[][][], keelOptions: Record<string, string> = {}): void {
+  // imported lazily so this module stays usable from non-test code
+  const { test, before, after } = require('node:test') as typeof import('node:test');
+  const { startTestServer, hasRedisServer } = require('./helpers') as typeof import('./helpers');
+  const assert: typeof import('node:assert/strict') = require('node:assert/strict');
+  const run = hasRedisServer();
+  let keel: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  let redis: RedisProcess | undefined;
+  before(async () => {
+    if (!run) return;
+    keel = await startTestServer(keelOptions);
+    redis = await startRedis();
+  });
+  after(async () => {
+    await keel?.close();
+    await redis?.stop();
+  });
+  scenarios.forEach((scenario, i) => {
+    test(`${title} ${i}: replies match redis-server byte for byte`, { skip: run ? false : 'redis-server is not installed' }, async () => {
+      const a = await ByteConn.connect(keel!.port);
+      const b = await ByteConn.connect(redis!.port);
+      try {
+        for (const argv of [['FLUSHALL'], ...scenario]) {
+          const [got, want] = [await a.call(argv), await b.call(argv)];
+          assert.equal(JSON.stringify(got), JSON.stringify(want), `reply to ${JSON.stringify(argv)}`);
+        }
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
+  });
+}

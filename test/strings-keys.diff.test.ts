@@ -2,10 +2,7 @@
  * String and key commands, replies compared byte for byte with redis-server 7.0
  * (the scenarios avoid wall-clock-dependent replies).
  */
-import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
-import { startTestServer, hasRedisServer, type TestServer } from './helpers';
-import { ByteConn, startRedis, type RedisProcess } from './differential';
+import { diffScenarios } from './differential';
 
 const SCENARIOS: string[][][] = [
   // SET and its options
@@ -85,33 +82,4 @@ const SCENARIOS: string[][][] = [
   ],
 ];
 
-const run = hasRedisServer();
-
-let keel: TestServer;
-let redis: RedisProcess;
-
-before(async () => {
-  if (!run) return;
-  keel = await startTestServer();
-  redis = await startRedis();
-});
-after(async () => {
-  await keel?.close();
-  await redis?.stop();
-});
-
-SCENARIOS.forEach((scenario, i) => {
-  test(`scenario ${i} replies match redis-server byte for byte`, { skip: run ? false : 'redis-server is not installed' }, async () => {
-    const a = await ByteConn.connect(keel.port);
-    const b = await ByteConn.connect(redis.port);
-    try {
-      for (const argv of [['FLUSHALL'], ...scenario]) {
-        const [got, want] = [await a.call(argv), await b.call(argv)];
-        assert.equal(JSON.stringify(got), JSON.stringify(want), `reply to ${JSON.stringify(argv)}`);
-      }
-    } finally {
-      a.close();
-      b.close();
-    }
-  });
-});
+diffScenarios('strings and keys', SCENARIOS);

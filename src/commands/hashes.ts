@@ -1,4 +1,241 @@
-/** hashes commands. */
-import type { CommandSpec } from './spec';
+/** Hash commands (t_hash.c). A hash is a Map of latin1 field -> value. */
+import { cmd, type CommandSpec } from './spec';
+import type { Client } from '../server/client';
+import { NotifyClass } from '../server/server';
+import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
+import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat } from '../util/number';
+import { scanCollection } from './collscan';
+import type { Entry } from '../store/keyspace';
 
-export const commands: CommandSpec[] = [];
+type H = Map<string, string>;
+
+function hashForRead(c: Client, key: string): H | undefined | null {
+  const e = c.server.keyspace.lookupRead(c.db, key);
+  if (e === undefined) return undefined;
+  if (!(e.value instanceof Map)) {
+    c.error(WRONGTYPE);
+    return null;
+  }
+  return e.value;
+}
+
+/** The hash for writing, created when missing (create=true); null after WRONGTYPE. */
+function hashForWrite(c: Client, key: string, create: boolean): H | undefined | null {
+  const ks = c.server.keyspace;
+  const e: Entry | undefined = ks.lookupWrite(c.db, key);
+  if (e === undefined) {
+    if (!create) return undefined;
+    const h: H = new Map();
+    ks.add(c.db, key, h);
+    return h;
+  }
+  if (!(e.value instanceof Map)) {
+    c.error(WRONGTYPE);
+    return null;
+  }
+  ks.events.modified(c.db, key);
+  return e.value;
+}
+
+function dropIfEmpty(c: Client, key: string, h: H): void {
+  if (h.size === 0) {
+    c.server.keyspace.delete(c.db, key);
+    notify(c, NotifyClass.Generic, 'del', key);
+  }
+}
+
+function hset(c: Client, argv: string[], legacy: boolean): void {
+  if (argv.length % 2 === 1) return c.error(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`);
+  const h = hashForWrite(c, argv[1], true);
+  if (!h) return;
+  let created = 0;
+  for (let i = 2; i < argv.length; i += 2) {
+    if (!h.has(argv[i])) created++;
+    h.set(argv[i], argv[i + 1]);
+  }
+  notify(c, NotifyClass.Hash, 'hset', argv[1]);
+  c.server.keyspace.dirty += (argv.length - 2) / 2;
+  legacy ? c.ok() : c.int(created);
+}
+
+function hsetnx(c: Client, argv: string[]): void {
+  const e = c.server.keyspace.peek(c.db, argv[1]);
+  if (e && !(e.value instanceof Map)) return c.error(WRONGTYPE);
+  if (e && (e.value as H).has(argv[2])) return c.int(0);
+  const h = hashForWrite(c, argv[1], true)!;
+  h.set(argv[2], argv[3]);
+  notify(c, NotifyClass.Hash, 'hset', argv[1]);
+  c.server.keyspace.dirty++;
+  c.int(1);
+}
+
+function hget(c: Client, argv: string[]): void {
+  const h = hashForRead(c, argv[1]);
+  if (h !== null) c.bulkOrNull(h?.get(argv[2]));
+}
+
+function hmget(c: Client, argv: string[]): void {
+  const h = hashForRead(c, argv[1]);
+  if (h === null) return;
+  c.arrayLen(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) c.bulkOrNull(h?.get(argv[i]));
+}
+
+function hdel(c: Client, argv: string[]): void {
+  const h = hashForWrite(c, argv[1], false);
+  if (h === null) return;
+  if (h === undefined) return c.int(0);
+  let n = 0;
+  for (let i = 2; i < argv.length; i++) if (h.delete(argv[i])) n++;
+  if (n) {
+    notify(c, NotifyClass.Hash, 'hdel', argv[1]);
+    dropIfEmpty(c, argv[1], h);
+    c.server.keyspace.dirty += n;
+  }
+  c.int(n);
+}
+
+function hlen(c: Client, argv: string[]): void {
+  const h = hashForRead(c, argv[1]);
+  if (h !== null) c.int(h ? h.size : 0);
+}
+
+function hstrlen(c: Client, argv: string[]): void {
+  const h = hashForRead(c, argv[1]);
+  if (h !== null) c.int(h?.get(argv[2])?.length ?? 0);
+}
+
+function hexists(c: Client, argv: string[]): void {
+  const h = hashForRead(c, argv[1]);
+  if (h !== null) c.int(h?.has(argv[2]) ? 1 : 0);
+}
+
+function hgetall(c: Client, argv: string[], keys: boolean, vals: boolean): void {
+  const h = hashForRead(c, argv[1]);
+  if (h === null) return;
+  const n = h ? h.size : 0;
+  if (keys && vals) c.mapLen(n);
+  else c.arrayLen(n);
+  if (!h) return;
+  for (const [f, v] of h) {
+    if (keys) c.bulk(f);
+    if (vals) c.bulk(v);
+  }
+}
+
+function hincrby(c: Client, argv: string[]): void {
+  const by = parseInt64(argv[3]);
+  if (by === null) return c.error('ERR value is not an integer or out of range');
+  const e = c.server.keyspace.peek(c.db, argv[1]);
+  if (e && !(e.value instanceof Map)) return c.error(WRONGTYPE);
+  let cur = 0n;
+  const old = e ? (e.value as H).get(argv[2]) : undefined;
+  if (old !== undefined) {
+    const n = parseInt64(old);
+    if (n === null) return c.error('ERR hash value is not an integer');
+    cur = n;
+  }
+  const next = cur + by;
+  if (next > INT64_MAX || next < INT64_MIN) return c.error('ERR increment or decrement would overflow');
+  const h = hashForWrite(c, argv[1], true)!;
+  h.set(argv[2], next.toString());
+  notify(c, NotifyClass.Hash, 'hincrby', argv[1]);
+  c.server.keyspace.dirty++;
+  c.int(next);
+}
+
+function hincrbyfloat(c: Client, argv: string[]): void {
+  // the increment is checked first, then the stored value, as Redis does
+  const inc = incrByFloat('0', argv[3]);
+  if ('error' in inc) return c.error(inc.error.includes('NaN') ? 'ERR value is NaN or Infinity' : inc.error);
+  const e = c.server.keyspace.peek(c.db, argv[1]);
+  if (e && !(e.value instanceof Map)) return c.error(WRONGTYPE);
+  const old = e ? (e.value as H).get(argv[2]) : undefined;
+  if (old !== undefined && 'error' in incrByFloat(old, '0')) return c.error('ERR hash value is not a float');
+  const r = incrByFloat(old ?? '0', argv[3]);
+  if ('error' in r) return c.error(r.error);
+  const h = hashForWrite(c, argv[1], true)!;
+  h.set(argv[2], r.value);
+  notify(c, NotifyClass.Hash, 'hincrbyfloat', argv[1]);
+  c.server.keyspace.dirty++;
+  c.bulk(r.value);
+  c.propArgv = ['HSET', argv[1], argv[2], r.value];
+}
+
+function hrandfield(c: Client, argv: string[]): void {
+  if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withvalues')) return c.error(ERR_SYNTAX);
+  if (argv.length === 2) {
+    const h = hashForRead(c, argv[1]);
+    if (h === null) return;
+    if (!h) return c.nullBulk();
+    return c.bulk(pick([...h.keys()]));
+  }
+  const count = intArg(c, argv[2]);
+  if (count === null) return;
+  const withValues = argv.length === 4;
+  if (withValues && (count < -4611686018427387903 || count > 4611686018427387903)) return c.error('ERR value is out of range');
+  const h = hashForRead(c, argv[1]);
+  if (h === null) return;
+  if (!h || count === 0) return c.arrayLen(0);
+  const entries = [...h];
+  let chosen: [string, string][];
+  if (count < 0) chosen = Array.from({ length: -count }, () => pick(entries));
+  else if (count >= entries.length) chosen = entries;
+  else chosen = sample(entries, count);
+  if (!withValues) return c.bulkArray(chosen.map(([f]) => f));
+  if (c.resp > 2) {
+    c.arrayLen(chosen.length);
+    for (const [f, v] of chosen) {
+      c.arrayLen(2);
+      c.bulk(f);
+      c.bulk(v);
+    }
+  } else c.bulkArray(chosen.flat());
+}
+
+export function pick<T>(a: T[]): T {
+  return a[Math.floor(Math.random() * a.length)];
+}
+
+/** `n` distinct random items (partial Fisher-Yates). */
+export function sample<T>(a: T[], n: number): T[] {
+  const x = a.slice();
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(Math.random() * (x.length - i));
+    [x[i], x[j]] = [x[j], x[i]];
+  }
+  return x.slice(0, n);
+}
+
+function hscan(c: Client, argv: string[]): void {
+  scanCollection(c, argv, (key) => {
+    const h = hashForRead(c, key);
+    if (h === null) return null;
+    if (!h) return [];
+    const cfg = c.server.config;
+    let small = h.size <= cfg.num('hash-max-listpack-entries');
+    if (small) for (const [f, v] of h) if (f.length > cfg.num('hash-max-listpack-value') || v.length > cfg.num('hash-max-listpack-value')) small = false;
+    return { small, items: h };
+  });
+}
+
+const G = 'hash';
+const k1: [number, number, number] = [1, 1, 1];
+export const commands: CommandSpec[] = [
+  cmd('hset', -4, 'write denyoom fast', k1, (c, a) => hset(c, a, false), 'Set the string value of a hash field', '2.0.0', G),
+  cmd('hmset', -4, 'write denyoom fast', k1, (c, a) => hset(c, a, true), 'Set multiple hash fields to multiple values', '2.0.0', G),
+  cmd('hsetnx', 4, 'write denyoom fast', k1, hsetnx, 'Set the value of a hash field, only if the field does not exist', '2.0.0', G),
+  cmd('hget', 3, 'readonly fast', k1, hget, 'Get the value of a hash field', '2.0.0', G),
+  cmd('hmget', -3, 'readonly fast', k1, hmget, 'Get the values of all the given hash fields', '2.0.0', G),
+  cmd('hdel', -3, 'write fast', k1, hdel, 'Delete one or more hash fields', '2.0.0', G),
+  cmd('hlen', 2, 'readonly fast', k1, hlen, 'Get the number of fields in a hash', '2.0.0', G),
+  cmd('hstrlen', 3, 'readonly fast', k1, hstrlen, 'Get the length of the value of a hash field', '3.2.0', G),
+  cmd('hexists', 3, 'readonly fast', k1, hexists, 'Determine if a hash field exists', '2.0.0', G),
+  cmd('hkeys', 2, 'readonly', k1, (c, a) => hgetall(c, a, true, false), 'Get all the fields in a hash', '2.0.0', G),
+  cmd('hvals', 2, 'readonly', k1, (c, a) => hgetall(c, a, false, true), 'Get all the values in a hash', '2.0.0', G),
+  cmd('hgetall', 2, 'readonly', k1, (c, a) => hgetall(c, a, true, true), 'Get all the fields and values in a hash', '2.0.0', G),
+  cmd('hincrby', 4, 'write denyoom fast', k1, hincrby, 'Increment the integer value of a hash field by the given number', '2.0.0', G),
+  cmd('hincrbyfloat', 4, 'write denyoom fast', k1, hincrbyfloat, 'Increment the float value of a hash field by the given amount', '2.6.0', G),
+  cmd('hrandfield', -2, 'readonly', k1, hrandfield, 'Get one or multiple random fields from a hash', '6.2.0', G),
+  cmd('hscan', -3, 'readonly', k1, hscan, 'Incrementally iterate hash fields and associated values', '2.8.0', G),
+];

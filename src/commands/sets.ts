@@ -1,4 +1,336 @@
-/** sets commands. */
-import type { CommandSpec } from './spec';
+/** Set commands (t_set.c). A set is a Set of latin1 strings. */
+import { cmd, type CommandSpec } from './spec';
+import type { Client } from '../server/client';
+import { NotifyClass } from '../server/server';
+import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
+import { isIntegerString } from '../store/value';
+import { scanCollection } from './collscan';
+import { pick, sample } from './hashes';
 
-export const commands: CommandSpec[] = [];
+type S = Set<string>;
+
+function setForRead(c: Client, key: string): S | undefined | null {
+  const e = c.server.keyspace.lookupRead(c.db, key);
+  if (e === undefined) return undefined;
+  if (!(e.value instanceof Set)) {
+    c.error(WRONGTYPE);
+    return null;
+  }
+  return e.value;
+}
+
+function setForWrite(c: Client, key: string): S | undefined | null {
+  const e = c.server.keyspace.lookupWrite(c.db, key);
+  if (e === undefined) return undefined;
+  if (!(e.value instanceof Set)) {
+    c.error(WRONGTYPE);
+    return null;
+  }
+  return e.value;
+}
+
+function dropIfEmpty(c: Client, key: string, s: S): void {
+  if (s.size === 0) {
+    c.server.keyspace.delete(c.db, key);
+    notify(c, NotifyClass.Generic, 'del', key);
+  }
+}
+
+/**
+ * Members in the order Redis would reply them: an intset (all integers, small) iterates in
+ * ascending numeric order; otherwise Keel's insertion order stands in for hash order.
+ */
+export function orderedMembers(c: Client, members: Iterable<string>, size: number): string[] {
+  const arr = [...members];
+  if (size <= c.server.config.num('set-max-intset-entries') && arr.every(isIntegerString)) {
+    arr.sort((a, b) => {
+      const x = BigInt(a);
+      const y = BigInt(b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  }
+  return arr;
+}
+
+function replySet(c: Client, members: string[]): void {
+  c.setLen(members.length);
+  for (const m of members) c.bulk(m);
+}
+
+function sadd(c: Client, argv: string[]): void {
+  const key = argv[1];
+  let s = setForWrite(c, key);
+  if (s === null) return;
+  if (s === undefined) {
+    s = new Set();
+    c.server.keyspace.add(c.db, key, s);
+  }
+  let n = 0;
+  for (let i = 2; i < argv.length; i++) {
+    if (!s.has(argv[i])) {
+      s.add(argv[i]);
+      n++;
+    }
+  }
+  if (n) {
+    c.server.keyspace.events.modified(c.db, key);
+    notify(c, NotifyClass.Set, 'sadd', key);
+  }
+  c.server.keyspace.dirty += n;
+  c.int(n);
+}
+
+function srem(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const s = setForWrite(c, key);
+  if (s === null) return;
+  if (s === undefined) return c.int(0);
+  let n = 0;
+  for (let i = 2; i < argv.length; i++) if (s.delete(argv[i])) n++;
+  if (n) {
+    c.server.keyspace.events.modified(c.db, key);
+    notify(c, NotifyClass.Set, 'srem', key);
+    dropIfEmpty(c, key, s);
+    c.server.keyspace.dirty += n;
+  }
+  c.int(n);
+}
+
+function scard(c: Client, argv: string[]): void {
+  const s = setForRead(c, argv[1]);
+  if (s !== null) c.int(s ? s.size : 0);
+}
+
+function sismember(c: Client, argv: string[]): void {
+  const s = setForRead(c, argv[1]);
+  if (s !== null) c.int(s?.has(argv[2]) ? 1 : 0);
+}
+
+function smismember(c: Client, argv: string[]): void {
+  const s = setForRead(c, argv[1]);
+  if (s === null) return;
+  c.arrayLen(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) c.int(s?.has(argv[i]) ? 1 : 0);
+}
+
+function smembers(c: Client, argv: string[]): void {
+  const s = setForRead(c, argv[1]);
+  if (s === null) return;
+  replySet(c, s ? orderedMembers(c, s, s.size) : []);
+}
+
+function srandmember(c: Client, argv: string[]): void {
+  if (argv.length > 3) return c.error(ERR_SYNTAX);
+  if (argv.length === 2) {
+    const s = setForRead(c, argv[1]);
+    if (s === null) return;
+    return s ? c.bulk(pick([...s])) : c.nullBulk();
+  }
+  const count = intArg(c, argv[2]);
+  if (count === null) return;
+  if (count < -9223372036854775807) return c.error('ERR value is out of range');
+  const s = setForRead(c, argv[1]);
+  if (s === null) return;
+  if (!s || count === 0) return c.arrayLen(0);
+  let out: string[];
+  if (count < 0) {
+    const all = [...s];
+    out = Array.from({ length: -count }, () => pick(all));
+  } else if (count >= s.size) out = orderedMembers(c, s, s.size);
+  else out = sample([...s], count);
+  c.bulkArray(out);
+}
+
+function spop(c: Client, argv: string[]): void {
+  if (argv.length > 3) return c.error(ERR_SYNTAX);
+  const key = argv[1];
+  const ks = c.server.keyspace;
+  if (argv.length === 2) {
+    const s = setForWrite(c, key);
+    if (s === null) return;
+    if (!s) return c.nullBulk();
+    const m = pick([...s]);
+    s.delete(m);
+    ks.events.modified(c.db, key);
+    notify(c, NotifyClass.Set, 'spop', key);
+    dropIfEmpty(c, key, s);
+    ks.dirty++;
+    c.propArgv = ['SREM', key, m];
+    return c.bulk(m);
+  }
+  const count = intArg(c, argv[2]);
+  if (count === null) return;
+  if (count < 0) return c.error('ERR value is out of range, must be positive');
+  const s = setForWrite(c, key);
+  if (s === null) return;
+  if (!s || count === 0) return replySet(c, []);
+  ks.events.modified(c.db, key);
+  notify(c, NotifyClass.Set, 'spop', key);
+  if (count >= s.size) {
+    const all = orderedMembers(c, s, s.size);
+    ks.delete(c.db, key);
+    notify(c, NotifyClass.Generic, 'del', key);
+    ks.dirty += all.length;
+    c.propArgv = ['DEL', key];
+    return replySet(c, all);
+  }
+  const popped = sample([...s], count);
+  for (const m of popped) s.delete(m);
+  ks.dirty += popped.length;
+  c.propArgv = ['SREM', key, ...popped];
+  replySet(c, popped);
+}
+
+function smove(c: Client, argv: string[]): void {
+  const [, src, dst, member] = argv;
+  const ks = c.server.keyspace;
+  const se = ks.lookupWrite(c.db, src);
+  const de = ks.lookupWrite(c.db, dst);
+  if (se === undefined) return c.int(0);
+  if (!(se.value instanceof Set) || (de !== undefined && !(de.value instanceof Set))) return c.error(WRONGTYPE);
+  const s = se.value;
+  if (src === dst) return c.int(s.has(member) ? 1 : 0);
+  if (!s.delete(member)) return c.int(0);
+  ks.events.modified(c.db, src);
+  notify(c, NotifyClass.Set, 'srem', src);
+  dropIfEmpty(c, src, s);
+  ks.dirty++;
+  let d: S;
+  if (de === undefined) {
+    d = new Set();
+    ks.add(c.db, dst, d);
+  } else d = de.value as S;
+  if (!d.has(member)) {
+    d.add(member);
+    ks.events.modified(c.db, dst);
+    ks.dirty++;
+    notify(c, NotifyClass.Set, 'sadd', dst);
+  }
+  c.int(1);
+}
+
+/** Reads the input sets for SINTER*: null = error replied, 'empty' = a missing key made it empty. */
+function interInputs(c: Client, keys: string[], write: boolean): S[] | 'empty' | null {
+  const sets: S[] = [];
+  let empty = false;
+  for (const k of keys) {
+    const e = write ? c.server.keyspace.lookupWrite(c.db, k) : c.server.keyspace.lookupRead(c.db, k);
+    if (e === undefined) {
+      empty = true;
+      continue;
+    }
+    if (!(e.value instanceof Set)) {
+      c.error(WRONGTYPE);
+      return null;
+    }
+    sets.push(e.value);
+  }
+  return empty ? 'empty' : sets;
+}
+
+function intersect(sets: S[], limit = 0): string[] {
+  const order = [...sets].sort((a, b) => a.size - b.size);
+  const out: string[] = [];
+  outer: for (const m of order[0]) {
+    for (let i = 1; i < order.length; i++) if (!order[i].has(m)) continue outer;
+    out.push(m);
+    if (limit && out.length >= limit) break;
+  }
+  return out;
+}
+
+function storeSet(c: Client, dst: string, members: string[], event: string): void {
+  const ks = c.server.keyspace;
+  if (members.length > 0) {
+    ks.set(c.db, dst, new Set(members));
+    notify(c, NotifyClass.Set, event, dst);
+    ks.dirty++;
+  } else if (ks.peek(c.db, dst) !== undefined) {
+    ks.delete(c.db, dst);
+    notify(c, NotifyClass.Generic, 'del', dst);
+    ks.dirty++;
+  }
+  c.int(members.length);
+}
+
+function sinter(c: Client, argv: string[], store: boolean): void {
+  const keys = argv.slice(store ? 2 : 1);
+  const sets = interInputs(c, keys, store);
+  if (sets === null) return;
+  const result = sets === 'empty' ? [] : intersect(sets);
+  if (store) return storeSet(c, argv[1], result, 'sinterstore');
+  replySet(c, orderedMembers(c, result, result.length));
+}
+
+function sintercard(c: Client, argv: string[]): void {
+  const numkeys = intArg(c, argv[1]);
+  if (numkeys === null) return;
+  if (numkeys < 1) return c.error('ERR numkeys should be greater than 0');
+  if (numkeys > argv.length - 2) return c.error("ERR Number of keys can't be greater than number of args");
+  let limit = 0;
+  for (let j = 2 + numkeys; j < argv.length; j++) {
+    if (argv[j].toLowerCase() === 'limit' && j + 1 < argv.length) {
+      const n = intArg(c, argv[++j]);
+      if (n === null) return;
+      if (n < 0) return c.error("ERR LIMIT can't be negative");
+      limit = n;
+    } else return c.error(ERR_SYNTAX);
+  }
+  const sets = interInputs(c, argv.slice(2, 2 + numkeys), false);
+  if (sets === null) return;
+  c.int(sets === 'empty' ? 0 : intersect(sets, limit).length);
+}
+
+function sunionDiff(c: Client, argv: string[], op: 'union' | 'diff', store: boolean): void {
+  const keys = argv.slice(store ? 2 : 1);
+  const sets: (S | undefined)[] = [];
+  for (const k of keys) {
+    const e = store ? c.server.keyspace.lookupWrite(c.db, k) : c.server.keyspace.lookupRead(c.db, k);
+    if (e !== undefined && !(e.value instanceof Set)) return c.error(WRONGTYPE);
+    sets.push(e?.value as S | undefined);
+  }
+  const result = new Set<string>();
+  if (op === 'union') {
+    for (const s of sets) if (s) for (const m of s) result.add(m);
+  } else if (sets[0]) {
+    for (const m of sets[0]) if (!sets.slice(1).some((s) => s?.has(m))) result.add(m);
+  }
+  const members = orderedMembers(c, result, result.size);
+  if (store) return storeSet(c, argv[1], members, op === 'union' ? 'sunionstore' : 'sdiffstore');
+  replySet(c, members);
+}
+
+function sscan(c: Client, argv: string[]): void {
+  scanCollection(c, argv, (key) => {
+    const s = setForRead(c, key);
+    if (s === null) return null;
+    if (!s) return [];
+    const small = s.size <= c.server.config.num('set-max-intset-entries') && [...s].every(isIntegerString);
+    return small ? { small, items: orderedMembers(c, s, s.size) } : { small, items: s };
+  });
+}
+
+const G = 'set';
+const k1: [number, number, number] = [1, 1, 1];
+const all: [number, number, number] = [1, -1, 1];
+export const commands: CommandSpec[] = [
+  cmd('sadd', -3, 'write denyoom fast', k1, sadd, 'Add one or more members to a set', '1.0.0', G),
+  cmd('srem', -3, 'write fast', k1, srem, 'Remove one or more members from a set', '1.0.0', G),
+  cmd('scard', 2, 'readonly fast', k1, scard, 'Get the number of members in a set', '1.0.0', G),
+  cmd('sismember', 3, 'readonly fast', k1, sismember, 'Determine if a given value is a member of a set', '1.0.0', G),
+  cmd('smismember', -3, 'readonly fast', k1, smismember, 'Returns the membership associated with the given elements for a set', '6.2.0', G),
+  cmd('smembers', 2, 'readonly', k1, smembers, 'Get all the members in a set', '1.0.0', G),
+  cmd('srandmember', -2, 'readonly', k1, srandmember, 'Get one or multiple random members from a set', '1.0.0', G),
+  cmd('spop', -2, 'write fast', k1, spop, 'Remove and return one or multiple random members from a set', '1.0.0', G),
+  cmd('smove', 4, 'write fast', [1, 2, 1], smove, 'Move a member from one set to another', '1.0.0', G),
+  cmd('sinter', -2, 'readonly', all, (c, a) => sinter(c, a, false), 'Intersect multiple sets', '1.0.0', G),
+  cmd('sintercard', -3, 'readonly', null, sintercard, 'Intersect multiple sets and return the cardinality of the result', '7.0.0', G, {
+    getKeys: (argv) => Array.from({ length: Math.max(0, Math.min(Number(argv[1]) || 0, argv.length - 2)) }, (_, i) => 2 + i),
+  }),
+  cmd('sunion', -2, 'readonly', all, (c, a) => sunionDiff(c, a, 'union', false), 'Add multiple sets', '1.0.0', G),
+  cmd('sdiff', -2, 'readonly', all, (c, a) => sunionDiff(c, a, 'diff', false), 'Subtract multiple sets', '1.0.0', G),
+  cmd('sinterstore', -3, 'write denyoom', all, (c, a) => sinter(c, a, true), 'Intersect multiple sets and store the resulting set in a key', '1.0.0', G),
+  cmd('sunionstore', -3, 'write denyoom', all, (c, a) => sunionDiff(c, a, 'union', true), 'Add multiple sets and store the resulting set in a key', '1.0.0', G),
+  cmd('sdiffstore', -3, 'write denyoom', all, (c, a) => sunionDiff(c, a, 'diff', true), 'Subtract multiple sets and store the resulting set in a key', '1.0.0', G),
+  cmd('sscan', -3, 'readonly', k1, sscan, 'Incrementally iterate Set elements', '2.0.0', G),
+];

@@ -273,20 +273,27 @@ function setrange(c: Client, argv: string[]): void {
   c.int((ks.peek(c.db, key)!.value as string).length);
 }
 
-/** incrDecrCommand */
-function incrDecr(c: Client, key: string, by: bigint): void {
+const SAFE_INT = /^(?:0|-?[1-9][0-9]{0,14})$/;
+
+/** incrDecrCommand: plain numbers while exact (|n| < 10^15), BigInt beyond. */
+function incrDecr(c: Client, key: string, by: number | bigint): void {
   const ks = c.server.keyspace;
   const e = ks.lookupWrite(c.db, key);
-  let cur = 0n;
-  if (e !== undefined) {
-    if (typeof e.value !== 'string') return c.error(WRONGTYPE);
-    const n = parseInt64(e.value);
-    if (n === null) return c.error(ERR_NOT_INT);
-    cur = n;
+  let next: number | bigint;
+  if (e === undefined) next = by;
+  else {
+    const v = e.value;
+    if (typeof v !== 'string') return c.error(WRONGTYPE);
+    if (typeof by === 'number' && v.length <= 16 && SAFE_INT.test(v)) {
+      next = +v + by;
+    } else {
+      const n = parseInt64(v);
+      if (n === null) return c.error(ERR_NOT_INT);
+      next = n + BigInt(by);
+      if (next > INT64_MAX || next < INT64_MIN) return c.error('ERR increment or decrement would overflow');
+    }
   }
-  const next = cur + by;
-  if (next > INT64_MAX || next < INT64_MIN) return c.error('ERR increment or decrement would overflow');
-  const s = next.toString();
+  const s = String(next);
   if (e === undefined) ks.add(c.db, key, s);
   else ks.replaceValue(c.db, key, e, s);
   notify(c, NotifyClass.String, 'incrby', key);
@@ -295,12 +302,16 @@ function incrDecr(c: Client, key: string, by: bigint): void {
 }
 
 function incrby(c: Client, argv: string[]): void {
-  const n = int64Arg(c, argv[2]);
+  const s = argv[2];
+  if (s.length <= 16 && SAFE_INT.test(s)) return incrDecr(c, argv[1], +s);
+  const n = int64Arg(c, s);
   if (n !== null) incrDecr(c, argv[1], n);
 }
 
 function decrby(c: Client, argv: string[]): void {
-  const n = int64Arg(c, argv[2]);
+  const s = argv[2];
+  if (s.length <= 16 && SAFE_INT.test(s)) return incrDecr(c, argv[1], -s);
+  const n = int64Arg(c, s);
   if (n === null) return;
   if (n === INT64_MIN) return c.error('ERR decrement would overflow');
   incrDecr(c, argv[1], -n);
@@ -438,8 +449,8 @@ export const commands: CommandSpec[] = [
   cmd('getrange', 4, 'readonly', k1, getrange, 'Get a substring of the string stored at a key', '2.4.0', S),
   cmd('substr', 4, 'readonly', k1, getrange, 'Get a substring of the string stored at a key', '1.0.0', S),
   cmd('setrange', 4, 'write denyoom', k1, setrange, 'Overwrite part of a string at key starting at the specified offset', '2.2.0', S),
-  cmd('incr', 2, 'write denyoom fast', k1, (c, a) => incrDecr(c, a[1], 1n), 'Increment the integer value of a key by one', '1.0.0', S),
-  cmd('decr', 2, 'write denyoom fast', k1, (c, a) => incrDecr(c, a[1], -1n), 'Decrement the integer value of a key by one', '1.0.0', S),
+  cmd('incr', 2, 'write denyoom fast', k1, (c, a) => incrDecr(c, a[1], 1), 'Increment the integer value of a key by one', '1.0.0', S),
+  cmd('decr', 2, 'write denyoom fast', k1, (c, a) => incrDecr(c, a[1], -1), 'Decrement the integer value of a key by one', '1.0.0', S),
   cmd('incrby', 3, 'write denyoom fast', k1, incrby, 'Increment the integer value of a key by the given amount', '1.0.0', S),
   cmd('decrby', 3, 'write denyoom fast', k1, decrby, 'Decrement the integer value of a key by the given number', '1.0.0', S),
   cmd('incrbyfloat', 3, 'write denyoom fast', k1, incrbyfloat, 'Increment the float value of a key by the given amount', '2.6.0', S),

@@ -108,7 +108,7 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   for (let j = idx; j < argv.length; j += 2) {
     const d = parseDouble(argv[j]);
     if (d === null) return c.error(ERR_NOT_FLOAT);
-    scores.push(d);
+    scores.push(d === 0 ? 0 : d); // Redis stores -0 as 0
   }
   const key = argv[1];
   const ks = c.server.keyspace;
@@ -547,7 +547,7 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
   const numkeys = intArg(c, argv[numIdx]);
   if (numkeys === null) return;
   if (numkeys < 1) {
-    return c.error(cardOnly ? 'ERR numkeys should be greater than 0' : `ERR at least 1 input key is needed for '${name}' command`);
+    return c.error(`ERR at least 1 input key is needed for '${name}' command`);
   }
   if (numkeys > argv.length - numIdx - 1) return c.error(ERR_SYNTAX);
   const keys = argv.slice(numIdx + 1, numIdx + 1 + numkeys);

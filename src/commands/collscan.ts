@@ -1,0 +1,83 @@
+/**
+ * HSCAN / SSCAN / ZSCAN. A collection small enough for Redis's compact encoding is returned
+ * whole with cursor 0, as Redis does. A bigger one is walked with a live iterator kept under
+ * the cursor it produced (JS Map/Set iterators survive inserts and deletes, so every element
+ * present throughout is returned); a cursor that is no longer cached resumes by position.
+ */
+import type { Client } from '../server/client';
+import { ERR_SYNTAX, intArg } from './args';
+import { stringMatch } from '../util/glob';
+
+export interface ScanSource {
+  small: boolean;
+  /** [element, value-or-score] pairs, or bare elements for sets */
+  items: Iterable<string | [string, string]>;
+}
+
+interface Cached {
+  it: Iterator<string | [string, string]>;
+  pos: number;
+}
+const cache = new WeakMap<object, Map<number, Cached>>();
+
+export function scanCollection(c: Client, argv: string[], source: (key: string) => ScanSource | [] | null): void {
+  if (!/^\d{1,20}$/.test(argv[2])) return c.error('ERR invalid cursor');
+  const cursor = Number(argv[2]);
+  let count = 10;
+  let pat: string | null = null;
+  for (let i = 3; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    if (o === 'count' && i + 1 < argv.length) {
+      const n = intArg(c, argv[++i]);
+      if (n === null) return;
+      if (n < 1) return c.error(ERR_SYNTAX);
+      count = n;
+    } else if (o === 'match' && i + 1 < argv.length) {
+      pat = argv[++i];
+      if (pat === '*') pat = null;
+    } else return c.error(ERR_SYNTAX);
+  }
+  const src = source(argv[1]);
+  if (src === null) return;
+  const out: string[] = [];
+  let next = 0;
+  const take = (x: string | [string, string]) => {
+    const el = typeof x === 'string' ? x : x[0];
+    if (pat !== null && !stringMatch(pat, el)) return;
+    if (typeof x === 'string') out.push(x);
+    else out.push(x[0], x[1]);
+  };
+  if (!Array.isArray(src)) {
+    if (src.small) {
+      for (const x of src.items) take(x);
+    } else {
+      const coll = src.items as object;
+      let byCursor = cache.get(coll);
+      if (!byCursor) cache.set(coll, (byCursor = new Map()));
+      let st = cursor !== 0 ? byCursor.get(cursor) : undefined;
+      if (st) byCursor.delete(cursor);
+      else {
+        st = { it: src.items[Symbol.iterator](), pos: 0 };
+        while (st.pos < cursor && !st.it.next().done) st.pos++;
+      }
+      let done = false;
+      for (let k = 0; k < count; k++) {
+        const r = st.it.next();
+        if (r.done) {
+          done = true;
+          break;
+        }
+        st.pos++;
+        take(r.value);
+      }
+      if (!done) {
+        next = st.pos;
+        if (byCursor.size > 64) byCursor.delete(byCursor.keys().next().value as number);
+        byCursor.set(next, st);
+      }
+    }
+  }
+  c.arrayLen(2);
+  c.bulk(String(next));
+  c.bulkArray(out);
+}

@@ -1,0 +1,118 @@
+/**
+ * List, hash, set, sorted set and SORT commands, compared byte for byte with redis-server 7.0.
+ * Scenarios stay where Redis's order is deterministic: lists, listpack hashes (insertion
+ * order), intsets (ascending), sorted sets; random commands only where the answer is fixed.
+ */
+import { diffScenarios } from './differential';
+
+const LISTS: string[][][] = [
+  [
+    ['RPUSH', 'l', 'a', 'b', 'c'], ['LPUSH', 'l', 'z'], ['LRANGE', 'l', '0', '-1'], ['LLEN', 'l'], ['LLEN', 'none'], ['LPUSHX', 'none', 'x'], ['RPUSHX', 'l', 'd'],
+    ['LINDEX', 'l', '0'], ['LINDEX', 'l', '-1'], ['LINDEX', 'l', '99'], ['LINDEX', 'l', 'x'], ['LSET', 'l', '1', 'A'], ['LSET', 'l', '99', 'x'], ['LSET', 'none', '0', 'x'],
+    ['LRANGE', 'l', '-100', '100'], ['LRANGE', 'l', '3', '1'], ['LRANGE', 'none', '0', '-1'], ['LPOP', 'l'], ['RPOP', 'l'], ['LPOP', 'l', '0'], ['LPOP', 'l', '-1'],
+    ['LPOP', 'l', '2'], ['LPOP', 'l', '5'], ['EXISTS', 'l'], ['LPOP', 'l'], ['LPOP', 'l', '2'], ['LPOP', 'l', '1', '2'], ['SET', 's', 'x'], ['LPUSH', 's', 'x'], ['LRANGE', 's', '0', '1'],
+  ],
+  [
+    ['RPUSH', 'l', 'a', 'b', 'a', 'c', 'a', 'd'], ['LREM', 'l', '1', 'a'], ['LRANGE', 'l', '0', '-1'], ['LREM', 'l', '-1', 'a'], ['LRANGE', 'l', '0', '-1'],
+    ['RPUSH', 'l', 'a', 'a'], ['LREM', 'l', '0', 'a'], ['LRANGE', 'l', '0', '-1'], ['LREM', 'l', '0', 'zz'], ['LINSERT', 'l', 'BEFORE', 'c', 'X'], ['LINSERT', 'l', 'AFTER', 'd', 'Y'],
+    ['LINSERT', 'l', 'AFTER', 'nope', 'Y'], ['LINSERT', 'l', 'MIDDLE', 'c', 'Y'], ['LINSERT', 'none', 'BEFORE', 'c', 'X'], ['LRANGE', 'l', '0', '-1'],
+    ['LTRIM', 'l', '1', '-2'], ['LRANGE', 'l', '0', '-1'], ['LTRIM', 'l', '5', '1'], ['EXISTS', 'l'],
+    ['RPUSH', 'p', 'a', 'b', 'c', '1', '2', '3', 'c', 'c'], ['LPOS', 'p', 'c'], ['LPOS', 'p', 'c', 'RANK', '2'], ['LPOS', 'p', 'c', 'RANK', '-1'], ['LPOS', 'p', 'c', 'COUNT', '2'],
+    ['LPOS', 'p', 'c', 'COUNT', '0'], ['LPOS', 'p', 'c', 'RANK', '-1', 'COUNT', '0'], ['LPOS', 'p', 'c', 'MAXLEN', '3'], ['LPOS', 'p', 'c', 'RANK', '0'], ['LPOS', 'p', 'c', 'COUNT', '-1'],
+    ['LPOS', 'p', 'c', 'MAXLEN', '-1'], ['LPOS', 'p', 'zz'], ['LPOS', 'p', 'zz', 'COUNT', '0'], ['LPOS', 'none', 'c'], ['LPOS', 'none', 'c', 'COUNT', '1'], ['LPOS', 'p', 'c', 'FOO', '1'],
+  ],
+  [
+    ['RPUSH', 'a', '1', '2', '3'], ['LMOVE', 'a', 'b', 'LEFT', 'RIGHT'], ['LMOVE', 'a', 'b', 'RIGHT', 'LEFT'], ['LRANGE', 'a', '0', '-1'], ['LRANGE', 'b', '0', '-1'],
+    ['LMOVE', 'a', 'a', 'LEFT', 'RIGHT'], ['LMOVE', 'a', 'b', 'UP', 'LEFT'], ['LMOVE', 'none', 'b', 'LEFT', 'LEFT'], ['RPOPLPUSH', 'b', 'c'], ['RPOPLPUSH', 'b', 'c'], ['EXISTS', 'b'],
+    ['SET', 'str', 'x'], ['RPOPLPUSH', 'c', 'str'], ['LMPOP', '2', 'none', 'c', 'LEFT'], ['LMPOP', '1', 'c', 'RIGHT', 'COUNT', '5'], ['LMPOP', '1', 'c', 'LEFT'],
+    ['LMPOP', '0', 'c', 'LEFT'], ['LMPOP', '2', 'c', 'LEFT'], ['LMPOP', '1', 'c', 'MIDDLE'], ['LMPOP', '1', 'c', 'LEFT', 'COUNT', '0'], ['LMPOP', '1', 'c', 'LEFT', 'COUNT', '1', 'COUNT', '1'],
+    ['RPUSH', 'q', 'x'], ['BLPOP', 'none', 'q', '0'], ['BRPOP', 'q', '-1'], ['BRPOP', 'q', 'abc'], ['RPUSH', 'q', 'y', 'z'], ['BLMPOP', '0', '1', 'q', 'RIGHT', 'COUNT', '9'],
+    ['RPUSH', 'q', 'y'], ['BLMOVE', 'q', 'q2', 'LEFT', 'LEFT', '0'], ['BRPOPLPUSH', 'q2', 'q3', '0'], ['LRANGE', 'q3', '0', '-1'],
+    ['MULTI'], ['BLPOP', 'empty', '0'], ['BLMOVE', 'empty', 'x', 'LEFT', 'LEFT', '0'], ['BLMPOP', '0', '1', 'empty', 'LEFT'], ['EXEC'],
+  ],
+];
+
+const HASHES: string[][][] = [
+  [
+    ['HSET', 'h', 'f1', 'v1', 'f2', 'v2'], ['HSET', 'h', 'f1', 'x'], ['HSET', 'h', 'f3'], ['HMSET', 'h', 'f4', 'v4'], ['HSETNX', 'h', 'f4', 'no'], ['HSETNX', 'h', 'f5', 'v5'],
+    ['HGET', 'h', 'f1'], ['HGET', 'h', 'nope'], ['HGET', 'none', 'f'], ['HMGET', 'h', 'f1', 'nope', 'f2'], ['HLEN', 'h'], ['HSTRLEN', 'h', 'f4'], ['HEXISTS', 'h', 'f5'],
+    ['HKEYS', 'h'], ['HVALS', 'h'], ['HGETALL', 'h'], ['HGETALL', 'none'], ['HDEL', 'h', 'f1', 'f2', 'nope'], ['HGETALL', 'h'], ['HDEL', 'h', 'f3', 'f4', 'f5'], ['EXISTS', 'h'],
+    ['HINCRBY', 'n', 'a', '5'], ['HINCRBY', 'n', 'a', '-10'], ['HINCRBY', 'n', 'a', 'x'], ['HSET', 'n', 's', 'str'], ['HINCRBY', 'n', 's', '1'],
+    ['HINCRBY', 'n', 'a', '9223372036854775807'], ['HINCRBYFLOAT', 'n', 'f', '0.1'], ['HINCRBYFLOAT', 'n', 'f', '0.2'], ['HINCRBYFLOAT', 'n', 's', '1'], ['HINCRBYFLOAT', 'n', 'f', 'inf'],
+    ['HINCRBYFLOAT', 'n', 'f', 'bad'], ['HGETALL', 'n'], ['SET', 'str', 'x'], ['HSET', 'str', 'a', 'b'], ['HGET', 'str', 'a'], ['HRANDFIELD', 'none'], ['HRANDFIELD', 'none', '5'],
+    ['HSET', 'one', 'only', 'v'], ['HRANDFIELD', 'one'], ['HRANDFIELD', 'one', '5'], ['HRANDFIELD', 'one', '-3'], ['HRANDFIELD', 'one', '-2', 'WITHVALUES'], ['HRANDFIELD', 'one', '1', 'WITHVALUES'],
+    ['HRANDFIELD', 'one', '0'], ['HRANDFIELD', 'one', '1', 'FOO'], ['HSCAN', 'one', '0'], ['HSCAN', 'h', '0'], ['HSCAN', 'n', '0', 'MATCH', 'f*'], ['HSCAN', 'n', 'x'],
+  ],
+];
+
+const SETS: string[][][] = [
+  [
+    ['SADD', 's', '3', '1', '2', '2'], ['SMEMBERS', 's'], ['SCARD', 's'], ['SISMEMBER', 's', '1'], ['SISMEMBER', 's', '9'], ['SMISMEMBER', 's', '1', '9'], ['SREM', 's', '1', '9'],
+    ['SADD', 't', '2', '3', '4'], ['SINTER', 's', 't'], ['SINTER', 's', 'none'], ['SUNION', 's', 't', 'none'], ['SDIFF', 't', 's'], ['SDIFF', 'none', 's'],
+    ['SINTERSTORE', 'd', 's', 't'], ['SMEMBERS', 'd'], ['SUNIONSTORE', 'd', 's', 't'], ['SMEMBERS', 'd'], ['SDIFFSTORE', 'd', 's', 't'], ['EXISTS', 'd'],
+    ['SINTERCARD', '2', 's', 't'], ['SINTERCARD', '2', 's', 't', 'LIMIT', '1'], ['SINTERCARD', '0', 's'], ['SINTERCARD', '3', 's', 't'], ['SINTERCARD', '1', 's', 'LIMIT', '-1'],
+    ['SMOVE', 's', 'u', '2'], ['SMOVE', 's', 'u', '2'], ['SMOVE', 'none', 'u', '2'], ['SMOVE', 's', 's', '3'], ['SMEMBERS', 'u'], ['SET', 'str', 'x'], ['SADD', 'str', 'a'],
+    ['SINTER', 'str', 's'], ['SINTER', 'none', 'str'], ['SUNION', 's', 'str'], ['SMOVE', 's', 'str', '3'],
+    ['SADD', 'one', '7'], ['SRANDMEMBER', 'one'], ['SRANDMEMBER', 'one', '3'], ['SRANDMEMBER', 'one', '-2'], ['SRANDMEMBER', 'one', '0'], ['SRANDMEMBER', 'none'], ['SRANDMEMBER', 'none', '2'],
+    ['SPOP', 'one', '-1'], ['SPOP', 'one', '0'], ['SPOP', 'none'], ['SPOP', 'none', '3'], ['SPOP', 'one'], ['EXISTS', 'one'], ['SADD', 'i', '5', '-1', '10'], ['SPOP', 'i', '5'],
+    ['SADD', 'i', '5', '-1', '10'], ['SSCAN', 'i', '0'], ['SSCAN', 'i', '0', 'MATCH', '1*'], ['SSCAN', 'i', '0', 'COUNT', '0'],
+  ],
+];
+
+const ZSETS: string[][][] = [
+  [
+    ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'], ['ZADD', 'z', 'NX', '5', 'a', '4', 'd'], ['ZADD', 'z', 'XX', 'CH', '10', 'a', '9', 'e'], ['ZADD', 'z', 'GT', 'CH', '1', 'a', '20', 'b'],
+    ['ZADD', 'z', 'LT', 'CH', '1', 'a'], ['ZADD', 'z', 'INCR', '5', 'c'], ['ZADD', 'z', 'INCR', 'NX', '5', 'c'], ['ZADD', 'z', 'NX', 'XX', '1', 'a'], ['ZADD', 'z', 'GT', 'LT', '1', 'a'],
+    ['ZADD', 'z', 'NX', 'GT', '1', 'a'], ['ZADD', 'z', 'INCR', '1', 'a', '2', 'b'], ['ZADD', 'z', '1'], ['ZADD', 'z', 'x', 'a'], ['ZADD', 'z', 'nan', 'a'], ['ZADD', 'z', 'inf', 'inf1', '-inf', 'ninf'],
+    ['ZADD', 'z', 'INCR', '-inf', 'inf1'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'], ['ZADD', 'z', '0.1', 'f', '1e3', 'g', '-0', 'h', '1.5e-5', 'i'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+    ['ZINCRBY', 'z', '2.5', 'a'], ['ZINCRBY', 'z', 'x', 'a'], ['ZINCRBY', 'z', '1', 'new'], ['ZSCORE', 'z', 'a'], ['ZSCORE', 'z', 'nope'], ['ZSCORE', 'none', 'a'], ['ZMSCORE', 'z', 'a', 'nope'],
+    ['ZCARD', 'z'], ['ZRANK', 'z', 'b'], ['ZREVRANK', 'z', 'b'], ['ZRANK', 'z', 'nope'], ['ZREM', 'z', 'a', 'nope'], ['ZCOUNT', 'z', '-inf', '+inf'], ['ZCOUNT', 'z', '(1', '20'],
+    ['ZCOUNT', 'z', 'x', '1'], ['ZCOUNT', 'z', '5', '1'], ['ZADD', 'z', 'XX', '1', 'nokey'], ['ZADD', 'nz', 'XX', '1', 'x'], ['EXISTS', 'nz'],
+  ],
+  [
+    ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'], ['ZRANGE', 'z', '1', '3'], ['ZRANGE', 'z', '-2', '-1', 'WITHSCORES'], ['ZRANGE', 'z', '0', '-1', 'REV'],
+    ['ZRANGE', 'z', '(1', '4', 'BYSCORE'], ['ZRANGE', 'z', '4', '(1', 'BYSCORE', 'REV'], ['ZRANGE', 'z', '-inf', '+inf', 'BYSCORE', 'LIMIT', '1', '2'], ['ZRANGE', 'z', '0', '1', 'LIMIT', '1', '2'],
+    ['ZRANGE', 'z', '-inf', '+inf', 'BYSCORE', 'LIMIT', '-1', '2'], ['ZRANGE', 'z', '-inf', '+inf', 'BYSCORE', 'LIMIT', '1', '-1', 'WITHSCORES'], ['ZRANGE', 'z', 'x', '1', 'BYSCORE'],
+    ['ZRANGE', 'z', '0', '-1', 'FOO'], ['ZRANGE', 'z', '0', '-1', 'BYLEX'], ['ZRANGE', 'z', '-', '+', 'BYLEX', 'WITHSCORES'], ['ZREVRANGE', 'z', '0', '1', 'WITHSCORES'],
+    ['ZRANGEBYSCORE', 'z', '2', '4', 'WITHSCORES', 'LIMIT', '0', '2'], ['ZREVRANGEBYSCORE', 'z', '4', '2'], ['ZRANGEBYSCORE', 'z', '2', '4', 'REV'], ['ZRANGEBYSCORE', 'z', '(2', '(2'],
+    ['ZADD', 'l', '0', 'a', '0', 'b', '0', 'c', '0', 'd', '0', 'e'], ['ZRANGEBYLEX', 'l', '[b', '(d'], ['ZRANGEBYLEX', 'l', '-', '+', 'LIMIT', '1', '2'], ['ZREVRANGEBYLEX', 'l', '+', '[c'],
+    ['ZRANGEBYLEX', 'l', 'b', 'd'], ['ZRANGEBYLEX', 'l', '+', '-'], ['ZLEXCOUNT', 'l', '[b', '+'], ['ZLEXCOUNT', 'l', '-', '(a'], ['ZRANGE', 'l', '[a', '[c', 'BYLEX', 'REV'], ['ZRANGE', 'l', '[c', '[a', 'BYLEX', 'REV'],
+    ['ZRANGESTORE', 'dst', 'z', '0', '2'], ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'], ['ZRANGESTORE', 'dst', 'z', '10', '20'], ['EXISTS', 'dst'], ['ZRANGESTORE', 'dst', 'z', '0', '1', 'WITHSCORES'],
+    ['ZREMRANGEBYRANK', 'z', '0', '0'], ['ZREMRANGEBYSCORE', 'z', '(4', '+inf'], ['ZREMRANGEBYLEX', 'l', '[a', '[b'], ['ZRANGE', 'z', '0', '-1'], ['ZRANGE', 'l', '0', '-1'],
+    ['ZREMRANGEBYSCORE', 'z', 'x', '1'], ['ZREMRANGEBYLEX', 'l', 'x', '+'], ['ZREMRANGEBYRANK', 'z', '0', '-1'], ['EXISTS', 'z'],
+  ],
+  [
+    ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'], ['ZPOPMIN', 'z'], ['ZPOPMAX', 'z', '5'], ['ZPOPMIN', 'z'], ['ZPOPMIN', 'z', '-1'], ['ZPOPMIN', 'z', '0'], ['ZPOPMIN', 'z', '1', '2'],
+    ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c'], ['ZMPOP', '2', 'none', 'z', 'MAX', 'COUNT', '2'], ['ZMPOP', '1', 'z', 'MIN'], ['ZMPOP', '1', 'z', 'MIN'], ['ZMPOP', '0', 'z', 'MIN'],
+    ['ZMPOP', '1', 'z', 'SIDE'], ['ZMPOP', '1', 'z', 'MIN', 'COUNT', '0'], ['ZADD', 'z', '1', 'a', '2', 'b'], ['BZPOPMIN', 'none', 'z', '0'], ['BZPOPMAX', 'z', '0'], ['BZPOPMAX', 'z', '-1'],
+    ['ZADD', 'z', '5', 'x'], ['BZMPOP', '0', '1', 'z', 'MAX'], ['ZADD', 'z', '5', 'x'], ['ZRANDMEMBER', 'z'], ['ZRANDMEMBER', 'z', '2'], ['ZRANDMEMBER', 'z', '-2', 'WITHSCORES'],
+    ['ZRANDMEMBER', 'z', '1', 'WITHSCORES'], ['ZRANDMEMBER', 'none'], ['ZRANDMEMBER', 'none', '1'], ['ZRANDMEMBER', 'z', '1', 'BAD'], ['ZSCAN', 'z', '0'],
+    ['MULTI'], ['BZPOPMIN', 'empty', '0'], ['BZMPOP', '0', '1', 'empty', 'MIN'], ['EXEC'],
+  ],
+  [
+    ['ZADD', 'a', '1', 'x', '2', 'y', '3', 'z'], ['ZADD', 'b', '10', 'y', '20', 'z', '30', 'w'], ['SADD', 's', 'x', 'w'],
+    ['ZUNION', '2', 'a', 'b', 'WITHSCORES'], ['ZUNION', '3', 'a', 'b', 's', 'WITHSCORES'], ['ZINTER', '2', 'a', 'b', 'WITHSCORES'], ['ZINTER', '2', 'a', 'b', 'AGGREGATE', 'MAX', 'WITHSCORES'],
+    ['ZINTER', '2', 'a', 'b', 'WEIGHTS', '2', '0.5', 'WITHSCORES'], ['ZDIFF', '2', 'a', 'b', 'WITHSCORES'], ['ZDIFF', '2', 'a', 'b', 'WEIGHTS', '1', '1'], ['ZUNION', '0', 'a'],
+    ['ZUNION', '3', 'a', 'b'], ['ZUNION', '2', 'a', 'b', 'WEIGHTS', '1'], ['ZUNION', '2', 'a', 'b', 'WEIGHTS', '1', 'x'], ['ZUNION', '2', 'a', 'b', 'AGGREGATE', 'AVG'],
+    ['ZUNIONSTORE', 'd', '2', 'a', 'b'], ['ZRANGE', 'd', '0', '-1', 'WITHSCORES'], ['ZINTERSTORE', 'd', '2', 'a', 'none'], ['EXISTS', 'd'], ['ZDIFFSTORE', 'd', '1', 'a'],
+    ['ZUNIONSTORE', 'd', '2', 'a', 'b', 'WITHSCORES'], ['ZINTERCARD', '2', 'a', 'b'], ['ZINTERCARD', '2', 'a', 'b', 'LIMIT', '1'], ['ZINTERCARD', '0', 'a'], ['ZINTERCARD', '1', 'a', 'LIMIT', '-1'],
+    ['SET', 'str', 'x'], ['ZUNION', '2', 'a', 'str'], ['ZADD', 'str', '1', 'a'], ['ZADD', 'inf', 'inf', 'p'], ['ZADD', 'ninf', '-inf', 'p'], ['ZUNION', '2', 'inf', 'ninf', 'WITHSCORES'],
+  ],
+];
+
+const SORT: string[][][] = [
+  [
+    ['RPUSH', 'l', '3', '1', '2', '10'], ['SORT', 'l'], ['SORT', 'l', 'DESC'], ['SORT', 'l', 'ALPHA'], ['SORT', 'l', 'LIMIT', '1', '2'], ['SORT', 'l', 'LIMIT', '10', '2'],
+    ['MSET', 'w_1', '30', 'w_2', '20', 'w_3', '10', 'w_10', '5', 'o_1', 'one', 'o_2', 'two'], ['SORT', 'l', 'BY', 'w_*'], ['SORT', 'l', 'BY', 'w_*', 'GET', 'o_*', 'GET', '#'],
+    ['SORT', 'l', 'BY', 'nosort'], ['SORT', 'l', 'BY', 'nosort', 'DESC'], ['HSET', 'h_1', 'f', '9'], ['HSET', 'h_2', 'f', '1'], ['SORT', 'l', 'BY', 'h_*->f', 'GET', 'h_*->f'],
+    ['SORT', 'l', 'STORE', 'dst'], ['LRANGE', 'dst', '0', '-1'], ['SORT', 'none', 'STORE', 'dst'], ['EXISTS', 'dst'], ['RPUSH', 'bad', 'x', '1'], ['SORT', 'bad'], ['SORT', 'bad', 'ALPHA'],
+    ['SORT', 'l', 'FOO'], ['SORT_RO', 'l', 'STORE', 'x'], ['SORT_RO', 'l', 'DESC'], ['SET', 'str', 'x'], ['SORT', 'str'], ['SADD', 's', '5', '3', '9'], ['SORT', 's'],
+    ['ZADD', 'z', '1', 'c', '2', 'b', '3', 'a'], ['SORT', 'z', 'ALPHA'], ['SORT', 'z', 'BY', 'nosort'], ['SORT', 'z', 'BY', 'nosort', 'DESC', 'LIMIT', '0', '2'],
+  ],
+];
+
+diffScenarios('lists', LISTS);
+diffScenarios('hashes', HASHES);
+diffScenarios('sets', SETS);
+diffScenarios('sorted sets', ZSETS);
+diffScenarios('sort', SORT);
