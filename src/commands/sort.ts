@@ -26,6 +26,7 @@ function byPattern(c: Client, pattern: string, subst: string): string | null {
 
 /** strtod as SORT uses it: leading spaces allowed, the rest must be a number. */
 function sortScore(s: string): number | null {
+  if (s === '') return 0; // strtod consumes nothing and stops at the terminator
   const t = s.replace(/^[ \t\n\v\f\r]+/, '');
   if (t === '') return null;
   const lower = t.toLowerCase();
