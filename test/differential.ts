@@ -44,6 +44,13 @@ export class ByteConn {
       });
     }
   }
+  /** Everything received within `ms` that no call() consumed (pub/sub pushes). */
+  async drain(ms: number): Promise<string> {
+    await new Promise((r) => setTimeout(r, ms));
+    const out = this.buf;
+    this.buf = '';
+    return out;
+  }
   close(): void {
     this.s.destroy();
   }

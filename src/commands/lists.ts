@@ -285,7 +285,7 @@ function moveOne(c: Client, src: string, dst: string, from: number, to: number, 
   const sl = s.value as L;
   const v = (from === LEFT ? sl.shift() : sl.pop()) as string;
   ks.events.modified(c.db, src);
-  notify(c, NotifyClass.List, from === LEFT ? 'lpop' : 'rpop', src);
+  // Redis order: the push (and its event) first, then the pop's event and the source's removal
   let dl: L;
   if (src === dst) {
     dl = sl;
@@ -296,10 +296,11 @@ function moveOne(c: Client, src: string, dst: string, from: number, to: number, 
     dl = d.value as L;
     ks.events.modified(c.db, dst);
   }
-  if (sl.length === 0 && src !== dst) dropIfEmpty(c, src, sl);
   to === LEFT ? dl.unshift(v) : dl.push(v);
   c.server.blocking.signalKeyReady(c.db, dst);
   notify(c, NotifyClass.List, to === LEFT ? 'lpush' : 'rpush', dst);
+  notify(c, NotifyClass.List, from === LEFT ? 'lpop' : 'rpop', src);
+  if (src !== dst) dropIfEmpty(c, src, sl);
   ks.dirty++;
   c.bulk(v);
   c.propArgv = ['LMOVE', src, dst, from === LEFT ? 'LEFT' : 'RIGHT', to === LEFT ? 'LEFT' : 'RIGHT'];
