@@ -106,8 +106,9 @@ describe('MULTI / EXEC / WATCH', () => {
     } finally {
       srv.keel.server.removePropagationListener(l);
     }
+    // keys from earlier tests may expire meanwhile (a DEL unit of their own): leave those out
     assert.deepEqual(
-      ops.map((u) => u.map((o) => o.argv)),
+      ops.filter((u) => u[0].argv[0] !== 'DEL').map((u) => u.map((o) => o.argv)),
       [[['MULTI'], ['SET', 'p1', 'a'], ['SET', 'p2', 'b'], ['EXEC']], [['SET', 'p3', 'c']]],
     );
   });
