@@ -356,17 +356,16 @@ function flushdb(c: Client, argv: string[]): void {
   c.ok();
 }
 
-/** Hooks persistence adds to FLUSHALL (Redis 7.0 saves a fresh snapshot when save rules are set). */
-export const flushAllHooks: ((c: Client) => void)[] = [];
-
 function flushall(c: Client, argv: string[]): void {
   if (!flushFlags(c, argv)) return;
   const ks = c.server.keyspace;
   let n = 0;
   for (const db of ks.dbs) n += ks.flushDb(db);
-  ks.dirty += n + 1;
+  ks.dirty += n;
   c.forceProp = true;
-  for (const h of flushAllHooks) h(c);
+  // Redis 7.0 writes a fresh (empty) snapshot when save rules are set
+  c.server.rdb?.onFlushAll();
+  ks.dirty++;
   c.ok();
 }
 

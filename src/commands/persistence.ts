@@ -1,4 +1,239 @@
-/** persistence commands. */
-import type { CommandSpec } from './spec';
+/** Persistence commands: SAVE, BGSAVE, DUMP, RESTORE and the DEBUG RELOAD/DIGEST helpers. */
+import { createHash } from 'node:crypto';
+import { cmd, type CommandSpec } from './spec';
+import type { Client } from '../server/client';
+import { NotifyClass } from '../server/server';
+import { ERR_SYNTAX, intArg, notify } from './args';
+import { debugSubcommands } from './server';
+import { valueChunks, typeOf as rdbType } from '../persistence/rdb/writer';
+import { RdbCursor, readValue } from '../persistence/rdb/reader';
+import { Crc64 } from '../persistence/rdb/crc64';
+import { RDB_VERSION } from '../persistence/rdb/format';
+import { encodeOptions } from '../persistence/rdb-persistence';
+import type { Value } from '../store/value';
+import { Deque } from '../store/types/deque';
+import { ZSet } from '../store/types/zset';
+import { formatDouble17g } from '../util/number';
 
-export const commands: CommandSpec[] = [];
+function save(c: Client): void {
+  const rdb = c.server.rdb!;
+  if (rdb.bgsave) return c.error('ERR Background save already in progress');
+  try {
+    rdb.saveSync();
+  } catch {
+    return c.error('ERR');
+  }
+  c.ok();
+}
+
+function bgsave(c: Client, argv: string[]): void {
+  let schedule = false;
+  if (argv.length > 1) {
+    if (argv.length === 2 && argv[1].toLowerCase() === 'schedule') schedule = true;
+    else return c.error(ERR_SYNTAX);
+  }
+  const rdb = c.server.rdb!;
+  if (rdb.bgsave) return c.error('ERR Background save already in progress');
+  if (rdb.otherChildActive() || c.server.execDepth > 0) {
+    if (schedule || c.server.execDepth > 0) {
+      rdb.bgsaveScheduled = true;
+      return c.status('Background saving scheduled');
+    }
+    return c.error(
+      "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+    );
+  }
+  if (!rdb.startBgsave()) return c.error('ERR');
+  c.status('Background saving started');
+}
+
+/** The DUMP payload: type, value, RDB version (2 bytes LE), CRC64 (8 bytes LE). */
+export function dumpPayload(v: Value, c: Client): Buffer {
+  const o = encodeOptions(c.server);
+  const parts = [Buffer.from([rdbType(v, o)]), ...valueChunks(v, o)];
+  const ver = Buffer.alloc(2);
+  ver.writeUInt16LE(RDB_VERSION, 0);
+  parts.push(ver);
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, new Crc64().update(body).bytes()]);
+}
+
+function dump(c: Client, argv: string[]): void {
+  const e = c.server.keyspace.lookupRead(c.db, argv[1]);
+  if (e === undefined) return c.nullBulk();
+  c.bulk(dumpPayload(e.value, c).toString('latin1'));
+}
+
+function verifyPayload(p: Buffer): boolean {
+  if (p.length < 10) return false;
+  const ver = p.readUInt16LE(p.length - 10);
+  if (ver > 11) return false;
+  const crc = new Crc64().update(p, 0, p.length - 8).bytes();
+  return crc.equals(p.subarray(p.length - 8));
+}
+
+function restore(c: Client, argv: string[]): void {
+  let replace = false;
+  let absttl = false;
+  let idle = -1;
+  let freq = -1;
+  for (let j = 4; j < argv.length; j++) {
+    const o = argv[j].toLowerCase();
+    const more = argv.length - j - 1;
+    if (o === 'replace') replace = true;
+    else if (o === 'absttl') absttl = true;
+    else if (o === 'idletime' && more >= 1 && freq === -1) {
+      const n = intArg(c, argv[++j]);
+      if (n === null) return;
+      if (n < 0) return c.error('ERR Invalid IDLETIME value, must be >= 0');
+      idle = n;
+    } else if (o === 'freq' && more >= 1 && idle === -1) {
+      const n = intArg(c, argv[++j]);
+      if (n === null) return;
+      if (n < 0 || n > 255) return c.error('ERR Invalid FREQ value, must be >= 0 and <= 255');
+      freq = n;
+    } else return c.error(ERR_SYNTAX);
+  }
+  const ks = c.server.keyspace;
+  const key = argv[1];
+  if (!replace && ks.lookupWrite(c.db, key) !== undefined) return c.error('BUSYKEY Target key name already exists.');
+  let ttl = intArg(c, argv[2]);
+  if (ttl === null) return;
+  if (ttl < 0) return c.error('ERR Invalid TTL value, must be >= 0');
+  const payload = Buffer.from(argv[3], 'latin1');
+  if (!verifyPayload(payload)) return c.error('ERR DUMP payload version or checksum are wrong');
+  let value: Value;
+  try {
+    const cur = new RdbCursor(payload.subarray(0, payload.length - 10));
+    const type = cur.byte();
+    value = readValue(cur, type, key);
+    if (cur.pos !== cur.buf.length) throw new Error('trailing bytes');
+    if (isEmptyCollection(value)) throw new Error('empty collection');
+  } catch {
+    return c.error('ERR Bad data format');
+  }
+  const deleted = replace && ks.delete(c.db, key);
+  if (ttl && !absttl) ttl += Date.now();
+  if (ttl && ttl <= Date.now()) {
+    if (deleted) {
+      c.propArgv = ['DEL', key];
+      notify(c, NotifyClass.Generic, 'del', key);
+      ks.dirty++;
+    }
+    return c.ok();
+  }
+  const e = ks.add(c.db, key, value, ttl ? ttl : -1);
+  if (idle >= 0) e.lru = (ks.lruClock - idle + 0x1000000) & 0xffffff;
+  if (ttl && !absttl) c.propArgv = ['RESTORE', key, String(ttl), argv[3], 'ABSTTL', ...(replace ? ['REPLACE'] : [])];
+  notify(c, NotifyClass.Generic, 'restore', key);
+  ks.dirty++;
+  c.ok();
+}
+
+function isEmptyCollection(v: Value): boolean {
+  if (typeof v === 'string') return false;
+  return (v instanceof Deque ? v.length : v.size) === 0;
+}
+
+// ------------------------------------------------------------------ DEBUG helpers
+
+/** A digest of one value, independent of encoding (used by DEBUG DIGEST[-VALUE]). */
+export function valueDigest(v: Value, expireAt: number): Buffer {
+  const h = createHash('sha1');
+  const put = (s: string) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(s.length, 0);
+    h.update(b);
+    h.update(s, 'latin1');
+  };
+  const unordered = (items: string[]) => {
+    // order-independent: xor of per-item hashes
+    const acc = Buffer.alloc(20);
+    for (const it of items) {
+      const d = createHash('sha1').update(it, 'latin1').digest();
+      for (let i = 0; i < 20; i++) acc[i] ^= d[i];
+    }
+    h.update(acc);
+  };
+  if (typeof v === 'string') {
+    put('string');
+    put(v);
+  } else if (v instanceof Deque) {
+    put('list');
+    for (const x of v) put(x);
+  } else if (v instanceof Map) {
+    put('hash');
+    unordered([...v].map(([f, x]) => `${f.length}:${f}${x}`));
+  } else if (v instanceof Set) {
+    put('set');
+    unordered([...v]);
+  } else {
+    put('zset');
+    for (const [m, s] of v as ZSet) {
+      put(m);
+      put(formatDouble17g(s));
+    }
+  }
+  if (expireAt >= 0) put(`!${expireAt}`);
+  return h.digest();
+}
+
+function debugDigest(c: Client): void {
+  const acc = Buffer.alloc(20);
+  let any = false;
+  for (const db of c.server.keyspace.dbs) {
+    for (const [k, e] of db.dict) {
+      any = true;
+      const d = createHash('sha1').update(`${db.id}\0${k}\0`, 'latin1').update(valueDigest(e.value, e.expireAt)).digest();
+      for (let i = 0; i < 20; i++) acc[i] ^= d[i];
+    }
+  }
+  c.status(any ? acc.toString('hex') : '0'.repeat(40));
+}
+
+function debugDigestValue(c: Client, argv: string[]): void {
+  c.arrayLen(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const e = c.db.dict.get(argv[i]);
+    c.status(e ? valueDigest(e.value, -1).toString('hex') : '0'.repeat(40));
+  }
+}
+
+/** DEBUG RELOAD [NOSAVE] [NOFLUSH is not supported]: save, empty, load back. */
+function debugReload(c: Client, argv: string[]): void {
+  let nosave = false;
+  for (let i = 2; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    if (o === 'nosave') nosave = true;
+    else return c.error(`ERR DEBUG RELOAD only supports the NOSAVE option in Keel`);
+  }
+  const rdb = c.server.rdb!;
+  if (rdb.bgsave) rdb.abortBgsave('DEBUG RELOAD');
+  try {
+    if (!nosave) rdb.saveSync();
+  } catch {
+    return c.error('ERR Error trying to save the RDB dump, check server logs.');
+  }
+  const file = rdb.path;
+  // synchronous: DEBUG RELOAD blocks the server, as in Redis
+  try {
+    rdb.loadSync(file);
+  } catch (e) {
+    c.server.log.warning(`DEBUG RELOAD: ${(e as Error).message}`);
+    return c.error('ERR Error trying to load the RDB dump, check server logs.');
+  }
+  c.server.log.notice('DB reloaded by DEBUG RELOAD');
+  c.ok();
+}
+
+debugSubcommands.set('reload', debugReload);
+debugSubcommands.set('digest', debugDigest);
+debugSubcommands.set('digest-value', debugDigestValue);
+
+const k1: [number, number, number] = [1, 1, 1];
+export const commands: CommandSpec[] = [
+  cmd('save', 1, 'admin noscript no_async_loading no_multi', null, save, 'Synchronously save the dataset to disk', '1.0.0', 'server'),
+  cmd('bgsave', -1, 'admin noscript no_async_loading', null, bgsave, 'Asynchronously save the dataset to disk', '1.0.0', 'server'),
+  cmd('dump', 2, 'readonly', k1, dump, 'Return a serialized version of the value stored at the specified key.', '2.6.0', 'generic'),
+  cmd('restore', -4, 'write denyoom', k1, restore, 'Create a key using the provided serialized value, previously obtained using DUMP.', '2.6.0', 'generic'),
+];

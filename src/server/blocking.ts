@@ -36,6 +36,19 @@ export class Blocking {
 
   constructor(private readonly server: Server) {}
 
+  /** waiters whose retry a snapshot deferred */
+  private deferred: Client[] = [];
+
+  /** Retries the waiters a snapshot held back (called as it saves values). */
+  retryDeferred(): void {
+    const list = this.deferred.splice(0);
+    for (const c of list) {
+      const st = this.states.get(c);
+      if (st) for (const k of st.keys) this.signalKeyReady(st.db, k);
+    }
+    if (list.length) this.handleReady();
+  }
+
   get count(): number {
     return this.states.size;
   }
@@ -123,6 +136,11 @@ export class Blocking {
 
   private retry(c: Client): void {
     const st = this.states.get(c)!;
+    // a snapshot still saving the value: try again once it is saved
+    if (this.server.writeGate !== null && this.server.writeGate(c, st.cmd, st.argv)) {
+      this.deferred.push(c);
+      return;
+    }
     this.retrying = c;
     this.retryBlockedAgain = false;
     try {

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config';
 import { Server, KEEL_VERSION, REDIS_VERSION } from './server';
+import { RdbPersistence } from '../persistence/rdb-persistence';
 
 export async function boot(config: Config): Promise<Server> {
   const server = new Server(config);
@@ -12,8 +13,16 @@ export async function boot(config: Config): Promise<Server> {
   log.notice('oO0OoO0OoO0Oo Keel is starting oO0OoO0OoO0Oo');
   log.notice(`Keel version=${KEEL_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${process.pid}, just started`);
   mkdirSync(config.str('dir'), { recursive: true });
+  server.rdb = new RdbPersistence(server);
   await server.start();
   log.notice(`Server initialized`);
   log.notice(`Ready to accept connections tcp on port ${server.port}`);
+  // clients can connect while the dataset loads; data commands get -LOADING meanwhile
+  try {
+    await server.rdb.loadAtStartup();
+  } catch (e) {
+    server.teardown();
+    throw e;
+  }
   return server;
 }

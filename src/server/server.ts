@@ -14,6 +14,7 @@ import type { Config } from '../config';
 import { SlowLog, LatencyMonitor } from './slowlog';
 import { PubSub } from './pubsub';
 import { Blocking } from './blocking';
+import type { RdbPersistence } from '../persistence/rdb-persistence';
 
 export const KEEL_VERSION = '0.1.0';
 /** The Redis version Keel answers as (clients and tools gate features on it). */
@@ -81,10 +82,15 @@ export class Server {
   readonly stats: Stats;
   /** when set and it returns true, the client's replies wait (appendfsync always) */
   replyGate: ((c: Client) => boolean) | null = null;
+  /** true when a write must wait for a snapshot to save the values it touches */
+  writeGate: ((c: Client, cmd: Command, argv: string[]) => boolean) | null = null;
+  readonly gatedClients: { c: Client; argv: string[] }[] = [];
   /** why write commands are refused right now (MISCONF), or null */
   writeRefusal: (() => string | null) | null = null;
   /** while true, data commands answer -LOADING */
   loading = false;
+  /** RDB persistence (SAVE, BGSAVE, save rules, loading), attached at boot */
+  rdb: RdbPersistence | null = null;
   /** unix seconds of the last successful save (LASTSAVE); startup counts, as in Redis */
   lastSaveTime = Math.floor(Date.now() / 1000);
   /** peak of used_memory seen by the cron, for INFO memory */
@@ -354,6 +360,13 @@ export class Server {
       this.pausedClients.push({ c, argv });
       return;
     }
+    if (this.writeGate !== null && (!c.inMulti || cmd.name === 'exec') && this.writeGate(c, cmd, argv)) {
+      // a snapshot must save a big value before this write may touch it
+      c.blocked = true;
+      c.blockedOn = 'pause';
+      this.gatedClients.push({ c, argv });
+      return;
+    }
     if (c.inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
       if (cmd.noMulti) return this.reject(c, 'ERR Command not allowed inside a transaction');
       c.multiQueue.push({ cmd, argv });
@@ -378,6 +391,19 @@ export class Server {
     if (cmd.fullName === 'client|unpause') return false;
     if (!this.clientsPauseWriteOnly) return true;
     return cmd.isWrite || (c.inMulti && cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite));
+  }
+
+  /** Re-runs clients held by the write gate (they are held again if still needed). */
+  releaseGatedClients(): void {
+    const list = this.gatedClients.splice(0);
+    for (const { c, argv } of list) {
+      if (c.closing) continue;
+      c.blocked = false;
+      c.blockedOn = null;
+      this.processCommand(c, argv);
+      if (!c.blocked) c.processInput();
+      c.flush();
+    }
   }
 
   unpauseClients(): void {

@@ -38,8 +38,12 @@ export class Db {
 
 /** What a point-in-time snapshot needs to hear before anything changes. */
 export interface SnapshotObserver {
-  /** `entry` (current value of `key` in `db`) is about to be modified, replaced or deleted. */
-  beforeChange(db: Db, key: string, entry: Entry): void;
+  /**
+   * `entry` (current value of `key` in `db`) is about to change. `detach` means the value
+   * object itself will not be touched again (the key is deleted, expired or given a new
+   * value), so holding a reference is enough; otherwise it is about to be mutated in place.
+   */
+  beforeChange(db: Db, key: string, entry: Entry, detach: boolean): void;
   /** `db.dict` / `db.expires` are about to be replaced wholesale (FLUSHDB, FLUSHALL, SWAPDB). */
   beforeReplaceMaps(db: Db): void;
 }
@@ -113,7 +117,7 @@ export class Keyspace {
       return undefined;
     }
     e.lru = this.lruClock;
-    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, false);
     return e;
   }
 
@@ -126,6 +130,24 @@ export class Keyspace {
       return undefined;
     }
     return e;
+  }
+
+  /** A new entry for a loader filling fresh maps (installed later with installMaps). */
+  newEntry(value: Value, expireAt: number): Entry {
+    return new Entry(value, expireAt, this.lruClock, this.epoch, ++this.seq);
+  }
+
+  /** Replaces every database's contents with loaded maps (RDB/AOF load, DEBUG RELOAD). */
+  installMaps(dicts: Map<string, Entry>[]): void {
+    this.dbs.forEach((db, i) => {
+      this.flushDb(db);
+      const dict = dicts[i] ?? new Map<string, Entry>();
+      const expires = new Map<string, Entry>();
+      for (const [k, e] of dict) if (e.expireAt >= 0) expires.set(k, e);
+      db.dict = dict;
+      db.expires = expires;
+      this.events.dbReplaced(db);
+    });
   }
 
   /** Adds a key that does not exist (caller checked). */
@@ -144,7 +166,7 @@ export class Keyspace {
   set(db: Db, key: string, value: Value, keepTtl = false, expireAt = -1): Entry {
     const e = db.dict.get(key);
     if (e === undefined) return this.add(db, key, value, expireAt);
-    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, true);
     e.value = value;
     e.rawString = false;
     e.lru = this.lruClock;
@@ -171,7 +193,7 @@ export class Keyspace {
   delete(db: Db, key: string): boolean {
     const e = db.dict.get(key);
     if (e === undefined) return false;
-    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, true);
     db.dict.delete(key);
     if (e.expireAt >= 0) db.expires.delete(key);
     this.events.modified(db, key);
@@ -179,7 +201,7 @@ export class Keyspace {
   }
 
   setExpire(db: Db, key: string, e: Entry, when: number): void {
-    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, false);
     if (e.expireAt < 0) db.expires.set(key, e);
     e.expireAt = when;
     this.events.modified(db, key);
@@ -188,7 +210,7 @@ export class Keyspace {
   /** Removes a TTL; false when there was none. */
   persist(db: Db, key: string, e: Entry): boolean {
     if (e.expireAt < 0) return false;
-    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, false);
     e.expireAt = -1;
     db.expires.delete(key);
     this.events.modified(db, key);
@@ -197,7 +219,7 @@ export class Keyspace {
 
   /** Deletes an expired key and raises the `expired` event (propagated as DEL). */
   expireNow(db: Db, key: string, e: Entry): void {
-    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e);
+    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, true);
     db.dict.delete(key);
     db.expires.delete(key);
     this.stats.expiredKeys++;

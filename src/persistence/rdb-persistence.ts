@@ -1,0 +1,505 @@
+/**
+ * RDB persistence for a running server: SAVE, BGSAVE (forkless, see snapshot.ts), the
+ * `save <seconds> <changes>` rules, save on shutdown and FLUSHALL, MISCONF after a failed
+ * background save, loading at startup while already answering -LOADING, and INFO fields.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from '../server/server';
+import type { Client } from '../server/client';
+import type { Command } from '../commands/spec';
+import type { Entry } from '../store/keyspace';
+import { Snapshot } from './snapshot';
+import { parseRdbSteps, RdbError } from './rdb/reader';
+import type { EncodeOptions } from './rdb/writer';
+import { fsyncDir, fsyncDirSync } from './fsutil';
+import { REDIS_VERSION, usedMemory } from '../server/server';
+
+const STEP_BUDGET_MS = 2;
+/** a failed background save is retried by the save rules only after this long */
+const BGSAVE_RETRY_DELAY_MS = 5000;
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
+export const MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+export function encodeOptions(server: Server): EncodeOptions {
+  const c = server.config;
+  return {
+    compression: c.bool('rdbcompression'),
+    hashMaxListpackEntries: c.num('hash-max-listpack-entries'),
+    hashMaxListpackValue: c.num('hash-max-listpack-value'),
+    zsetMaxListpackEntries: c.num('zset-max-listpack-entries'),
+    zsetMaxListpackValue: c.num('zset-max-listpack-value'),
+    setMaxIntsetEntries: c.num('set-max-intset-entries'),
+    listMaxListpackSize: c.num('list-max-listpack-size'),
+  };
+}
+
+export function rdbAux(server: Server, aofBase: boolean): [string, string][] {
+  return [
+    ['redis-ver', REDIS_VERSION],
+    ['redis-bits', '64'],
+    ['ctime', String(Math.floor(Date.now() / 1000))],
+    ['used-mem', String(usedMemory())],
+    ['aof-base', aofBase ? '1' : '0'],
+  ];
+}
+
+interface BgJob {
+  snapshot: Snapshot;
+  tmp: string;
+  fd: number;
+  pending: Buffer[];
+  pendingBytes: number;
+  writing: boolean;
+  error: Error | null;
+  startedAt: number;
+  dirtyAtStart: number;
+  aborted: boolean;
+  resolve: (ok: boolean) => void;
+  done: Promise<boolean>;
+}
+
+let tempCounter = 0;
+
+export class RdbPersistence {
+  bgsave: BgJob | null = null;
+  bgsaveScheduled = false;
+  lastBgsaveStatus: 'ok' | 'err' = 'ok';
+  lastBgsaveTimeSec = -1;
+  lastBgsaveTry = 0;
+  saves = 0;
+  lastCowSize = 0;
+  /** loading progress, for INFO */
+  loadingStart = 0;
+  loadingTotal = 0;
+  loadingLoaded = 0;
+  /** other background jobs (the AOF rewrite) that exclude a BGSAVE */
+  otherChildActive: () => boolean = () => false;
+  /** called when a background save ends, so a scheduled AOF rewrite can start */
+  readonly onBackgroundDone: (() => void)[] = [];
+
+  constructor(readonly server: Server) {
+    server.infoProviders.set('persistence', () => this.info());
+    server.writeRefusal = () => this.refusal();
+    server.writeGate = (c, cmd, argv) => this.gate(c, cmd, argv);
+    server.cronHooks.push(() => this.cron());
+    server.shutdownHooks.push((o) => this.onShutdown(o));
+  }
+
+  get path(): string {
+    return path.join(this.server.config.str('dir'), this.server.config.str('dbfilename'));
+  }
+
+  private refusal(): string | null {
+    const cfg = this.server.config;
+    if (cfg.bool('stop-writes-on-bgsave-error') && cfg.saveRules().length > 0 && this.lastBgsaveStatus === 'err') return MISCONF;
+    return null;
+  }
+
+  /** The write gate: a write touching a big value the running snapshot has not saved waits. */
+  private gate(c: Client, cmd: Command, argv: string[]): boolean {
+    const snap = this.server.keyspace.observer;
+    if (!(snap instanceof Snapshot)) return false;
+    const check = (command: Command, args: string[]): boolean => {
+      if (!command.isWrite) return false;
+      let held = false;
+      for (const i of command.keyIndexes(args)) if (snap.mustHold(c.db, args[i])) held = true;
+      return held;
+    };
+    if (cmd.name === 'exec') return c.multiQueue.some((q) => check(q.cmd, q.argv));
+    return check(cmd, argv);
+  }
+
+  // ---------------------------------------------------------------- saving
+
+  /** SAVE: synchronous; throws on failure. */
+  saveSync(reason = 'DB saved on disk'): void {
+    const target = this.path;
+    const tmp = path.join(path.dirname(target), `temp-${process.pid}-${++tempCounter}.rdb`);
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    const ks = this.server.keyspace;
+    const dirtyBefore = ks.dirty;
+    try {
+      const snap = new Snapshot(ks, {
+        encode: encodeOptions(this.server),
+        aux: rdbAux(this.server, false),
+        sink: (b) => {
+          let off = 0;
+          while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+        },
+      });
+      snap.checksum = this.server.config.bool('rdbchecksum');
+      try {
+        snap.runSync();
+      } finally {
+        snap.detach();
+      }
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.renameSync(tmp, target);
+      fsyncDirSync(path.dirname(target));
+    } catch (e) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+      fs.rmSync(tmp, { force: true });
+      this.server.log.warning(`Failed saving the DB: ${(e as Error).message}`);
+      throw e;
+    }
+    ks.dirty -= dirtyBefore;
+    this.server.lastSaveTime = Math.floor(Date.now() / 1000);
+    this.lastBgsaveStatus = 'ok';
+    this.saves++;
+    this.server.log.notice(reason);
+  }
+
+  /** BGSAVE: starts a background snapshot; returns false when one cannot start now. */
+  startBgsave(): boolean {
+    if (this.bgsave !== null) return false;
+    const ks = this.server.keyspace;
+    const target = this.path;
+    const tmp = path.join(path.dirname(target), `temp-${process.pid}-${++tempCounter}.rdb`);
+    let fd: number;
+    try {
+      fd = fs.openSync(tmp, 'w', 0o644);
+    } catch (e) {
+      this.server.log.warning(`Can't save in background: ${(e as Error).message}`);
+      this.lastBgsaveStatus = 'err';
+      this.lastBgsaveTry = Date.now();
+      return false;
+    }
+    let resolve!: (ok: boolean) => void;
+    const done = new Promise<boolean>((r) => (resolve = r));
+    const job: BgJob = {
+      snapshot: null as unknown as Snapshot,
+      tmp,
+      fd,
+      pending: [],
+      pendingBytes: 0,
+      writing: false,
+      error: null,
+      startedAt: Date.now(),
+      dirtyAtStart: ks.dirty,
+      aborted: false,
+      resolve,
+      done,
+    };
+    job.snapshot = new Snapshot(ks, {
+      encode: encodeOptions(this.server),
+      aux: rdbAux(this.server, false),
+      sink: (b) => {
+        job.pending.push(b);
+        job.pendingBytes += b.length;
+      },
+      keyDelayUs: this.server.config.num('rdb-key-save-delay'),
+    });
+    job.snapshot.checksum = this.server.config.bool('rdbchecksum');
+    this.bgsave = job;
+    this.lastBgsaveTry = Date.now();
+    this.bgsaveScheduled = false;
+    this.server.log.notice(`Background saving started`);
+    setImmediate(() => this.drive(job));
+    return true;
+  }
+
+  /** One turn of the background save: a slice of serialization, then async writes. */
+  private drive(job: BgJob): void {
+    if (job.aborted) return;
+    if (job.error) return this.finishBgsave(job, job.error);
+    if (!job.snapshot.done && job.pendingBytes < MAX_PENDING_BYTES) {
+      try {
+        job.snapshot.step(STEP_BUDGET_MS);
+      } catch (e) {
+        return this.finishBgsave(job, e as Error);
+      }
+      if (this.server.gatedClients.length) this.server.releaseGatedClients();
+      this.server.blocking.retryDeferred();
+    }
+    this.flushPending(job);
+    if (job.snapshot.done && job.pendingBytes === 0 && !job.writing) {
+      this.completeBgsave(job);
+      return;
+    }
+    const delay = this.server.config.num('rdb-key-save-delay');
+    if (delay > 0 && !job.snapshot.done) setTimeout(() => this.drive(job), Math.max(1, Math.ceil(delay / 1000)));
+    else setImmediate(() => this.drive(job));
+  }
+
+  private flushPending(job: BgJob): void {
+    if (job.writing || job.pending.length === 0) return;
+    const buf = job.pending.length === 1 ? job.pending[0] : Buffer.concat(job.pending);
+    job.pending = [];
+    job.writing = true;
+    const write = (off: number) => {
+      fs.write(job.fd, buf, off, buf.length - off, null, (err, n) => {
+        if (err) {
+          job.writing = false;
+          job.error = err;
+          return;
+        }
+        if (off + n < buf.length) return write(off + n);
+        job.pendingBytes -= buf.length;
+        job.writing = false;
+      });
+    };
+    write(0);
+  }
+
+  private completeBgsave(job: BgJob): void {
+    fs.fsync(job.fd, (err) => {
+      if (err) return this.finishBgsave(job, err);
+      fs.close(job.fd, (err2) => {
+        if (err2) return this.finishBgsave(job, err2);
+        if (job.aborted) return;
+        fs.rename(job.tmp, this.path, (err3) => {
+          if (err3) return this.finishBgsave(job, err3, true);
+          fsyncDir(path.dirname(this.path)).then(
+            () => this.finishBgsave(job, null, true),
+            (e) => this.finishBgsave(job, e as Error, true),
+          );
+        });
+      });
+    });
+  }
+
+  private finishBgsave(job: BgJob, err: Error | null, closed = false): void {
+    if (this.bgsave !== job) return;
+    job.snapshot.detach();
+    this.bgsave = null;
+    const secs = Math.round((Date.now() - job.startedAt) / 1000);
+    this.lastBgsaveTimeSec = secs;
+    if (err) {
+      if (!closed) {
+        try {
+          fs.closeSync(job.fd);
+        } catch {
+          /* already closed */
+        }
+      }
+      fs.rm(job.tmp, { force: true }, () => {});
+      this.lastBgsaveStatus = 'err';
+      this.server.log.warning(`Background saving error: ${err.message}`);
+      this.server.log.warning(`Write error saving DB on disk: ${err.message}`);
+    } else {
+      const ks = this.server.keyspace;
+      ks.dirty -= job.dirtyAtStart;
+      this.server.lastSaveTime = Math.floor(Date.now() / 1000);
+      this.lastBgsaveStatus = 'ok';
+      this.lastCowSize = job.snapshot.cowBytes;
+      this.saves++;
+      this.server.log.notice('Background saving terminated with success');
+    }
+    if (this.server.gatedClients.length) this.server.releaseGatedClients();
+    this.server.blocking.retryDeferred();
+    job.resolve(!err);
+    for (const f of this.onBackgroundDone) f();
+  }
+
+  /** Stops a background save (FLUSHALL, shutdown, DEBUG RELOAD): the temp file is removed. */
+  abortBgsave(why: string): void {
+    const job = this.bgsave;
+    if (!job) return;
+    job.aborted = true;
+    job.snapshot.detach();
+    this.bgsave = null;
+    try {
+      fs.closeSync(job.fd);
+    } catch {
+      /* closed */
+    }
+    fs.rmSync(job.tmp, { force: true });
+    this.server.log.warning(`Background saving aborted: ${why}`);
+    if (this.server.gatedClients.length) this.server.releaseGatedClients();
+    this.server.blocking.retryDeferred();
+    job.resolve(false);
+  }
+
+  private cron(): void {
+    const now = Date.now();
+    if (this.bgsave === null && this.bgsaveScheduled && !this.otherChildActive()) {
+      this.startBgsave();
+      return;
+    }
+    if (this.bgsave !== null || this.otherChildActive() || this.server.loading) return;
+    const ks = this.server.keyspace;
+    const since = now / 1000 - this.server.lastSaveTime;
+    for (const r of this.server.config.saveRules()) {
+      if (ks.dirty >= r.changes && since > r.seconds && (now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY_MS || this.lastBgsaveStatus === 'ok')) {
+        this.server.log.notice(`${r.changes} changes in ${r.seconds} seconds. Saving...`);
+        this.startBgsave();
+        break;
+      }
+    }
+  }
+
+  private onShutdown(o: { save: boolean | null; now: boolean; force: boolean }): void {
+    const rules = this.server.config.saveRules().length > 0;
+    if (this.bgsave) this.abortBgsave('the server is shutting down');
+    if (o.save === false || (o.save === null && !rules)) return;
+    this.server.log.notice('Saving the final RDB snapshot before exiting.');
+    try {
+      this.saveSync('DB saved on disk');
+    } catch (e) {
+      if (o.force) {
+        this.server.log.warning(`Error trying to save the DB, but FORCE was given: exiting anyway`);
+        return;
+      }
+      this.server.log.warning('Error trying to save the DB, can\'t exit.');
+      throw e;
+    }
+  }
+
+  /** FLUSHALL with save rules writes a fresh (empty) snapshot, as Redis 7.0 does. */
+  onFlushAll(): void {
+    if (this.bgsave) this.abortBgsave('FLUSHALL');
+    if (this.server.config.saveRules().length > 0) {
+      try {
+        this.saveSync();
+      } catch {
+        /* logged; the MISCONF logic only tracks background saves */
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  /** A loader over an RDB file: parse steps into fresh maps, installed only at the end. */
+  private loader(file: string): { step(budgetMs: number): { keys: number; expired: number } | null } {
+    const server = this.server;
+    const buf = fs.readFileSync(file);
+    const dbs = server.keyspace.dbs.length;
+    const dicts: Map<string, Entry>[] = Array.from({ length: dbs }, () => new Map());
+    const ks = server.keyspace;
+    this.loadingStart = Date.now();
+    this.loadingTotal = buf.length;
+    this.loadingLoaded = 0;
+    const steps = parseRdbSteps(buf, {
+      aux: (k, v) => {
+        if (k === 'redis-ver') server.log.notice(`Loading RDB produced by version ${v}`);
+        else if (k === 'ctime') server.log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - Number(v))} seconds`);
+        else if (k === 'used-mem') server.log.notice(`RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`);
+      },
+      selectDb: (id) => {
+        if (id >= dbs) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${dbs} databases. Exiting`);
+      },
+      entry: (db, key, value, expireAt) => {
+        dicts[db].set(key, ks.newEntry(value, expireAt));
+      },
+      unsupported: (what, offset) => {
+        throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
+      },
+    });
+    return {
+      step: (budgetMs) => {
+        const t = performance.now();
+        for (;;) {
+          const r = steps.next();
+          if (r.done) {
+            ks.installMaps(dicts);
+            this.loadingLoaded = buf.length;
+            return { keys: r.value.keys - r.value.expired, expired: r.value.expired };
+          }
+          this.loadingLoaded = r.value;
+          if (performance.now() - t >= budgetMs) return null;
+        }
+      },
+    };
+  }
+
+  /** Loads an RDB synchronously (DEBUG RELOAD); throws RdbError with the offset. */
+  loadSync(file: string): { keys: number; expired: number } {
+    return this.loader(file).step(Infinity)!;
+  }
+
+  /** Loads an RDB a few milliseconds per event-loop turn, so clients get -LOADING meanwhile. */
+  async loadAsync(file: string): Promise<{ keys: number; expired: number }> {
+    const l = this.loader(file);
+    for (;;) {
+      const r = l.step(5);
+      if (r) return r;
+      await new Promise((res) => setImmediate(res));
+    }
+  }
+
+  /** Startup: loads dir/dbfilename if present, answering -LOADING meanwhile. */
+  async loadAtStartup(): Promise<void> {
+    const file = this.path;
+    if (!fs.existsSync(file)) return;
+    const server = this.server;
+    const t0 = Date.now();
+    server.loading = true;
+    try {
+      const { keys, expired } = await this.loadAsync(file);
+      server.log.notice(`Done loading RDB, keys loaded: ${keys}, keys expired: ${expired}.`);
+      server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
+    } catch (e) {
+      const msg = e instanceof RdbError ? `Short read or OOM loading DB. Unrecoverable error, aborting now. ${file}: ${e.message}` : `${file}: ${(e as Error).message}`;
+      server.log.warning(msg);
+      throw new Error(`Fatal error loading the DB (${file}): ${(e as Error).message}`);
+    } finally {
+      server.loading = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- INFO
+
+  private info(): [string, string | number][] {
+    const s = this.server;
+    const job = this.bgsave;
+    const now = Date.now();
+    const loadingFields: [string, string | number][] = s.loading
+      ? [
+          ['loading_start_time', Math.floor(this.loadingStart / 1000)],
+          ['loading_total_bytes', this.loadingTotal],
+          ['loading_rdb_used_mem', 0],
+          ['loading_loaded_bytes', this.loadingLoaded],
+          ['loading_loaded_perc', ((this.loadingLoaded / Math.max(1, this.loadingTotal)) * 100).toFixed(2)],
+          [
+            'loading_eta_seconds',
+            this.loadingLoaded ? Math.round(((now - this.loadingStart) / this.loadingLoaded) * (this.loadingTotal - this.loadingLoaded) / 1000) : 1,
+          ],
+        ]
+      : [];
+    return [
+      ['loading', s.loading ? 1 : 0],
+      ['async_loading', 0],
+      ...loadingFields,
+      ['current_cow_peak', job ? job.snapshot.cowBytes : 0],
+      ['current_cow_size', job ? job.snapshot.cowBytes : 0],
+      ['current_cow_size_age', 0],
+      ['current_fork_perc', job ? ((job.snapshot.keysWritten / Math.max(1, job.snapshot.keysTotal)) * 100).toFixed(2) : '0.00'],
+      ['current_save_keys_processed', job ? job.snapshot.keysWritten : 0],
+      ['current_save_keys_total', job ? job.snapshot.keysTotal : 0],
+      ['rdb_changes_since_last_save', s.keyspace.dirty],
+      ['rdb_bgsave_in_progress', job ? 1 : 0],
+      ['rdb_last_save_time', s.lastSaveTime],
+      ['rdb_last_bgsave_status', this.lastBgsaveStatus],
+      ['rdb_last_bgsave_time_sec', this.lastBgsaveTimeSec],
+      ['rdb_current_bgsave_time_sec', job ? Math.round((now - job.startedAt) / 1000) : -1],
+      ['rdb_saves', this.saves],
+      ['rdb_last_cow_size', this.lastCowSize],
+      ['rdb_last_load_keys_expired', 0],
+      ['rdb_last_load_keys_loaded', 0],
+      ...this.aofInfo(),
+    ];
+  }
+
+  /** AOF fields; the AOF module replaces this. */
+  aofInfo: () => [string, string | number][] = () => [
+    ['aof_enabled', 0],
+    ['aof_rewrite_in_progress', 0],
+    ['aof_rewrite_scheduled', 0],
+    ['aof_last_rewrite_time_sec', -1],
+    ['aof_current_rewrite_time_sec', -1],
+    ['aof_last_bgrewrite_status', 'ok'],
+    ['aof_rewrites', 0],
+    ['aof_last_write_status', 'ok'],
+    ['aof_last_cow_size', 0],
+    ['module_fork_in_progress', 0],
+    ['module_fork_last_cow_size', 0],
+  ];
+}

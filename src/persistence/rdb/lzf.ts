@@ -1,0 +1,134 @@
+/**
+ * LZF (liblzf 3.6, as bundled in Redis): the compressor follows lzf_c.c's algorithm (HLOG 16,
+ * VERY_FAST hashing) and the decompressor lzf_d.c's format, so Redis reads what Keel writes.
+ */
+const HLOG = 16;
+const HSIZE = 1 << HLOG;
+const MAX_LIT = 1 << 5;
+const MAX_OFF = 1 << 13;
+const MAX_REF = (1 << 8) + (1 << 3);
+
+const htab = new Int32Array(HSIZE);
+
+/**
+ * Compresses `input` into at most `maxOut` bytes; returns the compressed bytes, or null when
+ * they would not fit (Redis then stores the string uncompressed).
+ */
+export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
+  const inLen = input.length;
+  if (inLen === 0 || maxOut <= 0) return null;
+  const out = Buffer.allocUnsafe(maxOut + 3);
+  htab.fill(-1);
+  let ip = 0;
+  let op = 0;
+  let lit = 0;
+  op++; // start run
+  const inEnd = inLen;
+  let hval = (input[ip] << 8) | input[ip + 1];
+  while (ip < inEnd - 2) {
+    hval = ((hval << 8) | input[ip + 2]) & 0xffffff;
+    const slot = (((hval >>> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) >>> 0;
+    const ref = htab[slot];
+    htab[slot] = ip;
+    let off: number;
+    if (
+      ref >= 0 &&
+      ref < ip &&
+      (off = ip - ref - 1) < MAX_OFF &&
+      ref > 0 &&
+      input[ref + 2] === input[ip + 2] &&
+      input[ref + 1] === input[ip + 1] &&
+      input[ref] === input[ip]
+    ) {
+      // match: at least 3 bytes
+      let len = 2;
+      let maxlen = inEnd - ip - len;
+      if (maxlen > MAX_REF) maxlen = MAX_REF;
+      if (op + 3 + 1 >= maxOut) {
+        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= maxOut) return null;
+      }
+      out[op - lit - 1] = lit - 1; // stop run
+      op -= lit === 0 ? 1 : 0; // undo run if length is zero
+      do len++;
+      while (len < maxlen && input[ref + len] === input[ip + len]);
+      len -= 2;
+      ip++;
+      if (len < 7) {
+        out[op++] = (off >> 8) + (len << 5);
+      } else {
+        out[op++] = (off >> 8) + (7 << 5);
+        out[op++] = len - 7;
+      }
+      out[op++] = off & 0xff;
+      lit = 0;
+      op++; // start run
+      ip += len + 1;
+      if (ip >= inEnd - 2) break;
+      --ip;
+      --ip;
+      hval = (input[ip] << 8) | input[ip + 1];
+      hval = ((hval << 8) | input[ip + 2]) & 0xffffff;
+      htab[(((hval >>> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) >>> 0] = ip;
+      ip++;
+      hval = ((hval << 8) | input[ip + 2]) & 0xffffff;
+      htab[(((hval >>> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) >>> 0] = ip;
+      ip++;
+    } else {
+      // one more literal byte we must copy
+      if (op >= maxOut) return null;
+      lit++;
+      out[op++] = input[ip++];
+      if (lit === MAX_LIT) {
+        out[op - lit - 1] = lit - 1; // stop run
+        lit = 0;
+        op++; // start run
+      }
+    }
+  }
+  if (op + 3 > maxOut) return null; // at most 3 bytes can be missing here
+  while (ip < inEnd) {
+    lit++;
+    out[op++] = input[ip++];
+    if (lit === MAX_LIT) {
+      out[op - lit - 1] = lit - 1;
+      lit = 0;
+      op++;
+    }
+  }
+  out[op - lit - 1] = lit - 1; // end run
+  op -= lit === 0 ? 1 : 0; // undo run if length is zero
+  if (op > maxOut) return null;
+  return out.subarray(0, op);
+}
+
+/** Decompresses into exactly `outLen` bytes; throws on malformed input. */
+export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
+  const out = Buffer.allocUnsafe(outLen);
+  let ip = 0;
+  let op = 0;
+  const inLen = input.length;
+  while (ip < inLen) {
+    let ctrl = input[ip++];
+    if (ctrl < 1 << 5) {
+      ctrl++;
+      if (op + ctrl > outLen) throw new Error('LZF: output overflow');
+      if (ip + ctrl > inLen) throw new Error('LZF: input overflow');
+      for (let i = 0; i < ctrl; i++) out[op++] = input[ip++];
+    } else {
+      let len = ctrl >> 5;
+      let ref = op - ((ctrl & 0x1f) << 8) - 1;
+      if (ip >= inLen) throw new Error('LZF: input overflow');
+      if (len === 7) {
+        len += input[ip++];
+        if (ip >= inLen) throw new Error('LZF: input overflow');
+      }
+      ref -= input[ip++];
+      if (op + len + 2 > outLen) throw new Error('LZF: output overflow');
+      if (ref < 0) throw new Error('LZF: back reference out of range');
+      len += 2;
+      for (let i = 0; i < len; i++) out[op++] = out[ref++];
+    }
+  }
+  if (op !== outLen) throw new Error('LZF: length mismatch');
+  return out;
+}

@@ -1,0 +1,452 @@
+/**
+ * RDB parsing: every version Redis 2.6-7.2 writes (1-11), every encoding of strings, lists,
+ * sets, hashes and sorted sets. Unsupported types (streams, modules) and payloads (functions,
+ * module AUX) stop the load with a message naming them. Any truncation or corruption throws
+ * RdbError with the byte offset.
+ */
+import { T, OP, TYPE_NAMES, RDB_MAX_READ_VERSION, QUICKLIST_NODE_PLAIN, QUICKLIST_NODE_PACKED } from './format';
+import { lzfDecompress } from './lzf';
+import { decodeListpack, decodeZiplist, decodeZipmap, decodeIntset, CorruptError } from './compact';
+import { Crc64 } from './crc64';
+import { Deque } from '../../store/types/deque';
+import { ZSet } from '../../store/types/zset';
+import type { Value } from '../../store/value';
+
+export class RdbError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`${message} (at offset ${offset})`);
+  }
+}
+
+export interface RdbHandlers {
+  aux?(key: string, value: string): void;
+  selectDb?(id: number): void;
+  resizeDb?(size: number, expires: number): void;
+  /** a key: expireAt -1 = none; `lru`/`freq` when the file carried IDLE/FREQ */
+  entry(db: number, key: string, value: Value, expireAt: number, type: number, meta: { idle?: number; freq?: number }): void;
+  /** module AUX / function payloads: called with a description; throwing stops the load */
+  unsupported?(what: string, offset: number): void;
+}
+
+/** A cursor over an RDB (or DUMP payload) held in memory. */
+export class RdbCursor {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  fail(msg: string): never {
+    throw new RdbError(msg, this.pos);
+  }
+
+  need(n: number): void {
+    if (this.pos + n > this.buf.length) this.fail(`unexpected end of file: need ${n} more bytes`);
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.buf[this.pos++];
+  }
+
+  /** A length, or the special string encoding (returned as { enc }). */
+  lenOrEnc(): { len: number; enc: number } {
+    const b = this.byte();
+    const kind = b >> 6;
+    if (kind === 0) return { len: b & 0x3f, enc: -1 };
+    if (kind === 1) return { len: ((b & 0x3f) << 8) | this.byte(), enc: -1 };
+    if (kind === 3) return { len: 0, enc: b & 0x3f };
+    if (b === 0x80) {
+      this.need(4);
+      const n = this.buf.readUInt32BE(this.pos);
+      this.pos += 4;
+      return { len: n, enc: -1 };
+    }
+    if (b === 0x81) {
+      this.need(8);
+      const n = this.buf.readBigUInt64BE(this.pos);
+      this.pos += 8;
+      if (n > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('length too large');
+      return { len: Number(n), enc: -1 };
+    }
+    this.fail(`unknown length encoding 0x${b.toString(16)}`);
+  }
+
+  len(): number {
+    const start = this.pos;
+    const r = this.lenOrEnc();
+    if (r.enc !== -1) {
+      this.pos = start;
+      this.fail('expected a length, found a string encoding');
+    }
+    return r.len;
+  }
+
+  /** A string as raw bytes. */
+  bytes(): Buffer {
+    const r = this.lenOrEnc();
+    if (r.enc === -1) {
+      this.need(r.len);
+      const b = this.buf.subarray(this.pos, this.pos + r.len);
+      this.pos += r.len;
+      return b;
+    }
+    if (r.enc === 0) return Buffer.from(String(this.buf.readInt8((this.need(1), this.pos++))), 'latin1');
+    if (r.enc === 1) {
+      this.need(2);
+      const v = this.buf.readInt16LE(this.pos);
+      this.pos += 2;
+      return Buffer.from(String(v), 'latin1');
+    }
+    if (r.enc === 2) {
+      this.need(4);
+      const v = this.buf.readInt32LE(this.pos);
+      this.pos += 4;
+      return Buffer.from(String(v), 'latin1');
+    }
+    if (r.enc === 3) {
+      const clen = this.len();
+      const olen = this.len();
+      this.need(clen);
+      const at = this.pos;
+      try {
+        const out = lzfDecompress(this.buf.subarray(this.pos, this.pos + clen), olen);
+        this.pos += clen;
+        return out;
+      } catch (e) {
+        throw new RdbError(`invalid LZF compressed string: ${(e as Error).message}`, at);
+      }
+    }
+    this.fail(`unknown string encoding ${r.enc}`);
+  }
+
+  str(): string {
+    return this.bytes().toString('latin1');
+  }
+
+  u8(): number {
+    return this.byte();
+  }
+  u32le(): number {
+    this.need(4);
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  i64le(): bigint {
+    this.need(8);
+    const v = this.buf.readBigInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  binaryDouble(): number {
+    this.need(8);
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  binaryFloat(): number {
+    this.need(4);
+    const v = this.buf.readFloatLE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  /** The old text double: length byte, 253 nan, 254 inf, 255 -inf. */
+  textDouble(): number {
+    const n = this.byte();
+    if (n === 253) return NaN;
+    if (n === 254) return Infinity;
+    if (n === 255) return -Infinity;
+    this.need(n);
+    const s = this.buf.toString('latin1', this.pos, this.pos + n);
+    this.pos += n;
+    const d = parseFloat(s);
+    if (Number.isNaN(d)) this.fail(`invalid double "${s}"`);
+    return d;
+  }
+}
+
+function parseScore(s: string, c: RdbCursor): number {
+  if (s === 'inf' || s === '+inf') return Infinity;
+  if (s === '-inf') return -Infinity;
+  const d = Number(s);
+  if (Number.isNaN(d)) c.fail(`invalid zset score "${s}"`);
+  return d;
+}
+
+function pairsToHash(items: string[], c: RdbCursor): Map<string, string> {
+  if (items.length % 2) c.fail('hash blob has an odd number of elements');
+  const h = new Map<string, string>();
+  for (let i = 0; i < items.length; i += 2) {
+    if (h.has(items[i])) c.fail('duplicate hash field');
+    h.set(items[i], items[i + 1]);
+  }
+  return h;
+}
+
+function pairsToZset(items: string[], c: RdbCursor): ZSet {
+  if (items.length % 2) c.fail('zset blob has an odd number of elements');
+  const z = new ZSet();
+  for (let i = 0; i < items.length; i += 2) {
+    if (z.set(items[i], parseScore(items[i + 1], c)) !== 'added') c.fail('duplicate zset member');
+  }
+  return z;
+}
+
+function blob(c: RdbCursor, decode: (b: Buffer) => string[]): string[] {
+  const at = c.pos;
+  const b = c.bytes();
+  try {
+    return decode(b);
+  } catch (e) {
+    if (e instanceof CorruptError) throw new RdbError(e.message, at);
+    throw e;
+  }
+}
+
+/** rdbLoadObject: one value of the given type. */
+export function readValue(c: RdbCursor, type: number, key: string): Value {
+  switch (type) {
+    case T.STRING:
+      return c.str();
+    case T.LIST: {
+      const n = c.len();
+      const l = new Deque<string>();
+      for (let i = 0; i < n; i++) l.push(c.str());
+      return l;
+    }
+    case T.SET: {
+      const n = c.len();
+      const s = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const m = c.str();
+        if (s.has(m)) c.fail('duplicate set member');
+        s.add(m);
+      }
+      return s;
+    }
+    case T.ZSET:
+    case T.ZSET_2: {
+      const n = c.len();
+      const z = new ZSet();
+      for (let i = 0; i < n; i++) {
+        const m = c.str();
+        const score = type === T.ZSET_2 ? c.binaryDouble() : c.textDouble();
+        if (Number.isNaN(score)) c.fail('zset score is NaN');
+        if (z.set(m, score) !== 'added') c.fail('duplicate zset member');
+      }
+      return z;
+    }
+    case T.HASH: {
+      const n = c.len();
+      const h = new Map<string, string>();
+      for (let i = 0; i < n; i++) {
+        const f = c.str();
+        const v = c.str();
+        if (h.has(f)) c.fail('duplicate hash field');
+        h.set(f, v);
+      }
+      return h;
+    }
+    case T.HASH_ZIPMAP:
+      return pairsToHash(blob(c, decodeZipmap), c);
+    case T.LIST_ZIPLIST:
+      return new Deque(blob(c, decodeZiplist));
+    case T.SET_INTSET:
+      return new Set(blob(c, decodeIntset));
+    case T.SET_LISTPACK:
+      return new Set(blob(c, decodeListpack));
+    case T.ZSET_ZIPLIST:
+      return pairsToZset(blob(c, decodeZiplist), c);
+    case T.ZSET_LISTPACK:
+      return pairsToZset(blob(c, decodeListpack), c);
+    case T.HASH_ZIPLIST:
+      return pairsToHash(blob(c, decodeZiplist), c);
+    case T.HASH_LISTPACK:
+      return pairsToHash(blob(c, decodeListpack), c);
+    case T.LIST_QUICKLIST:
+    case T.LIST_QUICKLIST_2: {
+      const n = c.len();
+      const l = new Deque<string>();
+      for (let i = 0; i < n; i++) {
+        let container = QUICKLIST_NODE_PACKED;
+        if (type === T.LIST_QUICKLIST_2) {
+          container = c.len();
+          if (container !== QUICKLIST_NODE_PLAIN && container !== QUICKLIST_NODE_PACKED) c.fail(`invalid quicklist node container ${container}`);
+        }
+        if (container === QUICKLIST_NODE_PLAIN) {
+          l.push(c.str());
+          continue;
+        }
+        const items = blob(c, type === T.LIST_QUICKLIST ? decodeZiplist : decodeListpack);
+        if (items.length === 0) c.fail('empty quicklist node');
+        for (const x of items) l.push(x);
+      }
+      return l;
+    }
+    case T.STREAM_LISTPACKS:
+    case T.STREAM_LISTPACKS_2:
+    case T.STREAM_LISTPACKS_3:
+      c.fail(`key "${key}" holds a stream (RDB type ${type}), which Keel does not support`);
+    // eslint-disable-next-line no-fallthrough
+    case T.MODULE_PRE_GA:
+    case T.MODULE_2:
+      c.fail(`key "${key}" holds a module value (RDB type ${type}), which Keel does not support`);
+    // eslint-disable-next-line no-fallthrough
+    default:
+      c.fail(`key "${key}" has unknown RDB type ${type}`);
+  }
+}
+
+/** Skips a module's serialized data (typed opcodes until EOF), for MODULE_AUX. */
+function skipModuleData(c: RdbCursor): void {
+  for (;;) {
+    const op = c.len();
+    if (op === 0) return; // RDB_MODULE_OPCODE_EOF
+    if (op === 1 || op === 2) c.len();
+    else if (op === 3) c.binaryFloat();
+    else if (op === 4) c.binaryDouble();
+    else if (op === 5) c.bytes();
+    else c.fail(`unknown module data opcode ${op}`);
+  }
+}
+
+export interface RdbSummary {
+  version: number;
+  /** offset just past the RDB (its checksum) */
+  end: number;
+  aux: [string, string][];
+  keys: number;
+  expired: number;
+  byType: Map<string, number>;
+  byDb: Map<number, number>;
+}
+
+/**
+ * Parses a whole RDB file. `now` decides which keys are already expired (skipped and
+ * counted); pass -1 to keep them. Checks the CRC64 unless it is all zeros.
+ */
+export function parseRdb(buf: Buffer, h: RdbHandlers, now = Date.now(), allowTrailing = false): RdbSummary {
+  const steps = parseRdbSteps(buf, h, now, allowTrailing);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same parse as a generator that yields the offset after each key, so a loader can
+ * spread a big file over many event-loop turns. With `allowTrailing` (an AOF preamble) the
+ * bytes after the checksum are left for the caller; `end` in the summary says where.
+ */
+export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), allowTrailing = false): Generator<number, RdbSummary> {
+  const c = new RdbCursor(buf);
+  c.need(9);
+  if (buf.toString('latin1', 0, 5) !== 'REDIS') c.fail('wrong signature: not an RDB file');
+  const vtext = buf.toString('latin1', 5, 9);
+  if (!/^\d{4}$/.test(vtext)) c.fail('wrong signature: bad version digits');
+  const version = Number(vtext);
+  if (version < 1 || version > RDB_MAX_READ_VERSION) c.fail(`can't handle RDB format version ${version}`);
+  c.pos = 9;
+  const sum: RdbSummary = { version, end: 0, aux: [], keys: 0, expired: 0, byType: new Map(), byDb: new Map() };
+  let db = 0;
+  let expireAt = -1;
+  let meta: { idle?: number; freq?: number } = {};
+  const seen = new Map<number, Set<string>>();
+  for (;;) {
+    const typeAt = c.pos;
+    const type = c.byte();
+    if (type === OP.EXPIRETIME_MS) {
+      expireAt = Number(c.i64le());
+      continue;
+    }
+    if (type === OP.EXPIRETIME) {
+      expireAt = c.u32le() * 1000;
+      continue;
+    }
+    if (type === OP.IDLE) {
+      meta.idle = c.len();
+      continue;
+    }
+    if (type === OP.FREQ) {
+      meta.freq = c.u8();
+      continue;
+    }
+    if (type === OP.SELECTDB) {
+      db = c.len();
+      h.selectDb?.(db);
+      continue;
+    }
+    if (type === OP.RESIZEDB) {
+      const size = c.len();
+      const exp = c.len();
+      h.resizeDb?.(size, exp);
+      continue;
+    }
+    if (type === OP.AUX) {
+      const k = c.str();
+      const v = c.str();
+      sum.aux.push([k, v]);
+      h.aux?.(k, v);
+      continue;
+    }
+    if (type === OP.MODULE_AUX) {
+      const moduleId = c.len();
+      void moduleId;
+      c.len(); // when_opcode
+      c.len(); // when
+      skipModuleData(c);
+      if (h.unsupported) h.unsupported('module AUX data', typeAt);
+      continue;
+    }
+    if (type === OP.FUNCTION2) {
+      c.bytes();
+      if (h.unsupported) h.unsupported('a Redis Functions library', typeAt);
+      continue;
+    }
+    if (type === OP.FUNCTION_PRE_GA) {
+      c.bytes();
+      c.bytes();
+      if (c.len()) c.bytes();
+      c.bytes();
+      if (h.unsupported) h.unsupported('a Redis Functions library (pre-GA format)', typeAt);
+      continue;
+    }
+    if (type === OP.EOF) break;
+    const key = c.str();
+    const value = readValue(c, type, key);
+    let keys = seen.get(db);
+    if (!keys) seen.set(db, (keys = new Set()));
+    if (keys.has(key)) {
+      c.pos = typeAt;
+      c.fail(`duplicate key "${key}" in db ${db}`);
+    }
+    keys.add(key);
+    const tname = TYPE_NAMES[type] ?? String(type);
+    sum.byType.set(tname, (sum.byType.get(tname) ?? 0) + 1);
+    sum.byDb.set(db, (sum.byDb.get(db) ?? 0) + 1);
+    sum.keys++;
+    if (now >= 0 && expireAt >= 0 && expireAt <= now) sum.expired++;
+    else h.entry(db, key, value, expireAt, type, meta);
+    expireAt = -1;
+    meta = {};
+    yield c.pos;
+  }
+  if (version >= 5) {
+    const at = c.pos;
+    c.need(8);
+    const stored = buf.subarray(at, at + 8);
+    if (!stored.equals(Buffer.alloc(8))) {
+      const actual = new Crc64().update(buf, 0, at).bytes();
+      if (!actual.equals(stored)) throw new RdbError(`wrong RDB checksum: expected ${hex(stored)}, got ${hex(actual)}`, at);
+    }
+    c.pos += 8;
+  }
+  sum.end = c.pos;
+  if (!allowTrailing && c.pos !== buf.length) throw new RdbError(`${buf.length - c.pos} unexpected bytes after the end of the RDB`, c.pos);
+  return sum;
+}
+
+function hex(b: Buffer): string {
+  return Buffer.from(b).reverse().toString('hex');
+}

@@ -1,0 +1,271 @@
+/**
+ * A forkless point-in-time snapshot of the keyspace, written as an RDB stream.
+ *
+ * Redis freezes the dataset with fork() and copy-on-write pages. Keel freezes it per key:
+ *
+ * - start() takes a new epoch E. Entries created from now on carry ver = E, so the walk
+ *   skips them. The key maps of every database are captured as they are (O(1)).
+ * - step() walks the captured maps a time slice at a time, writing each entry with ver < E
+ *   and marking it ver = E.
+ * - The keyspace calls beforeChange() before any entry with ver < E changes. A value that
+ *   is about to be dropped (delete, expiry, overwrite) is kept by reference and written
+ *   later; one about to be mutated in place is written right away when it is small. Big
+ *   collections are never mutated while unsaved: the server's write gate holds the writing
+ *   client and the snapshot serializes that key next, in bounded chunks.
+ * - FLUSHDB/SWAPDB replace a database's maps; the captured maps stay with the snapshot, and
+ *   each is written under the index it had when the snapshot started.
+ *
+ * RDB allows entries in any order within a database and repeated SELECTDB, so entries
+ * written early (by the hook) and late (by the walk) make one valid file, each key once.
+ */
+import type { Db, Entry, Keyspace, SnapshotObserver } from '../store/keyspace';
+import type { Value } from '../store/value';
+import { Deque } from '../store/types/deque';
+import { Crc64 } from './rdb/crc64';
+import { RDB_VERSION, OP } from './rdb/format';
+import { auxBytes, entryChunks, selectDbBytes, resizeDbBytes, type EncodeOptions } from './rdb/writer';
+
+/** Collections above this size are "big": serialized in chunks, guarded by the write gate. */
+export const BIG_VALUE = 4096;
+
+export function isBig(v: Value): boolean {
+  if (typeof v === 'string') return false;
+  return (v instanceof Deque ? v.length : v.size) > BIG_VALUE;
+}
+
+interface Pending {
+  db: number;
+  key: string;
+  value: Value;
+  expireAt: number;
+}
+
+export interface SnapshotOptions {
+  encode: EncodeOptions;
+  aux: [string, string][];
+  /** receives the file's bytes in order */
+  sink: (chunk: Buffer) => void;
+  /** rdb-key-save-delay, microseconds per key (tests use it to slow a save down) */
+  keyDelayUs?: number;
+}
+
+export class Snapshot implements SnapshotObserver {
+  readonly epoch: number;
+  private readonly maps: { index: number; map: Map<string, Entry>; it: Iterator<[string, Entry]> | null; sized: boolean; expires: number }[];
+  private readonly mapIndex = new WeakMap<Map<string, Entry>, number>();
+  private dbCursor = 0;
+  private currentDb = -1;
+  private readonly detached: Pending[] = [];
+  /** keys a held writer waits for: serialized before anything else */
+  private readonly urgent: { db: number; key: string; entry: Entry }[] = [];
+  private current: { gen: Generator<Buffer>; value: Value } | null = null;
+  private readonly crc = new Crc64();
+  done = false;
+  keysWritten = 0;
+  readonly keysTotal: number;
+  /** bytes written on behalf of changes (the copy-on-write cost), for rdb_last_cow_size */
+  cowBytes = 0;
+  bytesWritten = 0;
+
+  constructor(
+    private readonly ks: Keyspace,
+    private readonly opts: SnapshotOptions,
+  ) {
+    this.epoch = ++ks.epoch;
+    this.maps = ks.dbs.map((db: Db) => ({ index: db.id, map: db.dict, it: null, sized: false, expires: db.expires.size }));
+    let total = 0;
+    for (const m of this.maps) {
+      this.mapIndex.set(m.map, m.index);
+      total += m.map.size;
+    }
+    this.keysTotal = total;
+    ks.observer = this;
+    let head = Buffer.from(`REDIS${String(RDB_VERSION).padStart(4, '0')}`, 'latin1');
+    head = Buffer.concat([head, ...opts.aux.map(([k, v]) => auxBytes(k, v))]);
+    this.emit(head);
+  }
+
+  private emit(b: Buffer): void {
+    if (b.length === 0) return;
+    this.crc.update(b);
+    this.bytesWritten += b.length;
+    this.opts.sink(b);
+  }
+
+  private select(db: number): void {
+    if (db === this.currentDb) return;
+    this.currentDb = db;
+    this.emit(selectDbBytes(db));
+    const m = this.maps.find((x) => x.index === db)!;
+    if (!m.sized) {
+      m.sized = true;
+      this.emit(resizeDbBytes(m.map.size, m.expires));
+    }
+  }
+
+  /** Serializes an entry now; its bytes go out at once, or after the entry being streamed. */
+  private writeWhole(p: Pending): void {
+    const chunks = [...entryChunks(p.key, p.value, p.expireAt, this.opts.encode)];
+    for (const c of chunks) this.cowBytes += c.length;
+    if (this.current !== null) {
+      this.ready.push({ db: p.db, chunks });
+      return;
+    }
+    this.emitEntry(p.db, chunks);
+  }
+
+  private emitEntry(db: number, chunks: Buffer[]): void {
+    this.select(db);
+    for (const c of chunks) this.emit(c);
+    this.keysWritten++;
+  }
+
+  /** entries serialized while another was mid-stream, waiting their turn */
+  private readonly ready: { db: number; chunks: Buffer[] }[] = [];
+
+  // ---------------------------------------------------------------- keyspace hooks
+
+  beforeChange(db: Db, key: string, entry: Entry, detach: boolean): void {
+    entry.ver = this.epoch;
+    const index = this.mapIndex.get(db.dict);
+    if (index === undefined) return; // not a map this snapshot covers
+    const p: Pending = { db: index, key, value: entry.value, expireAt: entry.expireAt };
+    // strings are immutable; a detached value will not change: keep a reference
+    if (detach || typeof entry.value === 'string') {
+      this.detached.push(p);
+      return;
+    }
+    // about to be mutated in place: write it now (big values normally never get here:
+    // the write gate holds their writers until the walk has saved them)
+    this.writeWhole(p);
+  }
+
+  beforeReplaceMaps(): void {
+    // the captured maps are kept by this snapshot; nothing to do
+  }
+
+  // ---------------------------------------------------------------- the write gate
+
+  /** True when a write to `key` must wait: its big value is unsaved or being saved. */
+  mustHold(db: Db, key: string): boolean {
+    const e = db.dict.get(key);
+    if (e === undefined) return false;
+    if (this.current !== null && this.current.value === e.value) return true;
+    if (e.ver >= this.epoch || !isBig(e.value)) return false;
+    const index = this.mapIndex.get(db.dict);
+    if (index === undefined) return false;
+    if (!this.urgent.some((u) => u.entry === e)) this.urgent.push({ db: index, key, entry: e });
+    return true;
+  }
+
+  // ---------------------------------------------------------------- the walk
+
+  /** Does up to `budgetMs` of work; returns true when the snapshot body is complete. */
+  step(budgetMs: number): boolean {
+    if (this.done) return true;
+    const end = performance.now() + budgetMs;
+    const delay = this.opts.keyDelayUs ?? 0;
+    let keysThisStep = 0;
+    for (;;) {
+      if (this.current !== null) {
+        const r = this.current.gen.next();
+        if (!r.done) {
+          this.emit(r.value);
+          if (performance.now() >= end) return false;
+          continue;
+        }
+        this.current = null;
+        this.keysWritten++;
+        for (const r of this.ready.splice(0)) this.emitEntry(r.db, r.chunks);
+        if (delay > 0 && ++keysThisStep >= 1) return false;
+        if (performance.now() >= end) return false;
+      }
+      const next = this.nextEntry();
+      if (next === null) break;
+      this.select(next.db);
+      this.current = { gen: entryChunks(next.key, next.value, next.expireAt, this.opts.encode), value: next.value };
+    }
+    this.finish();
+    return true;
+  }
+
+  private nextEntry(): Pending | null {
+    while (this.urgent.length) {
+      const u = this.urgent.shift()!;
+      if (u.entry.ver >= this.epoch) continue;
+      u.entry.ver = this.epoch;
+      return { db: u.db, key: u.key, value: u.entry.value, expireAt: u.entry.expireAt };
+    }
+    const d = this.detached.shift();
+    if (d) {
+      this.cowBytes += estimate(d.value);
+      return d;
+    }
+    while (this.dbCursor < this.maps.length) {
+      const m = this.maps[this.dbCursor];
+      if (m.it === null) m.it = m.map.entries();
+      for (;;) {
+        const r = m.it.next();
+        if (r.done) break;
+        const [key, e] = r.value;
+        if (e.ver >= this.epoch) continue;
+        e.ver = this.epoch;
+        return { db: m.index, key, value: e.value, expireAt: e.expireAt };
+      }
+      this.dbCursor++;
+    }
+    return null;
+  }
+
+  private finish(): void {
+    for (const r of this.ready.splice(0)) this.emitEntry(r.db, r.chunks);
+    this.emit(Buffer.from([OP.EOF]));
+    const sum = this.checksum ? this.crc.bytes() : Buffer.alloc(8);
+    this.done = true;
+    this.detach();
+    this.opts.sink(sum);
+    this.bytesWritten += 8;
+  }
+
+  /** rdbchecksum: false writes 8 zero bytes instead of the CRC64 */
+  checksum = true;
+
+  /** Stops observing the keyspace (on completion or abort). */
+  detach(): void {
+    if (this.ks.observer === this) this.ks.observer = null;
+  }
+
+  /** Runs to completion synchronously (SAVE, shutdown). */
+  runSync(): void {
+    while (!this.step(Infinity)) {
+      /* keep going */
+    }
+  }
+
+  get progressKey(): Value | null {
+    return this.current?.value ?? null;
+  }
+}
+
+/** A rough serialized size, for the copy-on-write figure of values kept by reference. */
+function estimate(v: Value): number {
+  if (typeof v === 'string') return v.length;
+  if (v instanceof Deque) {
+    let n = 0;
+    for (const x of v) n += x.length + 2;
+    return n;
+  }
+  if (v instanceof Map) {
+    let n = 0;
+    for (const [f, x] of v) n += f.length + x.length + 4;
+    return n;
+  }
+  if (v instanceof Set) {
+    let n = 0;
+    for (const x of v) n += x.length + 2;
+    return n;
+  }
+  let n = 0;
+  for (const [m] of v) n += m.length + 10;
+  return n;
+}
