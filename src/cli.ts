@@ -4,6 +4,8 @@
  */
 import { runServerCli } from './server-cli';
 import { KEEL_VERSION, REDIS_VERSION } from './server/server';
+import { runCheckRdb } from './tools/check-rdb';
+import { runRdbJson } from './tools/rdb-json';
 
 const HELP = `Usage: keel <command> [arguments]
 
@@ -12,12 +14,26 @@ Commands:
                      Start a server. Takes the same arguments as redis-server:
                      an optional config file, then overrides such as
                      --port 7000 --save "" --appendonly yes --dir ./data
+  check-rdb <file>   Check an RDB file like redis-check-rdb: report its version,
+                     AUX fields and key counts, or the offset and reason of the
+                     first error (exit 1). Data Keel cannot load (streams,
+                     modules, functions) is reported as unsupported, not corrupt.
+  rdb <file> [--json]
+                     Print every key of an RDB file as one JSON line:
+                     {"db":0,"key":..,"type":"string|list|set|zset|hash",
+                      "expireAt":<unix ms>|null,"value":..}
+                     list/set: [..]; hash: [[field,value],..];
+                     zset: [[member,score],..] (score "inf"/"-inf" if infinite).
+                     Byte strings are JSON strings when valid UTF-8, otherwise
+                     {"base64":".."}. Expired keys are listed too.
   help               Show this help.
   version            Show the version.
 
 Examples:
   keel server --port 6379 --dir ./data
   keel server ./keel.conf --loglevel verbose
+  keel check-rdb ./data/dump.rdb
+  keel rdb ./data/dump.rdb | jq -c 'select(.type == "hash")'
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'server':
       return runServerCli(rest);
+    case 'check-rdb':
+      return runCheckRdb(rest);
+    case 'rdb':
+      return runRdbJson(rest);
     default:
       process.stderr.write(`keel: unknown command '${cmd}'\n\n${HELP}`);
       return 1;

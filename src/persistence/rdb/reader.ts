@@ -13,17 +13,25 @@ import { ZSet } from '../../store/types/zset';
 import type { Value } from '../../store/value';
 
 export class RdbError extends Error {
+  /** the key being read when the error happened (set by parseRdbSteps), for checkers' reports */
+  entry?: { offset: number; type: number; key?: string };
+  /** the message without the offset suffix */
+  readonly reason: string;
   constructor(
     message: string,
     readonly offset: number,
+    /** the file is well-formed as far as we know, but holds something Keel cannot represent */
+    readonly unsupported = false,
   ) {
     super(`${message} (at offset ${offset})`);
+    this.reason = message;
   }
 }
 
 export interface RdbHandlers {
-  aux?(key: string, value: string): void;
-  selectDb?(id: number): void;
+  /** `offset` (aux, selectDb): just past the record, as redis-check-rdb reports it */
+  aux?(key: string, value: string, offset: number): void;
+  selectDb?(id: number, offset: number): void;
   resizeDb?(size: number, expires: number): void;
   /** a key: expireAt -1 = none; `lru`/`freq` when the file carried IDLE/FREQ */
   entry(db: number, key: string, value: Value, expireAt: number, type: number, meta: { idle?: number; freq?: number }): void;
@@ -287,11 +295,11 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
     case T.STREAM_LISTPACKS:
     case T.STREAM_LISTPACKS_2:
     case T.STREAM_LISTPACKS_3:
-      c.fail(`key "${key}" holds a stream (RDB type ${type}), which Keel does not support`);
+      throw new RdbError(`key "${key}" holds a stream (RDB type ${type}), which Keel does not support`, c.pos, true);
     // eslint-disable-next-line no-fallthrough
     case T.MODULE_PRE_GA:
     case T.MODULE_2:
-      c.fail(`key "${key}" holds a module value (RDB type ${type}), which Keel does not support`);
+      throw new RdbError(`key "${key}" holds a module value (RDB type ${type}), which Keel does not support`, c.pos, true);
     // eslint-disable-next-line no-fallthrough
     default:
       c.fail(`key "${key}" has unknown RDB type ${type}`);
@@ -341,6 +349,8 @@ export function parseRdb(buf: Buffer, h: RdbHandlers, now = Date.now(), allowTra
  */
 export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), allowTrailing = false): Generator<number, RdbSummary> {
   const c = new RdbCursor(buf);
+  // a short non-RDB file is "not an RDB", not "truncated"
+  if (!'REDIS'.startsWith(buf.toString('latin1', 0, 5))) c.fail('wrong signature: not an RDB file');
   c.need(9);
   if (buf.toString('latin1', 0, 5) !== 'REDIS') c.fail('wrong signature: not an RDB file');
   const vtext = buf.toString('latin1', 5, 9);
@@ -374,7 +384,7 @@ export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), al
     }
     if (type === OP.SELECTDB) {
       db = c.len();
-      h.selectDb?.(db);
+      h.selectDb?.(db, c.pos);
       continue;
     }
     if (type === OP.RESIZEDB) {
@@ -387,7 +397,7 @@ export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), al
       const k = c.str();
       const v = c.str();
       sum.aux.push([k, v]);
-      h.aux?.(k, v);
+      h.aux?.(k, v, c.pos);
       continue;
     }
     if (type === OP.MODULE_AUX) {
@@ -413,8 +423,17 @@ export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), al
       continue;
     }
     if (type === OP.EOF) break;
-    const key = c.str();
-    const value = readValue(c, type, key);
+    let key = '';
+    let value: Value;
+    let gotKey = false;
+    try {
+      key = c.str();
+      gotKey = true;
+      value = readValue(c, type, key);
+    } catch (e) {
+      if (e instanceof RdbError) e.entry ??= { offset: typeAt, type, key: gotKey ? key : undefined };
+      throw e;
+    }
     let keys = seen.get(db);
     if (!keys) seen.set(db, (keys = new Set()));
     if (keys.has(key)) {
