@@ -1,14 +1,33 @@
 /**
- * HSCAN / SSCAN / ZSCAN. A collection small enough for Redis's compact encoding is returned
- * whole with cursor 0, as Redis does. A bigger one is walked with a live iterator kept under
- * the cursor it produced (JS Map/Set iterators survive inserts and deletes, so every element
- * present throughout is returned); a cursor that is no longer cached resumes by position.
+ * HSCAN / SSCAN (and the cursor parser every SCAN family command shares). A collection Redis
+ * would keep in its compact encoding is returned whole with cursor 0, as Redis does. A bigger
+ * one is walked with a live iterator kept under the cursor it produced (JS Map/Set iterators
+ * survive inserts and deletes, so every element present throughout is returned); a cursor
+ * that is no longer cached resumes by position.
  */
 import type { Client } from '../server/client';
 import { ERR_SYNTAX, intArg } from './args';
 import { stringMatch } from '../util/glob';
 
+const ULONG_MAX = 0xffffffffffffffffn;
+
+/**
+ * A SCAN cursor as Redis 7.0's parseScanCursorOrReply reads it: strtoul(s, &end, 10), refused
+ * when the first byte is a space, when anything follows the number, or on overflow. So ""
+ * is cursor 0 (strtoul parses no digits and stops at the terminator), a sign is accepted
+ * and "-1" wraps to 2^64-1, while "-" alone or "0x1" are invalid. Null means invalid.
+ */
+export function parseScanCursor(s: string): bigint | null {
+  if (s === '') return 0n;
+  const m = /^([+-]?)(\d+)$/.exec(s);
+  if (!m) return null;
+  const v = BigInt(m[2]);
+  if (v > ULONG_MAX) return null; // ERANGE: strtoul checks the magnitude before negating
+  return m[1] === '-' ? (ULONG_MAX + 1n - v) & ULONG_MAX : v;
+}
+
 export interface ScanSource {
+  /** true when Redis would hold the value in its compact encoding: one reply, cursor 0 */
   small: boolean;
   /** [element, value-or-score] pairs, or bare elements for sets */
   items: Iterable<string | [string, string]>;
@@ -20,9 +39,23 @@ interface Cached {
 }
 const cache = new WeakMap<object, Map<number, Cached>>();
 
-export function scanCollection(c: Client, argv: string[], source: (key: string) => ScanSource | [] | null): void {
-  if (!/^\d{1,20}$/.test(argv[2])) return c.error('ERR invalid cursor');
-  const cursor = Number(argv[2]);
+/**
+ * The steps in Redis's order: the cursor is parsed first (ERR invalid cursor), then the key is
+ * looked up — `lookup` returns undefined for a missing key (an empty scan, whatever the
+ * options say) or null after replying WRONGTYPE — and only then are the options parsed.
+ */
+export function scanCollection(c: Client, argv: string[], lookup: () => ScanSource | undefined | null): void {
+  const parsed = parseScanCursor(argv[2]);
+  if (parsed === null) return c.error('ERR invalid cursor');
+  const src = lookup();
+  if (src === null) return;
+  if (src === undefined) {
+    c.arrayLen(2);
+    c.bulk('0');
+    return c.arrayLen(0);
+  }
+  // cursors we hand out are positions; anything beyond the collection just ends the walk
+  const cursor = Number(parsed);
   let count = 10;
   let pat: string | null = null;
   for (let i = 3; i < argv.length; i++) {
@@ -37,8 +70,6 @@ export function scanCollection(c: Client, argv: string[], source: (key: string) 
       if (pat === '*') pat = null;
     } else return c.error(ERR_SYNTAX);
   }
-  const src = source(argv[1]);
-  if (src === null) return;
   const out: string[] = [];
   let next = 0;
   const take = (x: string | [string, string]) => {
@@ -47,34 +78,32 @@ export function scanCollection(c: Client, argv: string[], source: (key: string) 
     if (typeof x === 'string') out.push(x);
     else out.push(x[0], x[1]);
   };
-  if (!Array.isArray(src)) {
-    if (src.small) {
-      for (const x of src.items) take(x);
-    } else {
-      const coll = src.items as object;
-      let byCursor = cache.get(coll);
-      if (!byCursor) cache.set(coll, (byCursor = new Map()));
-      let st = cursor !== 0 ? byCursor.get(cursor) : undefined;
-      if (st) byCursor.delete(cursor);
-      else {
-        st = { it: src.items[Symbol.iterator](), pos: 0 };
-        while (st.pos < cursor && !st.it.next().done) st.pos++;
+  if (src.small) {
+    for (const x of src.items) take(x);
+  } else {
+    const coll = src.items as object;
+    let byCursor = cache.get(coll);
+    if (!byCursor) cache.set(coll, (byCursor = new Map()));
+    let st = cursor !== 0 ? byCursor.get(cursor) : undefined;
+    if (st) byCursor.delete(cursor);
+    else {
+      st = { it: src.items[Symbol.iterator](), pos: 0 };
+      while (st.pos < cursor && !st.it.next().done) st.pos++;
+    }
+    let done = false;
+    for (let k = 0; k < count; k++) {
+      const r = st.it.next();
+      if (r.done) {
+        done = true;
+        break;
       }
-      let done = false;
-      for (let k = 0; k < count; k++) {
-        const r = st.it.next();
-        if (r.done) {
-          done = true;
-          break;
-        }
-        st.pos++;
-        take(r.value);
-      }
-      if (!done) {
-        next = st.pos;
-        if (byCursor.size > 64) byCursor.delete(byCursor.keys().next().value as number);
-        byCursor.set(next, st);
-      }
+      st.pos++;
+      take(r.value);
+    }
+    if (!done) {
+      next = st.pos;
+      if (byCursor.size > 64) byCursor.delete(byCursor.keys().next().value as number);
+      byCursor.set(next, st);
     }
   }
   c.arrayLen(2);

@@ -6,6 +6,7 @@ import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
 import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat } from '../util/number';
 import { scanCollection } from './collscan';
 import type { Entry } from '../store/keyspace';
+import { isConverted, markConverted } from '../store/value';
 
 type H = Map<string, string>;
 
@@ -37,6 +38,29 @@ function hashForWrite(c: Client, key: string, create: boolean): H | undefined | 
   return e.value;
 }
 
+/**
+ * After a write of `strings` (fields and values) into a hash: Redis converts a listpack hash
+ * to a hashtable when one of them is longer than hash-max-listpack-value
+ * (hashTypeTryConversion / hashTypeSet) or when it grows past hash-max-listpack-entries,
+ * and never converts it back.
+ */
+function noteWrite(c: Client, h: H, strings: string[]): void {
+  if (isConverted(h)) return;
+  const cfg = c.server.config;
+  const maxValue = cfg.num('hash-max-listpack-value');
+  if (h.size > cfg.num('hash-max-listpack-entries') || strings.some((x) => x.length > maxValue)) markConverted(h);
+}
+
+/** Whether Redis holds this hash as a listpack (see noteWrite). */
+function isListpack(c: Client, h: H): boolean {
+  if (isConverted(h)) return false;
+  const cfg = c.server.config;
+  const maxValue = cfg.num('hash-max-listpack-value');
+  if (h.size > cfg.num('hash-max-listpack-entries')) return false;
+  for (const [f, v] of h) if (f.length > maxValue || v.length > maxValue) return false;
+  return true;
+}
+
 function dropIfEmpty(c: Client, key: string, h: H): void {
   if (h.size === 0) {
     c.server.keyspace.delete(c.db, key);
@@ -53,6 +77,7 @@ function hset(c: Client, argv: string[], legacy: boolean): void {
     if (!h.has(argv[i])) created++;
     h.set(argv[i], argv[i + 1]);
   }
+  noteWrite(c, h, argv.slice(2));
   notify(c, NotifyClass.Hash, 'hset', argv[1]);
   c.server.keyspace.dirty += (argv.length - 2) / 2;
   legacy ? c.ok() : c.int(created);
@@ -64,6 +89,7 @@ function hsetnx(c: Client, argv: string[]): void {
   if (e && (e.value as H).has(argv[2])) return c.int(0);
   const h = hashForWrite(c, argv[1], true)!;
   h.set(argv[2], argv[3]);
+  noteWrite(c, h, [argv[2], argv[3]]);
   notify(c, NotifyClass.Hash, 'hset', argv[1]);
   c.server.keyspace.dirty++;
   c.int(1);
@@ -139,6 +165,7 @@ function hincrby(c: Client, argv: string[]): void {
   if (next > INT64_MAX || next < INT64_MIN) return c.error('ERR increment or decrement would overflow');
   const h = hashForWrite(c, argv[1], true)!;
   h.set(argv[2], next.toString());
+  noteWrite(c, h, [argv[2]]);
   notify(c, NotifyClass.Hash, 'hincrby', argv[1]);
   c.server.keyspace.dirty++;
   c.int(next);
@@ -156,32 +183,56 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   if ('error' in r) return c.error(r.error);
   const h = hashForWrite(c, argv[1], true)!;
   h.set(argv[2], r.value);
+  noteWrite(c, h, [argv[2], r.value]);
   notify(c, NotifyClass.Hash, 'hincrbyfloat', argv[1]);
   c.server.keyspace.dirty++;
   c.bulk(r.value);
   c.propArgv = ['HSET', argv[1], argv[2], r.value];
 }
 
+const ERR_LONG_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+
+/**
+ * A count for HRANDFIELD / SRANDMEMBER: getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX).
+ * Returned as a bigint so the range checks are exact.
+ */
+export function randCountArg(c: Client, s: string): bigint | null {
+  const n = parseInt64(s);
+  if (n === null) {
+    c.error('ERR value is not an integer or out of range');
+    return null;
+  }
+  if (n < -INT64_MAX) {
+    c.error(ERR_LONG_RANGE);
+    return null;
+  }
+  return n;
+}
+
 function hrandfield(c: Client, argv: string[]): void {
-  if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withvalues')) return c.error(ERR_SYNTAX);
   if (argv.length === 2) {
     const h = hashForRead(c, argv[1]);
     if (h === null) return;
     if (!h) return c.nullBulk();
     return c.bulk(pick([...h.keys()]));
   }
-  const count = intArg(c, argv[2]);
-  if (count === null) return;
+  // Redis 7.0 parses the count first, then checks the WITHVALUES token
+  const big = randCountArg(c, argv[2]);
+  if (big === null) return;
+  if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withvalues')) return c.error(ERR_SYNTAX);
   const withValues = argv.length === 4;
-  if (withValues && (count < -4611686018427387903 || count > 4611686018427387903)) return c.error('ERR value is out of range');
+  if (withValues && (big < -(INT64_MAX / 2n) || big > INT64_MAX / 2n)) return c.error('ERR value is out of range');
   const h = hashForRead(c, argv[1]);
   if (h === null) return;
-  if (!h || count === 0) return c.arrayLen(0);
+  if (!h || big === 0n) return c.arrayLen(0);
   const entries = [...h];
   let chosen: [string, string][];
-  if (count < 0) chosen = Array.from({ length: -count }, () => pick(entries));
-  else if (count >= entries.length) chosen = entries;
-  else chosen = sample(entries, count);
+  if (big < 0n) {
+    const n = Number(-big);
+    if (n > 0x7fffffff) return c.error('ERR value is out of range');
+    chosen = Array.from({ length: n }, () => pick(entries));
+  } else if (big >= BigInt(entries.length)) chosen = entries;
+  else chosen = sample(entries, Number(big));
   if (!withValues) return c.bulkArray(chosen.map(([f]) => f));
   if (c.resp > 2) {
     c.arrayLen(chosen.length);
@@ -207,15 +258,16 @@ export function sample<T>(a: T[], n: number): T[] {
   return x.slice(0, n);
 }
 
+/**
+ * HSCAN. A listpack hash is returned whole with cursor 0, as Redis does. A hashtable one is
+ * walked by position in the Map's iteration order (see collscan.ts): every field present for
+ * the whole scan is returned at least once; fields added or deleted meanwhile may or may not be.
+ */
 function hscan(c: Client, argv: string[]): void {
-  scanCollection(c, argv, (key) => {
-    const h = hashForRead(c, key);
-    if (h === null) return null;
-    if (!h) return [];
-    const cfg = c.server.config;
-    let small = h.size <= cfg.num('hash-max-listpack-entries');
-    if (small) for (const [f, v] of h) if (f.length > cfg.num('hash-max-listpack-value') || v.length > cfg.num('hash-max-listpack-value')) small = false;
-    return { small, items: h };
+  scanCollection(c, argv, () => {
+    const h = hashForRead(c, argv[1]);
+    if (!h) return h;
+    return { small: isListpack(c, h), items: h };
   });
 }
 

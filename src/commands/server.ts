@@ -267,11 +267,16 @@ function commandList(c: Client, argv: string[]): void {
 function commandGetkeys(c: Client, argv: string[]): void {
   const args = argv.slice(2);
   let x = c.server.lookupCommand(args);
-  if (x && x.subcommands && args.length >= 2) x = x.subcommands.get(args[1].toLowerCase()) ?? x;
+  // like Redis's lookupCommand: a container command names a subcommand, or nothing
+  if (x && x.subcommands && args.length >= 2) x = x.subcommands.get(args[1].toLowerCase());
   if (!x) return c.error('ERR Invalid command specified');
+  // Redis 7.0 getKeysSubcommand: a command without key specs is refused before its arity is
+  // checked; a command with keys that finds none in these arguments (SINTERCARD 3 a b) has
+  // invalid arguments, unless keys are optional for it (no_mandatory_keys)
+  if (x.firstKey === 0 && !x.spec.getKeys) return c.error('ERR The command has no key arguments');
   if (x.arity > 0 ? args.length !== x.arity : args.length < -x.arity) return c.error('ERR Invalid number of arguments specified for command');
   const idx = x.keyIndexes(args);
-  if (idx.length === 0) return c.error('ERR The command has no key arguments');
+  if (idx.length === 0 && !x.spec.flags.includes('no_mandatory_keys')) return c.error('ERR Invalid arguments specified for command');
   c.bulkArray(idx.map((i) => args[i]));
 }
 
@@ -521,7 +526,7 @@ export const commands: CommandSpec[] = [
       sub('info', -2, 'loading stale', commandInfo, 'Get array of specific Redis command details, or all when no argument is given.', '2.8.13'),
       sub('docs', -2, 'loading stale', commandDocs, 'Get array of specific Redis command documentation', '7.0.0'),
       sub('list', -2, 'loading stale', commandList, 'Get an array of Redis command names', '7.0.0'),
-      sub('getkeys', -3, 'loading stale', commandGetkeys, 'Extract keys given a full Redis command', '2.8.13'),
+      sub('getkeys', -4, 'loading stale', commandGetkeys, 'Extract keys given a full Redis command', '2.8.13'),
       help(COMMAND_HELP),
     ],
   },

@@ -3,9 +3,9 @@ import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
-import { isIntegerString } from '../store/value';
+import { isIntegerString, isConverted, markConverted, forgetConversion } from '../store/value';
 import { scanCollection } from './collscan';
-import { pick, sample } from './hashes';
+import { pick, sample, randCountArg } from './hashes';
 
 type S = Set<string>;
 
@@ -36,20 +36,48 @@ function dropIfEmpty(c: Client, key: string, s: S): void {
   }
 }
 
+/** Whether members built into a fresh set would make Redis keep it as an intset. */
+function intsetContent(c: Client, members: string[]): boolean {
+  return members.length <= c.server.config.num('set-max-intset-entries') && members.every(isIntegerString);
+}
+
+/** Whether Redis holds this stored set as an intset (never again once it was converted). */
+function isIntset(c: Client, s: S): boolean {
+  return !isConverted(s) && s.size <= c.server.config.num('set-max-intset-entries') && [...s].every(isIntegerString);
+}
+
+function ascending(arr: string[]): string[] {
+  return arr.sort((a, b) => {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
 /**
- * Members in the order Redis would reply them: an intset (all integers, small) iterates in
- * ascending numeric order; otherwise Keel's insertion order stands in for hash order.
+ * Members of a freshly built result in the order Redis would reply them: an intset (all
+ * integers, small) iterates in ascending numeric order; otherwise Keel's insertion order
+ * stands in for hash order (which in Redis depends on a per-process random hash seed).
  */
-export function orderedMembers(c: Client, members: Iterable<string>, size: number): string[] {
+export function orderedMembers(c: Client, members: Iterable<string>): string[] {
   const arr = [...members];
-  if (size <= c.server.config.num('set-max-intset-entries') && arr.every(isIntegerString)) {
-    arr.sort((a, b) => {
-      const x = BigInt(a);
-      const y = BigInt(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    });
-  }
-  return arr;
+  return intsetContent(c, arr) ? ascending(arr) : arr;
+}
+
+/** A stored set's members in its iteration order (see isIntset). */
+function membersOf(c: Client, s: S): string[] {
+  return isIntset(c, s) ? ascending([...s]) : [...s];
+}
+
+/**
+ * Adds a member to a stored set, converting it the way Redis's setTypeAdd does: an intset
+ * becomes a hashtable when a non-integer arrives or it grows past set-max-intset-entries.
+ */
+function addMember(c: Client, s: S, m: string): boolean {
+  if (s.has(m)) return false;
+  s.add(m);
+  if (!isIntegerString(m) || s.size > c.server.config.num('set-max-intset-entries')) markConverted(s);
+  return true;
 }
 
 function replySet(c: Client, members: string[]): void {
@@ -66,12 +94,7 @@ function sadd(c: Client, argv: string[]): void {
     c.server.keyspace.add(c.db, key, s);
   }
   let n = 0;
-  for (let i = 2; i < argv.length; i++) {
-    if (!s.has(argv[i])) {
-      s.add(argv[i]);
-      n++;
-    }
-  }
+  for (let i = 2; i < argv.length; i++) if (addMember(c, s, argv[i])) n++;
   if (n) {
     c.server.keyspace.events.modified(c.db, key);
     notify(c, NotifyClass.Set, 'sadd', key);
@@ -116,7 +139,7 @@ function smismember(c: Client, argv: string[]): void {
 function smembers(c: Client, argv: string[]): void {
   const s = setForRead(c, argv[1]);
   if (s === null) return;
-  replySet(c, s ? orderedMembers(c, s, s.size) : []);
+  replySet(c, s ? membersOf(c, s) : []);
 }
 
 function srandmember(c: Client, argv: string[]): void {
@@ -126,18 +149,22 @@ function srandmember(c: Client, argv: string[]): void {
     if (s === null) return;
     return s ? c.bulk(pick([...s])) : c.nullBulk();
   }
-  const count = intArg(c, argv[2]);
-  if (count === null) return;
-  if (count < -9223372036854775807) return c.error('ERR value is out of range');
+  const big = randCountArg(c, argv[2]);
+  if (big === null) return;
   const s = setForRead(c, argv[1]);
   if (s === null) return;
-  if (!s || count === 0) return c.arrayLen(0);
+  // Redis 7.0 answers every counted SRANDMEMBER with an array, also in RESP3 (members may
+  // repeat with a negative count, so it is not a set)
+  if (!s || big === 0n) return c.arrayLen(0);
   let out: string[];
-  if (count < 0) {
+  if (big < 0n) {
+    const n = Number(-big);
+    if (n > 0x7fffffff) return c.error('ERR value is out of range');
     const all = [...s];
-    out = Array.from({ length: -count }, () => pick(all));
-  } else if (count >= s.size) out = orderedMembers(c, s, s.size);
-  else out = sample([...s], count);
+    out = Array.from({ length: n }, () => pick(all));
+  } else if (big >= BigInt(s.size)) {
+    out = membersOf(c, s); // the whole set, in its iteration order
+  } else out = sample([...s], Number(big));
   c.bulkArray(out);
 }
 
@@ -158,7 +185,7 @@ function spop(c: Client, argv: string[]): void {
     c.propArgv = ['SREM', key, m];
     return c.bulk(m);
   }
-  const count = intArg(c, argv[2]);
+  const count = intArg(c, argv[2], 'ERR value is out of range, must be positive');
   if (count === null) return;
   if (count < 0) return c.error('ERR value is out of range, must be positive');
   const s = setForWrite(c, key);
@@ -167,7 +194,7 @@ function spop(c: Client, argv: string[]): void {
   ks.events.modified(c.db, key);
   notify(c, NotifyClass.Set, 'spop', key);
   if (count >= s.size) {
-    const all = orderedMembers(c, s, s.size);
+    const all = membersOf(c, s);
     ks.delete(c.db, key);
     notify(c, NotifyClass.Generic, 'del', key);
     ks.dirty += all.length;
@@ -176,6 +203,9 @@ function spop(c: Client, argv: string[]): void {
   }
   const popped = sample([...s], count);
   for (const m of popped) s.delete(m);
+  // When few members remain, Redis builds a new set from them (spopWithCountCommand's
+  // third case) instead of deleting in place: its encoding follows its content again.
+  if (s.size * 5 <= count) forgetConversion(s);
   ks.dirty += popped.length;
   c.propArgv = ['SREM', key, ...popped];
   replySet(c, popped);
@@ -200,8 +230,7 @@ function smove(c: Client, argv: string[]): void {
     d = new Set();
     ks.add(c.db, dst, d);
   } else d = de.value as S;
-  if (!d.has(member)) {
-    d.add(member);
+  if (addMember(c, d, member)) {
     ks.events.modified(c.db, dst);
     ks.dirty++;
     notify(c, NotifyClass.Set, 'sadd', dst);
@@ -239,10 +268,13 @@ function intersect(sets: S[], limit = 0): string[] {
   return out;
 }
 
-function storeSet(c: Client, dst: string, members: string[], event: string): void {
+/** Stores a freshly built result; `converted`: Redis's building set went hashtable on the way. */
+function storeSet(c: Client, dst: string, members: string[], event: string, converted = false): void {
   const ks = c.server.keyspace;
   if (members.length > 0) {
-    ks.set(c.db, dst, new Set(members));
+    const s = new Set(members);
+    if (converted) markConverted(s);
+    ks.set(c.db, dst, s);
     notify(c, NotifyClass.Set, event, dst);
     ks.dirty++;
   } else if (ks.peek(c.db, dst) !== undefined) {
@@ -259,18 +291,18 @@ function sinter(c: Client, argv: string[], store: boolean): void {
   if (sets === null) return;
   const result = sets === 'empty' ? [] : intersect(sets);
   if (store) return storeSet(c, argv[1], result, 'sinterstore');
-  replySet(c, orderedMembers(c, result, result.length));
+  replySet(c, orderedMembers(c, result));
 }
 
 function sintercard(c: Client, argv: string[]): void {
-  const numkeys = intArg(c, argv[1]);
+  const numkeys = intArg(c, argv[1], 'ERR numkeys should be greater than 0');
   if (numkeys === null) return;
   if (numkeys < 1) return c.error('ERR numkeys should be greater than 0');
   if (numkeys > argv.length - 2) return c.error("ERR Number of keys can't be greater than number of args");
   let limit = 0;
   for (let j = 2 + numkeys; j < argv.length; j++) {
     if (argv[j].toLowerCase() === 'limit' && j + 1 < argv.length) {
-      const n = intArg(c, argv[++j]);
+      const n = intArg(c, argv[++j], "ERR LIMIT can't be negative");
       if (n === null) return;
       if (n < 0) return c.error("ERR LIMIT can't be negative");
       limit = n;
@@ -290,24 +322,69 @@ function sunionDiff(c: Client, argv: string[], op: 'union' | 'diff', store: bool
     sets.push(e?.value as S | undefined);
   }
   const result = new Set<string>();
+  // Redis builds the result in a new set that starts as an intset. A union only grows, so
+  // its final content decides the encoding; but SDIFF's "algorithm 2" (chosen when the first
+  // set is big next to the others) first adds the whole first set and then removes the rest,
+  // so the result stays a hashtable whenever the first set alone would have been one.
+  let converted = false;
   if (op === 'union') {
     for (const s of sets) if (s) for (const m of s) result.add(m);
   } else if (sets[0]) {
-    for (const m of sets[0]) if (!sets.slice(1).some((s) => s?.has(m))) result.add(m);
+    const first = sets[0];
+    for (const m of first) if (!sets.slice(1).some((s) => s?.has(m))) result.add(m);
+    let algoOneWork = 0;
+    let algoTwoWork = 0;
+    for (const s of sets) {
+      if (!s) continue;
+      algoOneWork += first.size;
+      algoTwoWork += s.size;
+    }
+    const algoTwo = Math.floor(algoOneWork / 2) > algoTwoWork;
+    converted = algoTwo && !intsetContent(c, [...first]);
   }
-  const members = orderedMembers(c, result, result.size);
-  if (store) return storeSet(c, argv[1], members, op === 'union' ? 'sunionstore' : 'sdiffstore');
+  const members = converted ? [...result] : orderedMembers(c, result);
+  if (store) return storeSet(c, argv[1], members, op === 'union' ? 'sunionstore' : 'sdiffstore', converted);
   replySet(c, members);
 }
 
+/**
+ * SSCAN. An intset is returned whole, ascending, with cursor 0, as Redis does. Any other set
+ * is walked by position in the Set's iteration order (see collscan.ts): every member present
+ * for the whole scan is returned at least once.
+ */
 function sscan(c: Client, argv: string[]): void {
-  scanCollection(c, argv, (key) => {
-    const s = setForRead(c, key);
-    if (s === null) return null;
-    if (!s) return [];
-    const small = s.size <= c.server.config.num('set-max-intset-entries') && [...s].every(isIntegerString);
-    return small ? { small, items: orderedMembers(c, s, s.size) } : { small, items: s };
+  scanCollection(c, argv, () => {
+    const s = setForRead(c, argv[1]);
+    if (!s) return s;
+    return isIntset(c, s) ? { small: true, items: ascending([...s]) } : { small: false, items: s };
   });
+}
+
+/**
+ * C's atoi(), which Redis's sintercardGetKeys (genericGetKeys) applies to numkeys: leading
+ * whitespace, an optional sign, digits up to the first non-digit (strtol saturating at the
+ * long range, then truncated to int). "2x" is 2; "x" is 0.
+ */
+function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (!m) return 0;
+  let v = BigInt(m[1]);
+  if (v > 0x7fffffffffffffffn) v = 0x7fffffffffffffffn;
+  if (v < -0x8000000000000000n) v = -0x8000000000000000n;
+  return Number(BigInt.asIntN(32, v));
+}
+
+/**
+ * COMMAND GETKEYS for SINTERCARD. Redis 7.0 first tries the key spec (numkeys must be a
+ * strict integer naming keys that exist) and, when that fails, sintercardGetKeys: atoi(numkeys)
+ * keys if that is between 1 and the number of arguments left, else none (and GETKEYS then
+ * answers "Invalid arguments specified for command"). Whenever the spec succeeds the
+ * fallback gives the same keys, so the fallback alone decides.
+ */
+function sintercardKeys(argv: string[]): number[] {
+  const n = atoi(argv[1]);
+  if (n < 1 || n > argv.length - 2) return [];
+  return Array.from({ length: n }, (_, i) => 2 + i);
 }
 
 const G = 'set';
@@ -325,7 +402,7 @@ export const commands: CommandSpec[] = [
   cmd('smove', 4, 'write fast', [1, 2, 1], smove, 'Move a member from one set to another', '1.0.0', G),
   cmd('sinter', -2, 'readonly', all, (c, a) => sinter(c, a, false), 'Intersect multiple sets', '1.0.0', G),
   cmd('sintercard', -3, 'readonly', null, sintercard, 'Intersect multiple sets and return the cardinality of the result', '7.0.0', G, {
-    getKeys: (argv) => Array.from({ length: Math.max(0, Math.min(Number(argv[1]) || 0, argv.length - 2)) }, (_, i) => 2 + i),
+    getKeys: sintercardKeys,
   }),
   cmd('sunion', -2, 'readonly', all, (c, a) => sunionDiff(c, a, 'union', false), 'Add multiple sets', '1.0.0', G),
   cmd('sdiff', -2, 'readonly', all, (c, a) => sunionDiff(c, a, 'diff', false), 'Subtract multiple sets', '1.0.0', G),

@@ -39,6 +39,29 @@ export function isIntegerString(s: string): boolean {
   return n >= -9223372036854775808n && n <= 9223372036854775807n;
 }
 
+/**
+ * Sets and hashes that Redis would have converted to hashtable at some point. Redis converts
+ * intset -> hashtable and listpack -> hashtable as a value grows, and never back when it
+ * shrinks, so the encoding is the value's history, not just its content: the commands that
+ * grow a value in place mark it here. A value built fresh (a *STORE result, an RDB load) is
+ * not marked and its encoding follows its content, as Redis builds those the same way.
+ */
+const converted = new WeakSet<object>();
+
+/** Records that Redis would now hold this set or hash as a hashtable (for good). */
+export function markConverted(v: Set<string> | Map<string, string>): void {
+  converted.add(v);
+}
+
+/** Forgets the history: Redis replaced the value by a freshly built one (SPOP's new set). */
+export function forgetConversion(v: Set<string> | Map<string, string>): void {
+  converted.delete(v);
+}
+
+export function isConverted(v: Set<string> | Map<string, string>): boolean {
+  return converted.has(v);
+}
+
 /** OBJECT ENCODING as Redis 7.0 would report it for the same value. */
 export function encodingOf(v: Value, lim: EncodingLimits): string {
   if (typeof v === 'string') {
@@ -47,14 +70,14 @@ export function encodingOf(v: Value, lim: EncodingLimits): string {
   }
   if (v instanceof Deque) return 'quicklist'; // Redis 7.0 lists are always quicklists
   if (v instanceof Map) {
-    if (v.size > lim.hashMaxListpackEntries) return 'hashtable';
+    if (converted.has(v) || v.size > lim.hashMaxListpackEntries) return 'hashtable';
     for (const [f, x] of v) {
       if (f.length > lim.hashMaxListpackValue || x.length > lim.hashMaxListpackValue) return 'hashtable';
     }
     return 'listpack';
   }
   if (v instanceof Set) {
-    if (v.size > lim.setMaxIntsetEntries) return 'hashtable';
+    if (converted.has(v) || v.size > lim.setMaxIntsetEntries) return 'hashtable';
     for (const m of v) if (!isIntegerString(m)) return 'hashtable';
     return 'intset';
   }
