@@ -95,23 +95,27 @@ export async function startRedis(extra: string[] = []): Promise<RedisProcess> {
   const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'yes', ...extra], {
     stdio: 'ignore',
   });
-  await waitFor(async () => {
-    try {
-      const c = await ByteConn.connect(port);
-      c.close();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10000);
-  return {
-    port,
-    proc,
-    async stop() {
-      proc.kill('SIGKILL');
-      await new Promise((r) => proc.once('exit', r));
-    },
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const stop = async () => {
+    proc.kill('SIGKILL'); // a no-op once it has exited; `exited` is settled by then
+    await exited;
   };
+  try {
+    await waitFor(async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`redis-server exited (${proc.exitCode ?? proc.signalCode}) before accepting connections`);
+      try {
+        const c = await ByteConn.connect(port);
+        c.close();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 10000);
+  } catch (e) {
+    await stop(); // never leave a half-started server behind
+    throw e;
+  }
+  return { port, proc, stop };
 }
 
 /**

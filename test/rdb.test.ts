@@ -1,0 +1,464 @@
+/**
+ * RDB snapshots through real servers: round trips, interoperability with redis-server 7.0 and
+ * redis-check-rdb in both directions, point-in-time BGSAVE under concurrent writes, save
+ * rules, failures, corruption, DUMP/RESTORE.
+ */
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFile, type ChildProcess } from 'node:child_process';
+import Redis from 'ioredis';
+import { startTestServer, tempDir, hasRedisServer, waitFor, sleep, spawnKeel, RespError, RawConn, type TestServer } from './helpers';
+import { startRedis, type RedisProcess } from './differential';
+import { writeDataset, dumpServer } from './dataset';
+
+const haveRedis = hasRedisServer();
+/** Not a timing assertion: a bound that turns a hang into a failure (with the servers reaped). */
+const HANG_GUARD_MS = 300_000;
+const needRedis = haveRedis ? false : 'redis-server is not installed';
+
+function checkRdb(file: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('redis-check-rdb', [file], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
+  });
+}
+
+function client(port: number): Redis {
+  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 3 });
+  r.on('error', () => {});
+  return r;
+}
+
+/**
+ * Every server a test starts — in-process Keel, `keel server` children, redis-server — is
+ * registered here and stopped when the file's tests end, whatever failed: a test that throws
+ * before its own cleanup never leaves a server behind (which would also keep this test
+ * process alive, so the run would hang instead of reporting the failure).
+ */
+const children = new Set<ChildProcess>();
+const servers = new Set<TestServer>();
+const redises = new Set<RedisProcess>();
+
+async function spawn(args: string[]): Promise<Awaited<ReturnType<typeof spawnKeel>>> {
+  const k = await spawnKeel(args);
+  children.add(k.proc);
+  return k;
+}
+
+async function keel(options: Record<string, string | number> = {}): Promise<TestServer> {
+  const s = await startTestServer(options);
+  servers.add(s);
+  const close = s.close;
+  s.close = () => {
+    servers.delete(s);
+    return close();
+  };
+  return s;
+}
+
+async function redisServer(extra: string[] = []): Promise<RedisProcess> {
+  const r = await startRedis(extra);
+  redises.add(r);
+  const stop = r.stop;
+  r.stop = () => {
+    redises.delete(r);
+    return stop();
+  };
+  return r;
+}
+
+after(async () => {
+  for (const p of children) if (!hasExited(p)) p.kill('SIGKILL');
+  for (const s of [...servers]) await s.close().catch(() => {});
+  for (const r of [...redises]) await r.stop().catch(() => {});
+});
+
+function hasExited(p: ChildProcess): boolean {
+  return p.exitCode !== null || p.signalCode !== null;
+}
+
+/** Resolves when the process has exited (at once if it already has). */
+function exited(p: ChildProcess): Promise<void> {
+  if (hasExited(p)) return Promise.resolve();
+  return new Promise((res) => p.once('exit', () => res()));
+}
+
+/** SHUTDOWN [args] on a raw connection: Redis closes the connection instead of replying OK. */
+async function shutdownCommand(port: number, ...args: string[]): Promise<void> {
+  const conn = await RawConn.connect(port);
+  try {
+    conn.command('SHUTDOWN', ...args);
+    await conn.waitClose(10000);
+  } finally {
+    conn.close();
+  }
+}
+
+describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
+  test('every type and encoding survives SAVE and a restart', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir });
+    const r = a.client();
+    await writeDataset(r, { big: true });
+    const before = await dumpServer(r);
+    const digest = await r.call('DEBUG', 'DIGEST');
+    assert.equal(await r.save(), 'OK');
+    await a.close();
+    const b = await keel({ dir });
+    try {
+      const r2 = b.client();
+      assert.deepEqual(await dumpServer(r2), before);
+      assert.equal(await r2.call('DEBUG', 'DIGEST'), digest);
+      assert.equal(await r2.call('DEBUG', 'RELOAD'), 'OK');
+      assert.equal(await r2.call('DEBUG', 'DIGEST'), digest);
+    } finally {
+      await b.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('rdbcompression no and rdbchecksum no still round trip', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir, rdbcompression: 'no', rdbchecksum: 'no' });
+    const r = a.client();
+    await writeDataset(r);
+    const before = await dumpServer(r);
+    await r.save();
+    const file = fs.readFileSync(path.join(dir, 'dump.rdb'));
+    assert.ok(file.subarray(file.length - 8).equals(Buffer.alloc(8)), 'checksum is 8 zero bytes');
+    await a.close();
+    const b = await keel({ dir });
+    try {
+      assert.deepEqual(await dumpServer(b.client()), before);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test("Keel's dump passes redis-check-rdb and loads in redis-server with identical contents", { skip: needRedis }, async () => {
+    const dir = tempDir();
+    const a = await keel({ dir });
+    const r = a.client();
+    await writeDataset(r, { big: true });
+    const expected = await dumpServer(r);
+    await r.save();
+    await a.close();
+    const check = await checkRdb(path.join(dir, 'dump.rdb'));
+    assert.equal(check.code, 0, check.out);
+    assert.match(check.out, /RDB looks OK/);
+    const redis = await redisServer(['--dir', dir, '--dbfilename', 'dump.rdb']);
+    try {
+      const rr = client(redis.port);
+      assert.deepEqual(await dumpServer(rr), expected);
+      rr.disconnect();
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  for (const variant of [[], ['--list-max-listpack-size', '4', '--hash-max-listpack-entries', '1000', '--rdbcompression', 'no']]) {
+    test(`redis-server's dump loads in Keel with identical contents ${variant.join(' ')}`, { skip: needRedis }, async () => {
+      const dir = tempDir();
+      const redis = await redisServer(['--dir', dir, ...variant]);
+      let expected;
+      try {
+        const rr = client(redis.port);
+        await writeDataset(rr, { big: true });
+        expected = await dumpServer(rr);
+        await rr.save();
+        rr.disconnect();
+      } finally {
+        await redis.stop();
+      }
+      const k = await keel({ dir });
+      try {
+        assert.deepEqual(await dumpServer(k.client()), expected);
+      } finally {
+        await k.close();
+      }
+    });
+  }
+});
+
+describe('BGSAVE', { timeout: HANG_GUARD_MS }, () => {
+  test('the file equals the dataset at the instant BGSAVE was accepted, whatever happens meanwhile', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir, 'rdb-key-save-delay': 200 });
+    const r = a.client();
+    try {
+      await writeDataset(r);
+      const p = r.pipeline();
+      for (let i = 0; i < 300; i++) p.set(`k${i}`, `v${i}`);
+      p.rpush('biglist', ...Array.from({ length: 6000 }, (_, i) => `b${i}`));
+      p.set('will-expire', 'x', 'PX', 400);
+      await p.exec();
+      const expected = await dumpServer(r);
+      delete expected['0:will-expire']; // it expires before the comparison; its TTL is what matters
+      assert.equal(await r.bgsave(), 'Background saving started');
+      assert.deepEqual(await r.bgsave().catch((e: Error) => e.message), 'ERR Background save already in progress');
+      // churn while the snapshot is being written
+      const w = a.client();
+      for (let i = 0; i < 300; i += 3) {
+        await w.set(`k${i}`, 'changed');
+        await w.del(`k${i + 1}`);
+        await w.rename(`k${i + 2}`, `renamed${i}`);
+      }
+      await w.lpush('biglist', 'new-head');
+      await w.rpop('biglist');
+      await w.hset('hash:small', 'f1', 'changed');
+      await w.zadd('zset:small', '100', 'a');
+      await w.sadd('set:str', 'd');
+      await w.swapdb(1, 7);
+      await w.select(15);
+      await w.flushdb();
+      await w.select(0);
+      await w.set('created-after', 'x');
+      assert.match(await r.info('persistence'), /rdb_bgsave_in_progress:1/);
+      await waitFor(async () => /rdb_bgsave_in_progress:0/.test(await r.info('persistence')), 60000, 50);
+      const info = await r.info('persistence');
+      assert.match(info, /rdb_last_bgsave_status:ok/);
+      assert.match(info, /rdb_last_cow_size:[1-9]/);
+      // load the file in a fresh server and compare with the dataset as it was
+      const copy = tempDir();
+      fs.copyFileSync(path.join(dir, 'dump.rdb'), path.join(copy, 'dump.rdb'));
+      const b = await keel({ dir: copy });
+      try {
+        const got = await dumpServer(b.client());
+        delete got['0:will-expire'];
+        assert.deepEqual(got, expected);
+      } finally {
+        await b.close();
+      }
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('save rules trigger a background save; LASTSAVE moves', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir, save: '1 1' });
+    try {
+      const r = a.client();
+      const last = (await r.lastsave()) as number;
+      await r.set('a', '1');
+      await waitFor(() => fs.existsSync(path.join(dir, 'dump.rdb')), 10000, 50);
+      await waitFor(async () => ((await r.lastsave()) as number) > last || /rdb_changes_since_last_save:0/.test(await r.info('persistence')), 10000, 50);
+      assert.match(await r.info('persistence'), /rdb_saves:[1-9]/);
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('a failed background save sets err and MISCONF until a save succeeds', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir, save: '3600 1', 'enable-protected-configs': 'yes' });
+    try {
+      const r = await a.raw();
+      const gone = path.join(dir, 'gone');
+      fs.mkdirSync(gone);
+      await r.call('CONFIG', 'SET', 'dir', gone);
+      fs.rmSync(gone, { recursive: true });
+      await r.call('BGSAVE');
+      await waitFor(async () => /rdb_last_bgsave_status:err/.test((await r.call('INFO', 'persistence')) as string), 5000, 20);
+      const refused = await r.call('SET', 'x', '1');
+      assert.ok(refused instanceof RespError);
+      assert.match(refused.message, /^MISCONF /);
+      assert.equal(await r.call('GET', 'x'), null); // reads still work
+      await r.call('CONFIG', 'SET', 'dir', dir);
+      assert.equal(await r.call('BGSAVE'), 'Background saving started');
+      await waitFor(async () => /rdb_last_bgsave_status:ok/.test((await r.call('INFO', 'persistence')) as string), 5000, 20);
+      assert.equal(await r.call('SET', 'x', '1'), 'OK');
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('writes go to a temp file that is renamed: no torn dump.rdb, no temp files left', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir });
+    try {
+      const r = a.client();
+      await writeDataset(r);
+      await r.bgsave();
+      await waitFor(async () => /rdb_bgsave_in_progress:0/.test(await r.info('persistence')), 10000, 20);
+      const files = fs.readdirSync(dir);
+      assert.deepEqual(files, ['dump.rdb']);
+    } finally {
+      await a.close();
+    }
+  });
+});
+
+describe('loading', { timeout: HANG_GUARD_MS }, () => {
+  test('a truncated or corrupt dump refuses to start, naming the file and offset', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir });
+    await writeDataset(a.client());
+    await a.client().save();
+    await a.close();
+    const file = path.join(dir, 'dump.rdb');
+    const good = fs.readFileSync(file);
+    fs.writeFileSync(file, good.subarray(0, Math.floor(good.length / 2)));
+    await assert.rejects(keel({ dir }), /dump\.rdb.*offset \d+/s);
+    const flipped = Buffer.from(good);
+    flipped[200] ^= 0xff;
+    fs.writeFileSync(file, flipped);
+    await assert.rejects(keel({ dir }), /(checksum|offset)/);
+    fs.writeFileSync(file, Buffer.from('NOTREDIS0010'));
+    await assert.rejects(keel({ dir }), /not an RDB file/);
+  });
+
+  // Redis 7.0 serves only commands flagged `loading` while it loads: INFO does, PING does not
+  // (its flags are just `fast`), nor any data command; all get -LOADING until the load ends.
+  test('while loading, INFO answers and PING and data commands get -LOADING', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir });
+    try {
+      const r = a.client();
+      // big enough that loading spans many event-loop turns after "Ready to accept connections"
+      for (let i = 0; i < 20; i++) {
+        const p = r.pipeline();
+        for (let j = 0; j < 10000; j++) p.set(`key:${i}:${j}`, `value-${j}`);
+        await p.exec();
+      }
+      await r.save();
+    } finally {
+      await a.close();
+    }
+    const k = await spawn(['--dir', dir, '--save', '']);
+    const conn = await RawConn.connect(k.port);
+    try {
+      let whileLoading = 0;
+      for (;;) {
+        const info = (await conn.call('INFO', 'persistence')) as string;
+        assert.equal(typeof info, 'string', `INFO answers while loading: ${JSON.stringify(info)}`);
+        const ping = await conn.call('PING');
+        const get = await conn.call('GET', 'key:0:1');
+        if (!/^loading:1\r$/m.test(info)) break;
+        // the load may end between INFO and the next command: only -LOADING or the real answer
+        assert.ok(ping === 'PONG' || (ping instanceof RespError && ping.message === 'LOADING Redis is loading the dataset in memory'), String(ping));
+        assert.ok(get === 'value-1' || (get instanceof RespError && get.message === 'LOADING Redis is loading the dataset in memory'), String(get));
+        if (ping instanceof RespError && get instanceof RespError) whileLoading++;
+        await sleep(5);
+      }
+      assert.ok(whileLoading > 0, 'some commands were refused while the dataset loaded');
+      assert.equal(await conn.call('PING'), 'PONG');
+      assert.equal(await conn.call('GET', 'key:19:9999'), 'value-9999');
+      assert.equal(await conn.call('DBSIZE'), 200000);
+    } finally {
+      conn.close();
+      k.proc.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('shutdown', { timeout: HANG_GUARD_MS }, () => {
+  test('SIGTERM saves when save rules are set; SHUTDOWN NOSAVE does not', async () => {
+    const dir = tempDir();
+    try {
+      const k = await spawn(['--dir', dir, '--save', '3600 1']);
+      const r = client(k.port);
+      try {
+        await r.set('persist', 'me');
+      } finally {
+        r.disconnect();
+      }
+      k.proc.kill('SIGTERM');
+      await exited(k.proc);
+      assert.equal(k.proc.exitCode, 0, k.output());
+      assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')));
+      assert.match(k.output(), /DB saved on disk/);
+
+      const k2 = await spawn(['--dir', dir, '--save', '3600 1']);
+      const r2 = client(k2.port);
+      try {
+        assert.equal(await r2.get('persist'), 'me');
+        await r2.set('persist', 'changed');
+      } finally {
+        r2.disconnect();
+      }
+      await shutdownCommand(k2.port, 'NOSAVE');
+      await exited(k2.proc);
+      assert.equal(k2.proc.exitCode, 0, k2.output());
+      assert.doesNotMatch(k2.output(), /DB saved on disk/);
+
+      const k3 = await spawn(['--dir', dir, '--save', '']);
+      const r3 = client(k3.port);
+      try {
+        assert.equal(await r3.get('persist'), 'me');
+      } finally {
+        r3.disconnect();
+        k3.proc.kill('SIGKILL');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('DUMP and RESTORE', { timeout: HANG_GUARD_MS }, () => {
+  test('payloads are byte-compatible with redis-server 7.0 both ways', { skip: needRedis }, async () => {
+    const k = await keel();
+    const redis = await redisServer();
+    const kr = k.client();
+    const rr = client(redis.port);
+    try {
+      for (const r of [kr, rr]) {
+        await r.set('s', 'hello');
+        await r.set('i', '12345');
+        await r.rpush('l', 'a', '1', 'bb');
+        await r.hset('h', 'f', 'v', 'n', '7');
+        await r.sadd('si', '3', '1', '2');
+        await r.zadd('z', '1', 'a', '2.5', 'b');
+      }
+      for (const key of ['s', 'i', 'l', 'h', 'si', 'z']) {
+        const a = await kr.dumpBuffer(key);
+        const b = await rr.dumpBuffer(key);
+        assert.deepEqual(a, b, `DUMP ${key}`);
+      }
+      // cross-restore values Redis compresses, and big encodings
+      await rr.set('long', 'abc'.repeat(1000));
+      await rr.zadd('bigz', ...Array.from({ length: 300 }, (_, i) => [String(i), `m${i}`]).flat());
+      for (const key of ['long', 'bigz']) {
+        const payload = await rr.dumpBuffer(key);
+        assert.equal(await kr.restore(key, 0, payload, 'REPLACE'), 'OK');
+        assert.deepEqual(await kr.dumpBuffer(key).then((p) => kr.restore(`${key}2`, 0, p)), 'OK');
+        assert.equal(await rr.restore(`${key}-back`, 0, await kr.dumpBuffer(key)), 'OK');
+      }
+      assert.equal(await kr.get('long'), 'abc'.repeat(1000));
+      assert.deepEqual(await rr.call('ZRANGE', 'bigz-back', '0', '-1', 'WITHSCORES'), await rr.call('ZRANGE', 'bigz', '0', '-1', 'WITHSCORES'));
+    } finally {
+      kr.disconnect();
+      rr.disconnect();
+      await k.close();
+      await redis.stop();
+    }
+  });
+
+  test('RESTORE options and errors', async () => {
+    const k = await keel();
+    try {
+      const r = await k.raw();
+      await r.call('SET', 'src', 'v');
+      const payload = (await r.call('DUMP', 'src')) as string;
+      assert.deepEqual(await r.call('RESTORE', 'src', '0', payload), new RespError('BUSYKEY Target key name already exists.'));
+      assert.equal(await r.call('RESTORE', 'dst', '5000', payload), 'OK');
+      const pttl = (await r.call('PTTL', 'dst')) as number;
+      assert.ok(pttl > 4000 && pttl <= 5000);
+      assert.equal(await r.call('RESTORE', 'abs', String(Date.now() + 100000), payload, 'ABSTTL'), 'OK');
+      assert.equal(await r.call('RESTORE', 'dst', '0', payload, 'REPLACE', 'IDLETIME', '1000'), 'OK');
+      assert.ok(((await r.call('OBJECT', 'IDLETIME', 'dst')) as number) >= 999);
+      assert.deepEqual(await r.call('RESTORE', 'x', '-1', payload), new RespError('ERR Invalid TTL value, must be >= 0'));
+      const bad = Buffer.from(payload, 'latin1');
+      bad[1] ^= 1;
+      assert.deepEqual(await r.call('RESTORE', 'x', '0', bad.toString('latin1')), new RespError('ERR DUMP payload version or checksum are wrong'));
+      assert.deepEqual(await r.call('RESTORE', 'x', '0', payload, 'FREQ', '300'), new RespError('ERR Invalid FREQ value, must be >= 0 and <= 255'));
+      assert.deepEqual(await r.call('RESTORE', 'x', '0', payload, 'BOGUS'), new RespError('ERR syntax error'));
+      assert.equal(await r.call('DUMP', 'nokey'), null);
+    } finally {
+      await k.close();
+    }
+  });
+});
