@@ -67,6 +67,10 @@ const HASHES: string[][][] = [
   [
     ['HSET', 'h', 'a', '1'], ['OBJECT', 'ENCODING', 'h'], ['HSET', 'h', 'long', 'x'.repeat(65)], ['OBJECT', 'ENCODING', 'h'], ['HSET', 'h2', ...big('f', 129).flatMap((f) => [f, 'v'])],
     ['OBJECT', 'ENCODING', 'h2'], ['HLEN', 'h2'], ['HGET', 'h2', 'f128'], ['HDEL', 'h2', ...big('f', 129)], ['EXISTS', 'h2'],
+    // a hashtable never goes back to listpack when it shrinks; a reload rebuilds it from content
+    ['HDEL', 'h', 'long'], ['OBJECT', 'ENCODING', 'h'], ['HSET', 'o', 'f', 'y'.repeat(65)], ['HSET', 'o', 'f', 'short'], ['OBJECT', 'ENCODING', 'o'],
+    ['HSET', 'p', 'f', '1'], ['HINCRBYFLOAT', 'p', 'z'.repeat(65), '1'], ['HDEL', 'p', 'z'.repeat(65)], ['OBJECT', 'ENCODING', 'p'], ['HSET', 'h3', ...big('g', 129).flatMap((f) => [f, 'v'])],
+    ['HDEL', 'h3', ...big('g', 128)], ['OBJECT', 'ENCODING', 'h3'], ['DEBUG', 'RELOAD'], ['OBJECT', 'ENCODING', 'h'], ['OBJECT', 'ENCODING', 'o'], ['OBJECT', 'ENCODING', 'h3'],
   ],
   // reply shapes (every scenario also runs in RESP3, below)
   [
@@ -137,6 +141,17 @@ const SETS: string[][][] = [
     ['SSCAN', 'i', '0', 'COUNT', '0'], ['SSCAN', 'i', '0', 'COUNT', 'x'], ['SSCAN', 'i', '0', 'MATCH'], ['SSCAN', 'i', 'x'], ['SSCAN', 'i', '0', 'BAR', '1'], ['SSCAN', 'i'],
     ['SSCAN', 'i', '-5'], ['SSCAN', 'none', '0', 'FOO'], ['SSCAN', 'none', 'x'], ['SET', 'str', 'v'], ['SSCAN', 'str', '0', 'FOO'],
     ['SADD', 'one', 'abc'], ['SSCAN', 'one', '0'], ['SSCAN', 'one', '0', 'MATCH', 'x*'],
+  ],
+  // encodings are history: a hashtable set stays one when only integers are left, however it
+  // was built; a reload (or SPOP rebuilding the set) starts again from the content
+  [
+    ['SADD', 'a', '1', 'x'], ['SREM', 'a', 'x'], ['OBJECT', 'ENCODING', 'a'], ['SMEMBERS', 'a'], ['SSCAN', 'a', '0'], ['SADD', 'b', '1', 'x'], ['SINTERSTORE', 'c', 'b', 'b'],
+    ['SREM', 'c', 'x'], ['OBJECT', 'ENCODING', 'c'], ['SUNIONSTORE', 'd', 'b'], ['SMOVE', 'd', 'e', 'x'], ['OBJECT', 'ENCODING', 'd'], ['OBJECT', 'ENCODING', 'e'],
+    ['SADD', 'big', ...Array.from({ length: 513 }, (_, i) => String(i))], ['OBJECT', 'ENCODING', 'big'], ['SREM', 'big', '0'], ['OBJECT', 'ENCODING', 'big'],
+    ['SADD', 'f', '5', '6', '7'], ['SDIFFSTORE', 'g', 'f', 'none'], ['OBJECT', 'ENCODING', 'g'],
+    // popping it whole replies through a fresh union set: an intset again, so ascending
+    ['SADD', 'down', ...Array.from({ length: 513 }, (_, i) => String(1000 - i))], ['SREM', 'down', '1000'], ['SPOP', 'down', '600'], ['EXISTS', 'down'],
+    ['DEBUG', 'RELOAD'], ['OBJECT', 'ENCODING', 'a'], ['OBJECT', 'ENCODING', 'c'], ['OBJECT', 'ENCODING', 'd'],
   ],
   // reply shapes (every scenario also runs in RESP3, below)
   [

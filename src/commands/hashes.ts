@@ -51,6 +51,20 @@ function noteWrite(c: Client, h: H, strings: string[]): void {
   if (h.size > cfg.num('hash-max-listpack-entries') || strings.some((x) => x.length > maxValue)) markConverted(h);
 }
 
+/**
+ * Before field `f` is deleted or its value overwritten: a hash whose content is not a
+ * listpack's is a hashtable in Redis, however it was built (HSET, an RDB load), and stays one
+ * after that content goes away, so the conversion is recorded before the content forgets it.
+ */
+function noteShrink(c: Client, h: H, f: string): void {
+  if (isConverted(h)) return;
+  const old = h.get(f);
+  if (old === undefined) return;
+  const cfg = c.server.config;
+  const maxValue = cfg.num('hash-max-listpack-value');
+  if (h.size > cfg.num('hash-max-listpack-entries') || f.length > maxValue || old.length > maxValue) markConverted(h);
+}
+
 /** Whether Redis holds this hash as a listpack (see noteWrite). */
 function isListpack(c: Client, h: H): boolean {
   if (isConverted(h)) return false;
@@ -75,6 +89,7 @@ function hset(c: Client, argv: string[], legacy: boolean): void {
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
     if (!h.has(argv[i])) created++;
+    noteShrink(c, h, argv[i]);
     h.set(argv[i], argv[i + 1]);
   }
   noteWrite(c, h, argv.slice(2));
@@ -112,7 +127,10 @@ function hdel(c: Client, argv: string[]): void {
   if (h === null) return;
   if (h === undefined) return c.int(0);
   let n = 0;
-  for (let i = 2; i < argv.length; i++) if (h.delete(argv[i])) n++;
+  for (let i = 2; i < argv.length; i++) {
+    noteShrink(c, h, argv[i]);
+    if (h.delete(argv[i])) n++;
+  }
   if (n) {
     notify(c, NotifyClass.Hash, 'hdel', argv[1]);
     dropIfEmpty(c, argv[1], h);
@@ -164,6 +182,7 @@ function hincrby(c: Client, argv: string[]): void {
   const next = cur + by;
   if (next > INT64_MAX || next < INT64_MIN) return c.error('ERR increment or decrement would overflow');
   const h = hashForWrite(c, argv[1], true)!;
+  noteShrink(c, h, argv[2]);
   h.set(argv[2], next.toString());
   noteWrite(c, h, [argv[2]]);
   notify(c, NotifyClass.Hash, 'hincrby', argv[1]);
@@ -182,6 +201,7 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   const r = incrByFloat(old ?? '0', argv[3]);
   if ('error' in r) return c.error(r.error);
   const h = hashForWrite(c, argv[1], true)!;
+  noteShrink(c, h, argv[2]);
   h.set(argv[2], r.value);
   noteWrite(c, h, [argv[2], r.value]);
   notify(c, NotifyClass.Hash, 'hincrbyfloat', argv[1]);

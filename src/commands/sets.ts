@@ -80,6 +80,19 @@ function addMember(c: Client, s: S, m: string): boolean {
   return true;
 }
 
+/**
+ * Removes a member from a stored set. A set whose content is not an intset's is a hashtable
+ * in Redis, however it was built (SADD, a *STORE, an RDB load), and stays one when it shrinks
+ * back to a few integers: so removing a non-integer, or removing from a set too big for an
+ * intset, records the conversion before the content forgets it.
+ */
+function removeMember(c: Client, s: S, m: string): boolean {
+  if (!s.has(m)) return false;
+  if (!isIntegerString(m) || s.size > c.server.config.num('set-max-intset-entries')) markConverted(s);
+  s.delete(m);
+  return true;
+}
+
 function replySet(c: Client, members: string[]): void {
   c.setLen(members.length);
   for (const m of members) c.bulk(m);
@@ -109,7 +122,7 @@ function srem(c: Client, argv: string[]): void {
   if (s === null) return;
   if (s === undefined) return c.int(0);
   let n = 0;
-  for (let i = 2; i < argv.length; i++) if (s.delete(argv[i])) n++;
+  for (let i = 2; i < argv.length; i++) if (removeMember(c, s, argv[i])) n++;
   if (n) {
     c.server.keyspace.events.modified(c.db, key);
     notify(c, NotifyClass.Set, 'srem', key);
@@ -177,7 +190,7 @@ function spop(c: Client, argv: string[]): void {
     if (s === null) return;
     if (!s) return c.nullBulk();
     const m = pick([...s]);
-    s.delete(m);
+    removeMember(c, s, m);
     ks.events.modified(c.db, key);
     notify(c, NotifyClass.Set, 'spop', key);
     dropIfEmpty(c, key, s);
@@ -194,7 +207,8 @@ function spop(c: Client, argv: string[]): void {
   ks.events.modified(c.db, key);
   notify(c, NotifyClass.Set, 'spop', key);
   if (count >= s.size) {
-    const all = membersOf(c, s);
+    // Redis replies with SUNION of the key: a freshly built set, so the order follows the content
+    const all = orderedMembers(c, s);
     ks.delete(c.db, key);
     notify(c, NotifyClass.Generic, 'del', key);
     ks.dirty += all.length;
@@ -202,7 +216,7 @@ function spop(c: Client, argv: string[]): void {
     return replySet(c, all);
   }
   const popped = sample([...s], count);
-  for (const m of popped) s.delete(m);
+  for (const m of popped) removeMember(c, s, m);
   // When few members remain, Redis builds a new set from them (spopWithCountCommand's
   // third case) instead of deleting in place: its encoding follows its content again.
   if (s.size * 5 <= count) forgetConversion(s);
@@ -220,7 +234,7 @@ function smove(c: Client, argv: string[]): void {
   if (!(se.value instanceof Set) || (de !== undefined && !(de.value instanceof Set))) return c.error(WRONGTYPE);
   const s = se.value;
   if (src === dst) return c.int(s.has(member) ? 1 : 0);
-  if (!s.delete(member)) return c.int(0);
+  if (!removeMember(c, s, member)) return c.int(0);
   ks.events.modified(c.db, src);
   notify(c, NotifyClass.Set, 'srem', src);
   dropIfEmpty(c, src, s);
