@@ -226,7 +226,34 @@ function debugReload(c: Client, argv: string[]): void {
   c.ok();
 }
 
+function bgrewriteaof(c: Client): void {
+  let r;
+  try {
+    r = c.server.aof!.requestRewrite();
+  } catch (e) {
+    c.server.log.warning(`Can't rewrite append only file in background: ${(e as Error).message}`);
+    return c.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.");
+  }
+  if (r === 'in-progress') return c.error('ERR Background append only file rewriting already in progress');
+  if (r === 'scheduled') return c.status('Background append only file rewriting scheduled');
+  c.status('Background append only file rewriting started');
+}
+
+/** DEBUG LOADAOF: write out the AOF, empty the dataset, replay the AOF (blocking, as in Redis). */
+function debugLoadAof(c: Client): void {
+  try {
+    c.server.aof!.reload();
+  } catch (e) {
+    // Redis exits here; Keel refuses the command instead and keeps the process up
+    c.server.log.warning(`DEBUG LOADAOF: ${(e as Error).message}`);
+    return c.error('ERR Error loading the AOF, check server logs.');
+  }
+  c.server.log.warning('Append Only File loaded by DEBUG LOADAOF');
+  c.ok();
+}
+
 debugSubcommands.set('reload', debugReload);
+debugSubcommands.set('loadaof', debugLoadAof);
 debugSubcommands.set('digest', debugDigest);
 debugSubcommands.set('digest-value', debugDigestValue);
 
@@ -234,6 +261,7 @@ const k1: [number, number, number] = [1, 1, 1];
 export const commands: CommandSpec[] = [
   cmd('save', 1, 'admin noscript no_async_loading no_multi', null, save, 'Synchronously save the dataset to disk', '1.0.0', 'server'),
   cmd('bgsave', -1, 'admin noscript no_async_loading', null, bgsave, 'Asynchronously save the dataset to disk', '1.0.0', 'server'),
+  cmd('bgrewriteaof', 1, 'admin noscript no_async_loading', null, bgrewriteaof, 'Asynchronously rewrite the append-only file', '1.0.0', 'server'),
   cmd('dump', 2, 'readonly', k1, dump, 'Return a serialized version of the value stored at the specified key.', '2.6.0', 'generic'),
   cmd('restore', -4, 'write denyoom', k1, restore, 'Create a key using the provided serialized value, previously obtained using DUMP.', '2.6.0', 'generic'),
 ];

@@ -10,15 +10,14 @@ import type { Client } from '../server/client';
 import type { Command } from '../commands/spec';
 import type { Entry } from '../store/keyspace';
 import { Snapshot } from './snapshot';
+import { BackgroundSnapshot } from './background';
 import { parseRdbSteps, RdbError } from './rdb/reader';
 import type { EncodeOptions } from './rdb/writer';
 import { fsyncDir, fsyncDirSync } from './fsutil';
 import { REDIS_VERSION, usedMemory } from '../server/server';
 
-const STEP_BUDGET_MS = 2;
 /** a failed background save is retried by the save rules only after this long */
 const BGSAVE_RETRY_DELAY_MS = 5000;
-const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
 export const MISCONF =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
@@ -46,17 +45,15 @@ export function rdbAux(server: Server, aofBase: boolean): [string, string][] {
   ];
 }
 
+export interface RdbLoader {
+  /** Parses for up to `budgetMs`; the result once the whole RDB is loaded and installed. */
+  step(budgetMs: number): { keys: number; expired: number; end: number } | null;
+}
+
 interface BgJob {
-  snapshot: Snapshot;
-  tmp: string;
-  fd: number;
-  pending: Buffer[];
-  pendingBytes: number;
-  writing: boolean;
-  error: Error | null;
+  bg: BackgroundSnapshot;
   startedAt: number;
   dirtyAtStart: number;
-  aborted: boolean;
   resolve: (ok: boolean) => void;
   done: Promise<boolean>;
 }
@@ -163,124 +160,53 @@ export class RdbPersistence {
     const ks = this.server.keyspace;
     const target = this.path;
     const tmp = path.join(path.dirname(target), `temp-${process.pid}-${++tempCounter}.rdb`);
-    let fd: number;
+    let resolve!: (ok: boolean) => void;
+    const done = new Promise<boolean>((r) => (resolve = r));
+    const dirtyAtStart = ks.dirty;
+    let job: BgJob;
     try {
-      fd = fs.openSync(tmp, 'w', 0o644);
+      const bg = new BackgroundSnapshot(
+        this.server,
+        tmp,
+        { encode: encodeOptions(this.server), aux: rdbAux(this.server, false), keyDelayUs: this.server.config.num('rdb-key-save-delay') },
+        this.server.config.bool('rdbchecksum'),
+        (err) => this.onBgsaveWritten(job, err),
+      );
+      job = { bg, startedAt: bg.startedAt, dirtyAtStart, resolve, done };
     } catch (e) {
       this.server.log.warning(`Can't save in background: ${(e as Error).message}`);
       this.lastBgsaveStatus = 'err';
       this.lastBgsaveTry = Date.now();
       return false;
     }
-    let resolve!: (ok: boolean) => void;
-    const done = new Promise<boolean>((r) => (resolve = r));
-    const job: BgJob = {
-      snapshot: null as unknown as Snapshot,
-      tmp,
-      fd,
-      pending: [],
-      pendingBytes: 0,
-      writing: false,
-      error: null,
-      startedAt: Date.now(),
-      dirtyAtStart: ks.dirty,
-      aborted: false,
-      resolve,
-      done,
-    };
-    job.snapshot = new Snapshot(ks, {
-      encode: encodeOptions(this.server),
-      aux: rdbAux(this.server, false),
-      sink: (b) => {
-        job.pending.push(b);
-        job.pendingBytes += b.length;
-      },
-      keyDelayUs: this.server.config.num('rdb-key-save-delay'),
-    });
-    job.snapshot.checksum = this.server.config.bool('rdbchecksum');
     this.bgsave = job;
     this.lastBgsaveTry = Date.now();
     this.bgsaveScheduled = false;
     this.server.log.notice(`Background saving started`);
-    setImmediate(() => this.drive(job));
     return true;
   }
 
-  /** One turn of the background save: a slice of serialization, then async writes. */
-  private drive(job: BgJob): void {
-    if (job.aborted) return;
-    if (job.error) return this.finishBgsave(job, job.error);
-    if (!job.snapshot.done && job.pendingBytes < MAX_PENDING_BYTES) {
-      try {
-        job.snapshot.step(STEP_BUDGET_MS);
-      } catch (e) {
-        return this.finishBgsave(job, e as Error);
+  /** The temp file is complete (or failed): publish it over dump.rdb. */
+  private onBgsaveWritten(job: BgJob, err: Error | null): void {
+    if (err) return this.finishBgsave(job, err);
+    fs.rename(job.bg.tmp, this.path, (err2) => {
+      if (err2) {
+        fs.rm(job.bg.tmp, { force: true }, () => {});
+        return this.finishBgsave(job, err2);
       }
-      if (this.server.gatedClients.length) this.server.releaseGatedClients();
-      this.server.blocking.retryDeferred();
-    }
-    this.flushPending(job);
-    if (job.snapshot.done && job.pendingBytes === 0 && !job.writing) {
-      this.completeBgsave(job);
-      return;
-    }
-    const delay = this.server.config.num('rdb-key-save-delay');
-    if (delay > 0 && !job.snapshot.done) setTimeout(() => this.drive(job), Math.max(1, Math.ceil(delay / 1000)));
-    else setImmediate(() => this.drive(job));
-  }
-
-  private flushPending(job: BgJob): void {
-    if (job.writing || job.pending.length === 0) return;
-    const buf = job.pending.length === 1 ? job.pending[0] : Buffer.concat(job.pending);
-    job.pending = [];
-    job.writing = true;
-    const write = (off: number) => {
-      fs.write(job.fd, buf, off, buf.length - off, null, (err, n) => {
-        if (err) {
-          job.writing = false;
-          job.error = err;
-          return;
-        }
-        if (off + n < buf.length) return write(off + n);
-        job.pendingBytes -= buf.length;
-        job.writing = false;
-      });
-    };
-    write(0);
-  }
-
-  private completeBgsave(job: BgJob): void {
-    fs.fsync(job.fd, (err) => {
-      if (err) return this.finishBgsave(job, err);
-      fs.close(job.fd, (err2) => {
-        if (err2) return this.finishBgsave(job, err2);
-        if (job.aborted) return;
-        fs.rename(job.tmp, this.path, (err3) => {
-          if (err3) return this.finishBgsave(job, err3, true);
-          fsyncDir(path.dirname(this.path)).then(
-            () => this.finishBgsave(job, null, true),
-            (e) => this.finishBgsave(job, e as Error, true),
-          );
-        });
-      });
+      fsyncDir(path.dirname(this.path)).then(
+        () => this.finishBgsave(job, null),
+        (e) => this.finishBgsave(job, e as Error),
+      );
     });
   }
 
-  private finishBgsave(job: BgJob, err: Error | null, closed = false): void {
+  private finishBgsave(job: BgJob, err: Error | null): void {
     if (this.bgsave !== job) return;
-    job.snapshot.detach();
     this.bgsave = null;
     const secs = Math.round((Date.now() - job.startedAt) / 1000);
     this.lastBgsaveTimeSec = secs;
     if (err) {
-      if (!closed) {
-        try {
-          fs.closeSync(job.fd);
-        } catch {
-          /* already closed */
-        }
-      }
-      fs.rm(job.tmp, { force: true }, () => {});
       this.lastBgsaveStatus = 'err';
       this.server.log.warning(`Background saving error: ${err.message}`);
       this.server.log.warning(`Write error saving DB on disk: ${err.message}`);
@@ -289,12 +215,10 @@ export class RdbPersistence {
       ks.dirty -= job.dirtyAtStart;
       this.server.lastSaveTime = Math.floor(Date.now() / 1000);
       this.lastBgsaveStatus = 'ok';
-      this.lastCowSize = job.snapshot.cowBytes;
+      this.lastCowSize = job.bg.snapshot.cowBytes;
       this.saves++;
       this.server.log.notice('Background saving terminated with success');
     }
-    if (this.server.gatedClients.length) this.server.releaseGatedClients();
-    this.server.blocking.retryDeferred();
     job.resolve(!err);
     for (const f of this.onBackgroundDone) f();
   }
@@ -303,18 +227,9 @@ export class RdbPersistence {
   abortBgsave(why: string): void {
     const job = this.bgsave;
     if (!job) return;
-    job.aborted = true;
-    job.snapshot.detach();
     this.bgsave = null;
-    try {
-      fs.closeSync(job.fd);
-    } catch {
-      /* closed */
-    }
-    fs.rmSync(job.tmp, { force: true });
+    job.bg.abort();
     this.server.log.warning(`Background saving aborted: ${why}`);
-    if (this.server.gatedClients.length) this.server.releaseGatedClients();
-    this.server.blocking.retryDeferred();
     job.resolve(false);
   }
 
@@ -368,9 +283,16 @@ export class RdbPersistence {
   // ---------------------------------------------------------------- loading
 
   /** A loader over an RDB file: parse steps into fresh maps, installed only at the end. */
-  private loader(file: string): { step(budgetMs: number): { keys: number; expired: number } | null } {
+  private loader(file: string): RdbLoader {
+    return this.loaderFor(fs.readFileSync(file));
+  }
+
+  /**
+   * A loader over RDB bytes. With `allowTrailing` (an AOF's RDB preamble) the RDB may be
+   * followed by other data; `end` says where it stopped.
+   */
+  loaderFor(buf: Buffer, allowTrailing = false): RdbLoader {
     const server = this.server;
-    const buf = fs.readFileSync(file);
     const dbs = server.keyspace.dbs.length;
     const dicts: Map<string, Entry>[] = Array.from({ length: dbs }, () => new Map());
     const ks = server.keyspace;
@@ -392,7 +314,7 @@ export class RdbPersistence {
       unsupported: (what, offset) => {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },
-    });
+    }, Date.now(), allowTrailing);
     return {
       step: (budgetMs) => {
         const t = performance.now();
@@ -401,7 +323,7 @@ export class RdbPersistence {
           if (r.done) {
             ks.installMaps(dicts);
             this.loadingLoaded = buf.length;
-            return { keys: r.value.keys - r.value.expired, expired: r.value.expired };
+            return { keys: r.value.keys - r.value.expired, expired: r.value.expired, end: r.value.end };
           }
           this.loadingLoaded = r.value;
           if (performance.now() - t >= budgetMs) return null;
@@ -468,12 +390,12 @@ export class RdbPersistence {
       ['loading', s.loading ? 1 : 0],
       ['async_loading', 0],
       ...loadingFields,
-      ['current_cow_peak', job ? job.snapshot.cowBytes : 0],
-      ['current_cow_size', job ? job.snapshot.cowBytes : 0],
+      ['current_cow_peak', job ? job.bg.snapshot.cowBytes : 0],
+      ['current_cow_size', job ? job.bg.snapshot.cowBytes : 0],
       ['current_cow_size_age', 0],
-      ['current_fork_perc', job ? ((job.snapshot.keysWritten / Math.max(1, job.snapshot.keysTotal)) * 100).toFixed(2) : '0.00'],
-      ['current_save_keys_processed', job ? job.snapshot.keysWritten : 0],
-      ['current_save_keys_total', job ? job.snapshot.keysTotal : 0],
+      ['current_fork_perc', job ? ((job.bg.snapshot.keysWritten / Math.max(1, job.bg.snapshot.keysTotal)) * 100).toFixed(2) : '0.00'],
+      ['current_save_keys_processed', job ? job.bg.snapshot.keysWritten : 0],
+      ['current_save_keys_total', job ? job.bg.snapshot.keysTotal : 0],
       ['rdb_changes_since_last_save', s.keyspace.dirty],
       ['rdb_bgsave_in_progress', job ? 1 : 0],
       ['rdb_last_save_time', s.lastSaveTime],

@@ -25,6 +25,35 @@ import { Crc64 } from './rdb/crc64';
 import { RDB_VERSION, OP } from './rdb/format';
 import { auxBytes, entryChunks, selectDbBytes, resizeDbBytes, type EncodeOptions } from './rdb/writer';
 
+/**
+ * How a snapshot lays its bytes out: an RDB file (BGSAVE, SAVE, the AOF's RDB preamble) or
+ * a stream of commands (an AOF BASE file without preamble). The walk is the same.
+ */
+export interface SnapshotFormat {
+  /** whether the file ends with a CRC64 of everything before it */
+  readonly checksummed: boolean;
+  header(aux: [string, string][]): Buffer;
+  /** switching to database `db`; `size`/`expires` are given the first time only (else -1) */
+  select(db: number, size: number, expires: number): Buffer;
+  entry(key: string, value: Value, expireAt: number, o: EncodeOptions): Generator<Buffer>;
+  /** bytes after the last entry (before the checksum) */
+  trailer(): Buffer;
+}
+
+export const RDB_FORMAT: SnapshotFormat = {
+  checksummed: true,
+  header(aux) {
+    return Buffer.concat([Buffer.from(`REDIS${String(RDB_VERSION).padStart(4, '0')}`, 'latin1'), ...aux.map(([k, v]) => auxBytes(k, v))]);
+  },
+  select(db, size, expires) {
+    return size < 0 ? selectDbBytes(db) : Buffer.concat([selectDbBytes(db), resizeDbBytes(size, expires)]);
+  },
+  entry: entryChunks,
+  trailer() {
+    return Buffer.from([OP.EOF]);
+  },
+};
+
 /** Collections above this size are "big": serialized in chunks, guarded by the write gate. */
 export const BIG_VALUE = 4096;
 
@@ -47,6 +76,8 @@ export interface SnapshotOptions {
   sink: (chunk: Buffer) => void;
   /** rdb-key-save-delay, microseconds per key (tests use it to slow a save down) */
   keyDelayUs?: number;
+  /** RDB (the default) or AOF commands */
+  format?: SnapshotFormat;
 }
 
 export class Snapshot implements SnapshotObserver {
@@ -60,6 +91,7 @@ export class Snapshot implements SnapshotObserver {
   private readonly urgent: { db: number; key: string; entry: Entry }[] = [];
   private current: { gen: Generator<Buffer>; value: Value } | null = null;
   private readonly crc = new Crc64();
+  private readonly format: SnapshotFormat;
   done = false;
   keysWritten = 0;
   readonly keysTotal: number;
@@ -80,14 +112,13 @@ export class Snapshot implements SnapshotObserver {
     }
     this.keysTotal = total;
     ks.observer = this;
-    let head = Buffer.from(`REDIS${String(RDB_VERSION).padStart(4, '0')}`, 'latin1');
-    head = Buffer.concat([head, ...opts.aux.map(([k, v]) => auxBytes(k, v))]);
-    this.emit(head);
+    this.format = opts.format ?? RDB_FORMAT;
+    this.emit(this.format.header(opts.aux));
   }
 
   private emit(b: Buffer): void {
     if (b.length === 0) return;
-    this.crc.update(b);
+    if (this.format.checksummed) this.crc.update(b);
     this.bytesWritten += b.length;
     this.opts.sink(b);
   }
@@ -95,17 +126,18 @@ export class Snapshot implements SnapshotObserver {
   private select(db: number): void {
     if (db === this.currentDb) return;
     this.currentDb = db;
-    this.emit(selectDbBytes(db));
     const m = this.maps.find((x) => x.index === db)!;
     if (!m.sized) {
       m.sized = true;
-      this.emit(resizeDbBytes(m.map.size, m.expires));
+      this.emit(this.format.select(db, m.map.size, m.expires));
+    } else {
+      this.emit(this.format.select(db, -1, -1));
     }
   }
 
   /** Serializes an entry now; its bytes go out at once, or after the entry being streamed. */
   private writeWhole(p: Pending): void {
-    const chunks = [...entryChunks(p.key, p.value, p.expireAt, this.opts.encode)];
+    const chunks = [...this.format.entry(p.key, p.value, p.expireAt, this.opts.encode)];
     for (const c of chunks) this.cowBytes += c.length;
     if (this.current !== null) {
       this.ready.push({ db: p.db, chunks });
@@ -183,7 +215,7 @@ export class Snapshot implements SnapshotObserver {
       const next = this.nextEntry();
       if (next === null) break;
       this.select(next.db);
-      this.current = { gen: entryChunks(next.key, next.value, next.expireAt, this.opts.encode), value: next.value };
+      this.current = { gen: this.format.entry(next.key, next.value, next.expireAt, this.opts.encode), value: next.value };
     }
     this.finish();
     return true;
@@ -219,11 +251,11 @@ export class Snapshot implements SnapshotObserver {
 
   private finish(): void {
     for (const r of this.ready.splice(0)) this.emitEntry(r.db, r.chunks);
-    this.emit(Buffer.from([OP.EOF]));
-    const sum = this.checksum ? this.crc.bytes() : Buffer.alloc(8);
+    this.emit(this.format.trailer());
     this.done = true;
     this.detach();
-    this.opts.sink(sum);
+    if (!this.format.checksummed) return;
+    this.opts.sink(this.checksum ? this.crc.bytes() : Buffer.alloc(8));
     this.bytesWritten += 8;
   }
 

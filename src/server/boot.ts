@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { Config } from '../config';
 import { Server, KEEL_VERSION, REDIS_VERSION } from './server';
 import { RdbPersistence } from '../persistence/rdb-persistence';
+import { AofPersistence } from '../persistence/aof/aof';
 
 export async function boot(config: Config): Promise<Server> {
   const server = new Server(config);
@@ -14,12 +15,15 @@ export async function boot(config: Config): Promise<Server> {
   log.notice(`Keel version=${KEEL_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${process.pid}, just started`);
   mkdirSync(config.str('dir'), { recursive: true });
   server.rdb = new RdbPersistence(server);
+  server.aof = new AofPersistence(server);
   await server.start();
   log.notice(`Server initialized`);
   log.notice(`Ready to accept connections tcp on port ${server.port}`);
   // clients can connect while the dataset loads; data commands get -LOADING meanwhile
   try {
-    await server.rdb.loadAtStartup();
+    // with appendonly yes the AOF is the dataset and dump.rdb is not read, as in Redis
+    if (config.bool('appendonly')) await server.aof.loadAtStartup();
+    else await server.rdb.loadAtStartup();
   } catch (e) {
     server.teardown();
     throw e;

@@ -59,6 +59,9 @@ export class Client extends ReplyWriter {
   /** when output first went over the soft client-output-buffer-limit (0 = not over) */
   obufSoftSince = 0;
 
+  /** the AOF offset this client's pending replies wait for (see AofPersistence's reply gate) */
+  aofWait = 0;
+
   /** propagation override for the command being executed (see Server.call) */
   propArgv: string[] | null = null;
   preventProp = false;

@@ -15,6 +15,7 @@ import { SlowLog, LatencyMonitor } from './slowlog';
 import { PubSub } from './pubsub';
 import { Blocking } from './blocking';
 import type { RdbPersistence } from '../persistence/rdb-persistence';
+import type { AofPersistence } from '../persistence/aof/aof';
 
 export const KEEL_VERSION = '0.1.0';
 /** The Redis version Keel answers as (clients and tools gate features on it). */
@@ -91,6 +92,8 @@ export class Server {
   loading = false;
   /** RDB persistence (SAVE, BGSAVE, save rules, loading), attached at boot */
   rdb: RdbPersistence | null = null;
+  /** the append-only file, attached at boot */
+  aof: AofPersistence | null = null;
   /** unix seconds of the last successful save (LASTSAVE); startup counts, as in Redis */
   lastSaveTime = Math.floor(Date.now() / 1000);
   /** peak of used_memory seen by the cron, for INFO memory */
@@ -643,6 +646,15 @@ export class Server {
       throw e;
     });
     return this.shutdownPromise;
+  }
+
+  /**
+   * An error the server cannot go on after (the AOF cannot be written under appendfsync
+   * always, so a write can be neither acknowledged nor undone): log it and exit, as Redis does.
+   */
+  fatal(msg: string): void {
+    this.log.warning(msg);
+    process.exit(1);
   }
 
   /** Releases sockets and timers without running shutdown hooks. */

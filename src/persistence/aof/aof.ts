@@ -1,0 +1,801 @@
+/**
+ * The append-only file of a running server, in Redis 7.0's multi-part layout
+ * (`dir/appenddirname/`: one BASE, INCR files, a manifest).
+ *
+ * Write path. Every unit of the propagation stream is encoded as RESP (with SELECT when the
+ * database changes) into `buf`. Once per event-loop turn the buffer goes to the current INCR
+ * file; a client's replies are held until what it could have seen is on disk:
+ *   - everysec / no: written to the kernel (a synchronous write, as Redis does), so killing
+ *     the process loses no acknowledged write; everysec fsyncs in the background once a second
+ *     and, while an fsync is still running, postpones writes for up to 2 s (aof_delayed_fsync).
+ *   - always: group commit. One asynchronous write + fdatasync per batch; replies produced
+ *     while a batch is in flight wait for the next one. The event loop never waits on the disk.
+ * Offsets (`appended`, `written`, `synced`) count bytes since start, across files.
+ *
+ * Rewrite (BGREWRITEAOF, auto rewrite, turning the AOF on). In one synchronous step: write
+ * out the buffer, open a new INCR file and publish a manifest that lists it, and start a
+ * forkless snapshot. The snapshot is the dataset at that instant and the new INCR holds
+ * everything after it, so no rewrite buffer is needed. When the snapshot file is complete it
+ * becomes the new BASE, older files become history, and the manifest is replaced atomically.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server, PropagatedOp } from '../../server/server';
+import type { Client } from '../../server/client';
+import { Manifest, readManifest, manifestName, type AofInfo } from './manifest';
+import { respCommand, AOF_COMMANDS_FORMAT } from './resp';
+import { AofFileLoader, AofLoadError } from './loader';
+import { BackgroundSnapshot } from '../background';
+import { Snapshot, RDB_FORMAT } from '../snapshot';
+import { encodeOptions, rdbAux } from '../rdb-persistence';
+import { fsyncDirSync } from '../fsutil';
+
+type State = 'off' | 'on' | 'wait-rewrite';
+
+interface IncrFile {
+  info: AofInfo;
+  fd: number;
+  size: number;
+  /** asynchronous operations on fd still running: it is closed when they are done */
+  inflight: number;
+  retired: boolean;
+}
+
+interface RewriteJob {
+  bg: BackgroundSnapshot;
+  preamble: boolean;
+  startedAt: number;
+}
+
+/** How long everysec postpones a write behind a running fsync (Redis: 2 seconds). */
+const MAX_POSTPONE_MS = 2000;
+
+export class AofPersistence {
+  state: State = 'off';
+  manifest: Manifest | null = null;
+  private file: IncrFile | null = null;
+  /** appended but not yet written (aof_buf) */
+  private buf = '';
+  /** bytes of a retired INCR's tail still to be written (always mode, batch in flight at a switch) */
+  private tails: { file: IncrFile; data: string }[] = [];
+  private selectedDb = -1;
+  private lastTimestamp = 0;
+  appended = 0;
+  written = 0;
+  synced = 0;
+  private turnScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private batchInFlight = false;
+  private fsyncInFlight = false;
+  private lastFsync = Date.now();
+  private postponedSince = 0;
+  delayedFsync = 0;
+  lastWriteStatus: 'ok' | 'err' = 'ok';
+  private lastWriteError = '';
+  private fsyncError: string | null = null;
+  private lastWriteRetry = 0;
+  currentSize = 0;
+  baseSize = 0;
+  /** aof_current_size right after the last rewrite: the auto-rewrite growth is measured from it */
+  private rewriteBaseSize = 0;
+  private readonly held = new Set<Client>();
+  private releasing: Client | null = null;
+  rewrite: RewriteJob | null = null;
+  rewriteScheduled = false;
+  lastRewriteTimeSec = -1;
+  lastBgrewriteStatus: 'ok' | 'err' = 'ok';
+  rewrites = 0;
+  private consecutiveFailures = 0;
+  private lastCowSize = 0;
+
+  constructor(readonly server: Server) {
+    const rdb = server.rdb!;
+    rdb.otherChildActive = () => this.rewrite !== null;
+    rdb.onBackgroundDone.push(() => this.cron());
+    rdb.aofInfo = () => this.info();
+    const rdbRefusal = server.writeRefusal;
+    server.writeRefusal = () => rdbRefusal?.() ?? this.refusal();
+    server.cronHooks.push(() => this.cron());
+    server.shutdownHooks.push(() => this.onShutdown());
+    server.clientCloseHooks.push((c) => this.held.delete(c));
+    server.addPropagationListener(this.onOps);
+    const cfg = server.config;
+    cfg.onChange('appendonly', (v) => {
+      if (v && this.state === 'off') this.start();
+      else if (!v && this.state !== 'off') this.stop();
+    });
+    cfg.onChange('appendfsync', () => this.releaseHeld());
+  }
+
+  // ---------------------------------------------------------------- paths and settings
+
+  get dir(): string {
+    return path.join(this.server.config.str('dir'), this.server.config.str('appenddirname'));
+  }
+
+  private get prefix(): string {
+    return this.server.config.str('appendfilename');
+  }
+
+  private get policy(): string {
+    return this.server.config.str('appendfsync');
+  }
+
+  /** The repair hint errors carry. */
+  private get hint(): string {
+    return `keel check-aof --fix ${path.join(this.dir, manifestName(this.prefix))}`;
+  }
+
+  // ---------------------------------------------------------------- the write path
+
+  private readonly onOps = (ops: PropagatedOp[]): void => {
+    if (this.state !== 'on') return;
+    let s = '';
+    if (this.server.config.bool('aof-timestamp-enabled')) {
+      const now = Math.floor(Date.now() / 1000);
+      if (now !== this.lastTimestamp) {
+        s += `#TS:${now}\r\n`;
+        this.lastTimestamp = now;
+      }
+    }
+    for (const op of ops) {
+      if (op.db !== this.selectedDb) {
+        s += respCommand(['SELECT', String(op.db)]);
+        this.selectedDb = op.db;
+      }
+      s += respCommand(op.argv);
+    }
+    this.buf += s;
+    this.appended += s.length;
+    if (!this.turnScheduled) {
+      this.turnScheduled = true;
+      setImmediate(this.endOfTurn);
+    }
+  };
+
+  private readonly endOfTurn = (): void => {
+    this.turnScheduled = false;
+    this.flush(false);
+  };
+
+  /** The offset every reply may reveal without risk: written (everysec, no) or synced (always). */
+  private durable(): number {
+    return this.policy === 'always' ? this.synced : this.written;
+  }
+
+  /** The reply gate: hold `c`'s replies while anything it may have seen is not durable yet. */
+  private readonly gate = (c: Client): boolean => {
+    if (c === this.releasing) return false;
+    const target = this.appended;
+    if (target <= this.durable()) {
+      this.held.delete(c);
+      return false;
+    }
+    // a write error under everysec/no answers clients as Redis does (new writes get MISCONF)
+    if (this.lastWriteStatus === 'err' && this.policy !== 'always') return false;
+    c.aofWait = target;
+    this.held.add(c);
+    return true;
+  };
+
+  private releaseHeld(): void {
+    if (this.held.size === 0) return;
+    const durable = this.durable();
+    for (const c of [...this.held]) {
+      if (c.aofWait > durable && !(this.lastWriteStatus === 'err' && this.policy !== 'always')) continue;
+      this.held.delete(c);
+      this.releasing = c;
+      try {
+        c.flush();
+      } finally {
+        this.releasing = null;
+      }
+    }
+  }
+
+  /** flushAppendOnlyFile: write what the buffer holds, by the fsync policy. */
+  flush(force: boolean): void {
+    if (this.file === null) return;
+    if (this.policy === 'always') return this.startBatch();
+    if (this.buf.length === 0) return this.releaseHeld();
+    if (this.policy === 'everysec' && this.fsyncInFlight && !force) {
+      const now = Date.now();
+      if (this.postponedSince === 0) this.postponedSince = now;
+      if (now - this.postponedSince < MAX_POSTPONE_MS) return this.retrySoon();
+      this.delayedFsync++;
+      this.server.log.notice(
+        'Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.',
+      );
+    }
+    this.postponedSince = 0;
+    if (!this.writeBuffer()) return;
+    this.releaseHeld();
+    if (this.policy === 'everysec' && !this.fsyncInFlight && Date.now() - this.lastFsync >= 1000) this.backgroundFsync();
+  }
+
+  private retrySoon(): void {
+    if (this.retryTimer !== null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.flush(false);
+    }, 10);
+  }
+
+  /** A synchronous write of the whole buffer (everysec, no); false after a write error. */
+  private writeBuffer(): boolean {
+    const f = this.file!;
+    const data = Buffer.from(this.buf, 'latin1');
+    let off = 0;
+    try {
+      while (off < data.length) off += fs.writeSync(f.fd, data, off, data.length - off);
+    } catch (e) {
+      // drop a partial write, so the file never ends in half a command
+      if (off > 0) {
+        try {
+          fs.ftruncateSync(f.fd, f.size);
+          off = 0;
+        } catch {
+          // could not remove it: keep it, and write only the rest next time
+        }
+      }
+      this.advance(f, off);
+      this.buf = this.buf.slice(off);
+      const msg = (e as Error).message;
+      if (this.lastWriteStatus === 'ok' || msg !== this.lastWriteError) this.server.log.warning(`Error writing to the AOF file: ${msg}`);
+      this.lastWriteStatus = 'err';
+      this.lastWriteError = msg;
+      this.lastWriteRetry = Date.now();
+      if (this.policy === 'always') this.server.fatal("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+      this.releaseHeld();
+      return false;
+    }
+    this.advance(f, data.length);
+    this.buf = '';
+    if (this.lastWriteStatus === 'err') {
+      this.server.log.warning('AOF write error looks solved, Redis can write again.');
+      this.lastWriteStatus = 'ok';
+      this.lastWriteError = '';
+    }
+    return true;
+  }
+
+  private advance(f: IncrFile, n: number): void {
+    f.size += n;
+    this.written += n;
+    this.currentSize += n;
+  }
+
+  /** everysec: fsync in the background; writes go on meanwhile. */
+  private backgroundFsync(): void {
+    const f = this.file!;
+    const upto = this.written;
+    f.inflight++;
+    this.fsyncInFlight = true;
+    fs.fdatasync(f.fd, (err) => {
+      f.inflight--;
+      this.fsyncInFlight = false;
+      this.lastFsync = Date.now();
+      this.closeIfRetired(f);
+      if (err) {
+        if (this.fsyncError === null) this.server.log.warning(`Fsync of the AOF file failed: ${err.message}`);
+        this.fsyncError = err.message;
+        return;
+      }
+      if (this.fsyncError !== null) this.server.log.warning('AOF fsync error looks solved, Redis can write again.');
+      this.fsyncError = null;
+      if (upto > this.synced) this.synced = upto;
+    });
+  }
+
+  /** always: one write + fdatasync for everything buffered; the next batch starts when it is durable. */
+  private startBatch(): void {
+    if (this.batchInFlight) return;
+    let f: IncrFile;
+    let data: string;
+    if (this.tails.length !== 0) ({ file: f, data } = this.tails.shift()!);
+    else {
+      if (this.buf.length === 0) return this.releaseHeld();
+      f = this.file!;
+      data = this.buf;
+      this.buf = '';
+    }
+    const bytes = Buffer.from(data, 'latin1');
+    const end = this.written + bytes.length;
+    this.batchInFlight = true;
+    f.inflight++;
+    const fail = (err: Error) => {
+      this.lastWriteStatus = 'err';
+      this.lastWriteError = err.message;
+      this.server.log.warning(`Error writing to the AOF file: ${err.message}`);
+      this.server.fatal("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+    };
+    const write = (off: number) => {
+      fs.write(f.fd, bytes, off, bytes.length - off, null, (err, n) => {
+        if (err) return fail(err);
+        if (off + n < bytes.length) return write(off + n);
+        this.advance(f, bytes.length);
+        fs.fdatasync(f.fd, (err2) => {
+          f.inflight--;
+          this.batchInFlight = false;
+          if (err2) return fail(err2);
+          this.synced = end;
+          this.lastFsync = Date.now();
+          this.closeIfRetired(f);
+          this.releaseHeld();
+          if (this.buf.length !== 0 || this.tails.length !== 0) this.startBatch();
+        });
+      });
+    };
+    write(0);
+  }
+
+  /** MISCONF while the AOF cannot be written or fsynced (writeCommandsDeniedByDiskError). */
+  private refusal(): string | null {
+    if (this.state === 'off') return null;
+    const err = this.lastWriteStatus === 'err' ? this.lastWriteError : this.fsyncError;
+    return err === null || err === '' ? null : `MISCONF Errors writing to the AOF file: ${err}`;
+  }
+
+  // ---------------------------------------------------------------- files
+
+  private openIncr(info: AofInfo): IncrFile {
+    const file = path.join(this.dir, info.name);
+    const fd = fs.openSync(file, 'a', 0o644);
+    return { info, fd, size: fs.fstatSync(fd).size, inflight: 0, retired: false };
+  }
+
+  /** Stops appending to the current INCR: closes it once no write or fsync is running on it. */
+  private retireCurrent(): void {
+    const f = this.file;
+    if (f === null) return;
+    this.file = null;
+    f.retired = true;
+    if (this.buf.length !== 0) {
+      this.tails.push({ file: f, data: this.buf });
+      this.buf = '';
+    }
+    this.closeIfRetired(f);
+  }
+
+  private closeIfRetired(f: IncrFile): void {
+    if (!f.retired || f.inflight !== 0 || this.tails.some((t) => t.file === f)) return;
+    try {
+      fs.fsyncSync(f.fd);
+    } catch {
+      /* the next fsync of the new file does not cover this one; nothing more to do here */
+    }
+    fs.closeSync(f.fd);
+  }
+
+  /** Deletes the files the manifest lists as history, then forgets them. */
+  private deleteHistory(): void {
+    const m = this.manifest;
+    if (m === null || m.history.length === 0) return;
+    for (const h of m.history) {
+      fs.rmSync(path.join(this.dir, h.name), { force: true });
+      this.server.log.notice(`Removing the history file ${h.name} in the background`);
+    }
+    m.history = [];
+    m.persist(this.dir);
+  }
+
+  private sizeOf(name: string): number {
+    try {
+      return fs.statSync(path.join(this.dir, name)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private recomputeSizes(): void {
+    const m = this.manifest;
+    this.baseSize = m?.base ? this.sizeOf(m.base.name) : 0;
+    let incr = 0;
+    for (const f of m?.incrs ?? []) incr += this.sizeOf(f.name);
+    this.currentSize = this.baseSize + incr;
+  }
+
+  // ---------------------------------------------------------------- startup
+
+  /**
+   * Startup with `appendonly yes`: upgrade a legacy single file, load BASE then INCRs (the
+   * AOF wins over dump.rdb), then make sure there is a BASE and an INCR to append to.
+   */
+  async loadAtStartup(): Promise<void> {
+    const server = this.server;
+    fs.mkdirSync(this.server.config.str('dir'), { recursive: true });
+    this.manifest = readManifest(this.dir, this.prefix) ?? this.upgradeLegacy();
+    const t0 = Date.now();
+    if (this.manifest !== null) {
+      this.deleteHistory();
+      server.loading = true;
+      try {
+        const loaded = await this.loadFiles(this.manifest, 5);
+        if (loaded) server.log.notice(`DB loaded from append only file: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
+      } finally {
+        server.loading = false;
+      }
+    }
+    this.openOnStart();
+  }
+
+  /** A Redis < 7 `appendonly.aof` in `dir`: move it into the AOF directory as the BASE. */
+  private upgradeLegacy(): Manifest | null {
+    const legacy = path.join(this.server.config.str('dir'), this.prefix);
+    if (!fs.existsSync(legacy) || (fs.existsSync(this.dir) && fs.readdirSync(this.dir).length > 0)) return null;
+    fs.mkdirSync(this.dir, { recursive: true });
+    const m = new Manifest(this.prefix);
+    m.base = { name: this.prefix, seq: 1, type: 'b' };
+    m.baseSeq = 1;
+    m.persist(this.dir);
+    fs.renameSync(legacy, path.join(this.dir, this.prefix));
+    fsyncDirSync(this.dir);
+    fsyncDirSync(this.server.config.str('dir'));
+    this.server.log.notice('Successfully migrated an old-style AOF into the AOF directory');
+    return m;
+  }
+
+  /**
+   * Replays every file of `m`, yielding between slices of `budgetMs`; returns false when
+   * there was nothing to load.
+   */
+  private *loadSteps(m: Manifest, budgetMs: number): Generator<void, boolean> {
+    const files = m.loadOrder();
+    if (files.length === 0) return false;
+    const ks = this.server.keyspace;
+    const dirtyBefore = ks.dirty;
+    const rdb = this.server.rdb!;
+    let total = 0;
+    for (const f of files) {
+      const p = path.join(this.dir, f.name);
+      if (!fs.existsSync(p)) throw new AofLoadError(`The AOF file ${f.name} doesn't exist`, p, 0);
+      total += fs.statSync(p).size;
+    }
+    rdb.loadingStart = Date.now();
+    rdb.loadingTotal = total;
+    rdb.loadingLoaded = 0;
+    let done = 0;
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i];
+      const loader = new AofFileLoader(this.server, path.join(this.dir, f.name), i === files.length - 1, this.hint, i === 0 && f === m.base);
+      const kind = f.type === 'b' ? 'base' : 'incr';
+      for (;;) {
+        const r = loader.step(budgetMs);
+        rdb.loadingLoaded = done + loader.position;
+        if (r !== null) {
+          if (r.empty) this.server.log.notice(`DB ${f.name} is empty`);
+          else this.server.log.notice(`DB loaded from ${kind} file ${f.name}: ${r.commands} commands`);
+          break;
+        }
+        yield;
+      }
+      done += loader.size;
+    }
+    ks.dirty = dirtyBefore;
+    return true;
+  }
+
+  private async loadFiles(m: Manifest, budgetMs: number): Promise<boolean> {
+    const steps = this.loadSteps(m, budgetMs);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      await new Promise((res) => setImmediate(res));
+    }
+  }
+
+  /** aofOpenIfNeededOnServerStart: a BASE from the data in memory if there is none, then an INCR. */
+  private openOnStart(): void {
+    if (!this.server.config.bool('appendonly')) return;
+    fs.mkdirSync(this.dir, { recursive: true });
+    let m = this.manifest ?? new Manifest(this.prefix);
+    if (m.base === null && m.incrs.length === 0) {
+      m = m.clone();
+      const base = m.newBase(this.server.config.bool('aof-use-rdb-preamble'));
+      this.writeBaseSync(base.name);
+      m.persist(this.dir);
+      this.manifest = m;
+      this.deleteHistory();
+      m = this.manifest;
+    }
+    let incr = m.incrs[m.incrs.length - 1];
+    if (incr === undefined) {
+      m = m.clone();
+      incr = m.newIncr();
+      fs.closeSync(fs.openSync(path.join(this.dir, incr.name), 'a', 0o644));
+      m.persist(this.dir);
+      this.manifest = m;
+    }
+    this.file = this.openIncr(incr);
+    this.recomputeSizes();
+    this.rewriteBaseSize = this.currentSize;
+    this.turnOn();
+  }
+
+  private turnOn(): void {
+    this.state = 'on';
+    this.selectedDb = -1;
+    this.server.replyGate = this.gate;
+  }
+
+  /** A BASE written in the foreground (startup with no AOF yet), by temp file and rename. */
+  private writeBaseSync(name: string): void {
+    const tmp = path.join(this.dir, `temp-rewriteaof-${process.pid}.aof`);
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      const snap = new Snapshot(this.server.keyspace, {
+        encode: encodeOptions(this.server),
+        aux: rdbAux(this.server, true),
+        format: this.server.config.bool('aof-use-rdb-preamble') ? RDB_FORMAT : AOF_COMMANDS_FORMAT,
+        sink: (b) => {
+          let off = 0;
+          while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+        },
+      });
+      snap.checksum = this.server.config.bool('rdbchecksum');
+      try {
+        snap.runSync();
+      } finally {
+        snap.detach();
+      }
+      fs.fsyncSync(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    fs.closeSync(fd);
+    fs.renameSync(tmp, path.join(this.dir, name));
+    fsyncDirSync(this.dir);
+  }
+
+  // ---------------------------------------------------------------- DEBUG LOADAOF
+
+  /** Flush, empty the dataset, load the AOF back (synchronously, as Redis does). */
+  reload(): void {
+    if (this.state === 'on') {
+      this.flush(true);
+      if (this.file) fs.fsyncSync(this.file.fd);
+    }
+    const ks = this.server.keyspace;
+    ks.installMaps([]);
+    const m = readManifest(this.dir, this.prefix);
+    if (m === null) return;
+    this.manifest = m;
+    this.deleteHistory();
+    const steps = this.loadSteps(m, Infinity);
+    while (!steps.next().done) {
+      /* synchronous: DEBUG LOADAOF blocks the server, as in Redis */
+    }
+  }
+
+  // ---------------------------------------------------------------- rewrite
+
+  /**
+   * BGREWRITEAOF. Returns 'started', 'scheduled' (a BGSAVE is running: it starts after), or
+   * 'in-progress'; throws when it cannot start.
+   */
+  requestRewrite(): 'started' | 'scheduled' | 'in-progress' {
+    if (this.rewrite !== null) return 'in-progress';
+    if (this.server.rdb!.bgsave !== null || this.server.execDepth > 0) {
+      this.rewriteScheduled = true;
+      return 'scheduled';
+    }
+    this.startRewrite();
+    return 'started';
+  }
+
+  startRewrite(): void {
+    const server = this.server;
+    fs.mkdirSync(this.dir, { recursive: true });
+    let m = (this.manifest ?? readManifest(this.dir, this.prefix) ?? new Manifest(this.prefix)).clone();
+    // everything appended so far belongs to the current INCR
+    if (this.state === 'on' && this.policy !== 'always' && this.buf.length !== 0 && !this.writeBuffer()) {
+      throw new Error(`the AOF buffer could not be written: ${this.lastWriteError}`);
+    }
+    let next: IncrFile | null = null;
+    if (this.state !== 'off') {
+      const info = m.newIncr();
+      next = this.openIncr(info);
+      try {
+        m.persist(this.dir);
+      } catch (e) {
+        fs.closeSync(next.fd);
+        fs.rmSync(path.join(this.dir, info.name), { force: true });
+        throw e;
+      }
+    }
+    this.manifest = m;
+    if (next !== null) {
+      this.retireCurrent();
+      this.file = next;
+      if (this.state === 'wait-rewrite') this.turnOn();
+      this.selectedDb = -1;
+    }
+    const preamble = server.config.bool('aof-use-rdb-preamble');
+    const tmp = path.join(this.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
+    const job: RewriteJob = { bg: null as unknown as BackgroundSnapshot, preamble, startedAt: Date.now() };
+    job.bg = new BackgroundSnapshot(
+      server,
+      tmp,
+      {
+        encode: encodeOptions(server),
+        aux: rdbAux(server, true),
+        format: preamble ? RDB_FORMAT : AOF_COMMANDS_FORMAT,
+        keyDelayUs: server.config.num('rdb-key-save-delay'),
+      },
+      server.config.bool('rdbchecksum'),
+      (err) => this.rewriteDone(job, err),
+    );
+    this.rewrite = job;
+    this.rewriteScheduled = false;
+    server.log.notice(`Background append only file rewriting started`);
+  }
+
+  private rewriteDone(job: RewriteJob, err: Error | null): void {
+    if (this.rewrite !== job) return;
+    this.rewrite = null;
+    const server = this.server;
+    this.lastRewriteTimeSec = Math.round((Date.now() - job.startedAt) / 1000);
+    if (err === null) {
+      try {
+        this.publishBase(job);
+      } catch (e) {
+        err = e as Error;
+      }
+    }
+    if (err !== null) {
+      fs.rmSync(job.bg.tmp, { force: true });
+      this.lastBgrewriteStatus = 'err';
+      this.consecutiveFailures++;
+      server.log.warning(`Background AOF rewrite terminated with error: ${err.message}`);
+    } else {
+      this.lastBgrewriteStatus = 'ok';
+      this.consecutiveFailures = 0;
+      this.rewrites++;
+      this.lastCowSize = job.bg.snapshot.cowBytes;
+      server.log.notice('Background AOF rewrite terminated with success');
+      server.log.notice('Background AOF rewrite finished successfully');
+    }
+    // a BGSAVE scheduled behind the rewrite may start now
+    if (server.rdb!.bgsaveScheduled) server.rdb!.startBgsave();
+  }
+
+  /** The snapshot becomes the BASE; older files become history and are deleted. */
+  private publishBase(job: RewriteJob): void {
+    const m = this.manifest!.clone();
+    const base = m.newBase(job.preamble);
+    fs.renameSync(job.bg.tmp, path.join(this.dir, base.name));
+    if (this.file !== null) m.retireIncrsBefore(this.file.info);
+    else for (const f of m.incrs.splice(0)) m.history.push({ ...f, type: 'h' });
+    m.persist(this.dir);
+    this.manifest = m;
+    this.deleteHistory();
+    this.recomputeSizes();
+    this.rewriteBaseSize = this.currentSize;
+  }
+
+  private abortRewrite(why: string): void {
+    const job = this.rewrite;
+    if (job === null) return;
+    this.rewrite = null;
+    job.bg.abort();
+    this.server.log.warning(`Background AOF rewrite aborted: ${why}`);
+  }
+
+  // ---------------------------------------------------------------- CONFIG SET appendonly
+
+  /** startAppendOnly: the first BASE comes from a rewrite; appends start at once. */
+  private start(): void {
+    this.state = 'wait-rewrite';
+    if (this.server.rdb!.bgsave !== null) {
+      this.rewriteScheduled = true;
+      return;
+    }
+    try {
+      this.startRewrite();
+    } catch (e) {
+      this.state = 'off';
+      this.server.log.warning(`Redis needs to enable the AOF but can't trigger a background AOF rewrite operation: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** stopAppendOnly: write and fsync what is buffered, close the file. */
+  private stop(): void {
+    if (this.state === 'on') {
+      this.flush(true);
+      this.releaseHeld();
+    }
+    this.abortRewrite('the AOF was turned off');
+    this.retireCurrent();
+    this.state = 'off';
+    this.rewriteScheduled = false;
+    this.server.replyGate = null;
+    for (const c of [...this.held]) {
+      this.held.delete(c);
+      c.flush();
+    }
+  }
+
+  // ---------------------------------------------------------------- cron, shutdown, INFO
+
+  private cron(): void {
+    if (this.state === 'off' && this.rewrite === null && !this.rewriteScheduled) return;
+    const now = Date.now();
+    const rdb = this.server.rdb!;
+    if (this.rewrite === null && rdb.bgsave === null && this.rewriteScheduled && !this.server.loading) {
+      try {
+        this.startRewrite();
+      } catch (e) {
+        this.server.log.warning(`Can't start the scheduled AOF rewrite: ${(e as Error).message}`);
+      }
+      return;
+    }
+    if (this.state !== 'on') return;
+    if (this.lastWriteStatus === 'err' && now - this.lastWriteRetry >= 1000) {
+      this.lastWriteRetry = now;
+      this.flush(false);
+    }
+    if (this.policy === 'everysec' && this.written > this.synced && !this.fsyncInFlight && now - this.lastFsync >= 1000) this.backgroundFsync();
+    const perc = this.server.config.num('auto-aof-rewrite-percentage');
+    if (this.rewrite === null && rdb.bgsave === null && perc > 0 && this.currentSize > this.server.config.num('auto-aof-rewrite-min-size')) {
+      const base = this.rewriteBaseSize || 1;
+      const growth = Math.floor((this.currentSize * 100) / base) - 100;
+      if (growth >= perc) {
+        this.server.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
+        try {
+          this.startRewrite();
+        } catch (e) {
+          this.server.log.warning(`Can't start the automatic AOF rewrite: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private onShutdown(): void {
+    this.abortRewrite('the server is shutting down');
+    if (this.state !== 'on' || this.file === null) return;
+    this.server.log.notice('Calling fsync() on the AOF file.');
+    if (this.policy === 'always' || this.buf.length !== 0) {
+      // write synchronously: the process is about to go away
+      for (const t of this.tails.splice(0)) fs.writeSync(t.file.fd, Buffer.from(t.data, 'latin1'));
+      if (this.buf.length !== 0) this.writeBuffer();
+    }
+    try {
+      fs.fsyncSync(this.file.fd);
+    } catch (e) {
+      this.server.log.warning(`Fsync of the AOF file failed on shutdown: ${(e as Error).message}`);
+    }
+    this.releaseHeld();
+  }
+
+  private info(): [string, string | number][] {
+    const now = Date.now();
+    const out: [string, string | number][] = [
+      ['aof_enabled', this.state !== 'off' ? 1 : 0],
+      ['aof_rewrite_in_progress', this.rewrite ? 1 : 0],
+      ['aof_rewrite_scheduled', this.rewriteScheduled ? 1 : 0],
+      ['aof_last_rewrite_time_sec', this.lastRewriteTimeSec],
+      ['aof_current_rewrite_time_sec', this.rewrite ? Math.round((now - this.rewrite.startedAt) / 1000) : -1],
+      ['aof_last_bgrewrite_status', this.lastBgrewriteStatus],
+      ['aof_rewrites', this.rewrites],
+      ['aof_rewrites_consecutive_failures', this.consecutiveFailures],
+      ['aof_last_write_status', this.lastWriteStatus === 'ok' && this.fsyncError === null ? 'ok' : 'err'],
+      ['aof_last_cow_size', this.lastCowSize],
+      ['module_fork_in_progress', 0],
+      ['module_fork_last_cow_size', 0],
+    ];
+    if (this.state === 'on') {
+      out.push(
+        ['aof_current_size', this.currentSize],
+        ['aof_base_size', this.baseSize],
+        ['aof_pending_rewrite', this.rewriteScheduled ? 1 : 0],
+        ['aof_buffer_length', this.buf.length],
+        ['aof_pending_bio_fsync', this.fsyncInFlight ? 1 : 0],
+        ['aof_delayed_fsync', this.delayedFsync],
+      );
+    }
+    return out;
+  }
+}

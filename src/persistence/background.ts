@@ -1,0 +1,136 @@
+/**
+ * Runs a forkless snapshot in the background (BGSAVE, AOF rewrite): a time slice of
+ * serialization per event-loop turn, the bytes written asynchronously to a temp file, then
+ * fsync and close. What the finished file becomes (dump.rdb, a new AOF BASE) is the
+ * caller's business; on failure or abort the temp file is removed.
+ */
+import fs from 'node:fs';
+import type { Server } from '../server/server';
+import { Snapshot, type SnapshotOptions } from './snapshot';
+
+const STEP_BUDGET_MS = 2;
+/** serialization pauses while this much is waiting to be written */
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
+export class BackgroundSnapshot {
+  readonly snapshot: Snapshot;
+  readonly startedAt = Date.now();
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private writing = false;
+  private error: Error | null = null;
+  private finished = false;
+
+  /**
+   * Opens `tmp` and starts. `onDone(null)` once the file is complete, fsynced and closed;
+   * `onDone(err)` after a failure (the temp file is gone). Throws when `tmp` cannot be opened.
+   */
+  constructor(
+    private readonly server: Server,
+    readonly tmp: string,
+    opts: Omit<SnapshotOptions, 'sink'>,
+    checksum: boolean,
+    private readonly onDone: (err: Error | null) => void,
+  ) {
+    this.fd = fs.openSync(tmp, 'w', 0o644);
+    this.keyDelayUs = opts.keyDelayUs ?? 0;
+    this.snapshot = new Snapshot(server.keyspace, {
+      ...opts,
+      sink: (b) => {
+        this.pending.push(b);
+        this.pendingBytes += b.length;
+      },
+    });
+    this.snapshot.checksum = checksum;
+    setImmediate(() => this.drive());
+  }
+
+  private fd: number;
+  private readonly keyDelayUs: number;
+
+  private drive(): void {
+    if (this.finished) return;
+    if (this.error) return this.finish(this.error);
+    const snap = this.snapshot;
+    if (!snap.done && this.pendingBytes < MAX_PENDING_BYTES) {
+      try {
+        snap.step(STEP_BUDGET_MS);
+      } catch (e) {
+        return this.finish(e as Error);
+      }
+      // writers held until a big value was saved may go on now
+      if (this.server.gatedClients.length) this.server.releaseGatedClients();
+      this.server.blocking.retryDeferred();
+    }
+    this.flushPending();
+    if (snap.done && this.pendingBytes === 0 && !this.writing) return this.complete();
+    if (this.keyDelayUs > 0 && !snap.done) setTimeout(() => this.drive(), Math.max(1, Math.ceil(this.keyDelayUs / 1000)));
+    else setImmediate(() => this.drive());
+  }
+
+  private flushPending(): void {
+    if (this.writing || this.pending.length === 0) return;
+    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    this.pending = [];
+    this.writing = true;
+    const write = (off: number) => {
+      fs.write(this.fd, buf, off, buf.length - off, null, (err, n) => {
+        if (err) {
+          this.writing = false;
+          this.error = err;
+          return;
+        }
+        if (off + n < buf.length) return write(off + n);
+        this.pendingBytes -= buf.length;
+        this.writing = false;
+      });
+    };
+    write(0);
+  }
+
+  private complete(): void {
+    fs.fsync(this.fd, (err) => {
+      if (this.finished) return;
+      if (err) return this.finish(err);
+      const fd = this.fd;
+      this.fd = -1;
+      fs.close(fd, (err2) => this.finish(err2 ?? null));
+    });
+  }
+
+  private finish(err: Error | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.snapshot.detach();
+    if (this.fd >= 0) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
+      this.fd = -1;
+    }
+    if (err) fs.rmSync(this.tmp, { force: true });
+    if (this.server.gatedClients.length) this.server.releaseGatedClients();
+    this.server.blocking.retryDeferred();
+    this.onDone(err);
+  }
+
+  /** Stops at once: the temp file is removed and onDone is not called. */
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.snapshot.detach();
+    if (this.fd >= 0) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        /* closed */
+      }
+      this.fd = -1;
+    }
+    fs.rmSync(this.tmp, { force: true });
+    if (this.server.gatedClients.length) this.server.releaseGatedClients();
+    this.server.blocking.retryDeferred();
+  }
+}
