@@ -8,8 +8,9 @@
  *   - everysec / no: written to the kernel (a synchronous write, as Redis does), so killing
  *     the process loses no acknowledged write; everysec fsyncs in the background once a second
  *     and, while an fsync is still running, postpones writes for up to 2 s (aof_delayed_fsync).
- *   - always: group commit. One asynchronous write + fdatasync per batch; replies produced
- *     while a batch is in flight wait for the next one. The event loop never waits on the disk.
+ *   - always: group commit. The turn's writes go to the kernel as above; one fdatasync runs
+ *     in the background at a time and covers everything written before it started; replies
+ *     wait for the fsync that covers them. The event loop never waits on the disk.
  * Offsets (`appended`, `written`, `synced`) count bytes since start, across files.
  *
  * Rewrite (BGREWRITEAOF, auto rewrite, turning the AOF on). In one synchronous step: write
@@ -45,10 +46,18 @@ interface RewriteJob {
   bg: BackgroundSnapshot;
   preamble: boolean;
   startedAt: number;
+  /** the first BASE after CONFIG SET appendonly yes: the INCR is listed only once it exists */
+  first: boolean;
 }
 
 /** How long everysec postpones a write behind a running fsync (Redis: 2 seconds). */
 const MAX_POSTPONE_MS = 2000;
+/**
+ * Under always, fsyncs of successive turns overlap instead of queueing: each covers what was
+ * written before it started, and the file system folds concurrent ones into one journal
+ * commit. A few at most, so libuv's thread pool stays free for other work.
+ */
+const MAX_FSYNCS = 3;
 
 export class AofPersistence {
   state: State = 'off';
@@ -56,8 +65,6 @@ export class AofPersistence {
   private file: IncrFile | null = null;
   /** appended but not yet written (aof_buf) */
   private buf = '';
-  /** bytes of a retired INCR's tail still to be written (always mode, batch in flight at a switch) */
-  private tails: { file: IncrFile; data: string }[] = [];
   private selectedDb = -1;
   private lastTimestamp = 0;
   appended = 0;
@@ -65,8 +72,10 @@ export class AofPersistence {
   synced = 0;
   private turnScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private batchInFlight = false;
-  private fsyncInFlight = false;
+  /** fdatasync calls running (everysec: at most one; always: up to MAX_FSYNCS) */
+  private fsyncsInFlight = 0;
+  /** the highest offset an fsync in flight will make durable */
+  private syncingUpTo = 0;
   private lastFsync = Date.now();
   private postponedSince = 0;
   delayedFsync = 0;
@@ -193,12 +202,12 @@ export class AofPersistence {
     }
   }
 
-  /** flushAppendOnlyFile: write what the buffer holds, by the fsync policy. */
+  /** flushAppendOnlyFile: write what the buffer holds, then fsync by the policy. */
   flush(force: boolean): void {
     if (this.file === null) return;
-    if (this.policy === 'always') return this.startBatch();
+    const policy = this.policy;
     if (this.buf.length === 0) return this.releaseHeld();
-    if (this.policy === 'everysec' && this.fsyncInFlight && !force) {
+    if (policy === 'everysec' && this.fsyncsInFlight !== 0 && !force) {
       const now = Date.now();
       if (this.postponedSince === 0) this.postponedSince = now;
       if (now - this.postponedSince < MAX_POSTPONE_MS) return this.retrySoon();
@@ -209,8 +218,9 @@ export class AofPersistence {
     }
     this.postponedSince = 0;
     if (!this.writeBuffer()) return;
+    if (policy === 'always') return this.syncForReplies();
     this.releaseHeld();
-    if (this.policy === 'everysec' && !this.fsyncInFlight && Date.now() - this.lastFsync >= 1000) this.backgroundFsync();
+    if (policy === 'everysec' && this.fsyncsInFlight === 0 && Date.now() - this.lastFsync >= 1000) this.backgroundFsync();
   }
 
   private retrySoon(): void {
@@ -245,6 +255,7 @@ export class AofPersistence {
       this.lastWriteStatus = 'err';
       this.lastWriteError = msg;
       this.lastWriteRetry = Date.now();
+      // the write can be neither acknowledged nor taken back
       if (this.policy === 'always') this.server.fatal("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
       this.releaseHeld();
       return false;
@@ -265,68 +276,41 @@ export class AofPersistence {
     this.currentSize += n;
   }
 
-  /** everysec: fsync in the background; writes go on meanwhile. */
+  /** always: start an fsync for what was written, unless one in flight already covers it. */
+  private syncForReplies(): void {
+    if (this.written > this.syncingUpTo && this.fsyncsInFlight < MAX_FSYNCS && this.file !== null) this.backgroundFsync();
+  }
+
+  /**
+   * fdatasync in the background (libuv's pool); writes go on meanwhile. Under always a failed
+   * fsync is fatal, as Redis makes it; under everysec it refuses writes until one succeeds.
+   */
   private backgroundFsync(): void {
     const f = this.file!;
     const upto = this.written;
     f.inflight++;
-    this.fsyncInFlight = true;
+    this.fsyncsInFlight++;
+    this.syncingUpTo = upto;
     fs.fdatasync(f.fd, (err) => {
       f.inflight--;
-      this.fsyncInFlight = false;
+      this.fsyncsInFlight--;
       this.lastFsync = Date.now();
       this.closeIfRetired(f);
       if (err) {
+        if (this.policy === 'always') this.server.fatal(`Can't persist the AOF with fsync under appendfsync always: ${err.message}. Exiting...`);
         if (this.fsyncError === null) this.server.log.warning(`Fsync of the AOF file failed: ${err.message}`);
         this.fsyncError = err.message;
         return;
       }
       if (this.fsyncError !== null) this.server.log.warning('AOF fsync error looks solved, Redis can write again.');
       this.fsyncError = null;
+      // an fsync makes durable everything written before it started, whatever else is running
       if (upto > this.synced) this.synced = upto;
+      if (this.policy === 'always') {
+        this.releaseHeld();
+        this.syncForReplies();
+      }
     });
-  }
-
-  /** always: one write + fdatasync for everything buffered; the next batch starts when it is durable. */
-  private startBatch(): void {
-    if (this.batchInFlight) return;
-    let f: IncrFile;
-    let data: string;
-    if (this.tails.length !== 0) ({ file: f, data } = this.tails.shift()!);
-    else {
-      if (this.buf.length === 0) return this.releaseHeld();
-      f = this.file!;
-      data = this.buf;
-      this.buf = '';
-    }
-    const bytes = Buffer.from(data, 'latin1');
-    const end = this.written + bytes.length;
-    this.batchInFlight = true;
-    f.inflight++;
-    const fail = (err: Error) => {
-      this.lastWriteStatus = 'err';
-      this.lastWriteError = err.message;
-      this.server.log.warning(`Error writing to the AOF file: ${err.message}`);
-      this.server.fatal("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
-    };
-    const write = (off: number) => {
-      fs.write(f.fd, bytes, off, bytes.length - off, null, (err, n) => {
-        if (err) return fail(err);
-        if (off + n < bytes.length) return write(off + n);
-        this.advance(f, bytes.length);
-        fs.fdatasync(f.fd, (err2) => {
-          f.inflight--;
-          this.batchInFlight = false;
-          if (err2) return fail(err2);
-          this.synced = end;
-          this.lastFsync = Date.now();
-          this.closeIfRetired(f);
-          this.releaseHeld();
-          if (this.buf.length !== 0 || this.tails.length !== 0) this.startBatch();
-        });
-      });
-    };
-    write(0);
   }
 
   /** MISCONF while the AOF cannot be written or fsynced (writeCommandsDeniedByDiskError). */
@@ -350,21 +334,18 @@ export class AofPersistence {
     if (f === null) return;
     this.file = null;
     f.retired = true;
-    if (this.buf.length !== 0) {
-      this.tails.push({ file: f, data: this.buf });
-      this.buf = '';
-    }
     this.closeIfRetired(f);
   }
 
   private closeIfRetired(f: IncrFile): void {
-    if (!f.retired || f.inflight !== 0 || this.tails.some((t) => t.file === f)) return;
+    if (!f.retired || f.fd < 0 || f.inflight !== 0) return;
     try {
       fs.fsyncSync(f.fd);
-    } catch {
-      /* the next fsync of the new file does not cover this one; nothing more to do here */
+    } catch (e) {
+      this.server.log.warning(`Fsync of the retired AOF file ${f.info.name} failed: ${(e as Error).message}`);
     }
     fs.closeSync(f.fd);
+    f.fd = -1;
   }
 
   /** Deletes the files the manifest lists as history, then forgets them. */
@@ -590,15 +571,18 @@ export class AofPersistence {
     fs.mkdirSync(this.dir, { recursive: true });
     let m = (this.manifest ?? readManifest(this.dir, this.prefix) ?? new Manifest(this.prefix)).clone();
     // everything appended so far belongs to the current INCR
-    if (this.state === 'on' && this.policy !== 'always' && this.buf.length !== 0 && !this.writeBuffer()) {
+    if (this.state === 'on' && this.buf.length !== 0 && !this.writeBuffer()) {
       throw new Error(`the AOF buffer could not be written: ${this.lastWriteError}`);
     }
     let next: IncrFile | null = null;
+    const first = this.state === 'wait-rewrite';
     if (this.state !== 'off') {
       const info = m.newIncr();
       next = this.openIncr(info);
       try {
-        m.persist(this.dir);
+        // a crash before the rewrite ends loads the old BASE and INCRs plus this one; when the
+        // AOF is just being turned on, the old files are stale, so it is listed only with its BASE
+        if (!first) m.persist(this.dir);
       } catch (e) {
         fs.closeSync(next.fd);
         fs.rmSync(path.join(this.dir, info.name), { force: true });
@@ -614,7 +598,7 @@ export class AofPersistence {
     }
     const preamble = server.config.bool('aof-use-rdb-preamble');
     const tmp = path.join(this.dir, `temp-rewriteaof-bg-${process.pid}.aof`);
-    const job: RewriteJob = { bg: null as unknown as BackgroundSnapshot, preamble, startedAt: Date.now() };
+    const job: RewriteJob = { bg: null as unknown as BackgroundSnapshot, preamble, startedAt: Date.now(), first };
     job.bg = new BackgroundSnapshot(
       server,
       tmp,
@@ -649,6 +633,7 @@ export class AofPersistence {
       this.lastBgrewriteStatus = 'err';
       this.consecutiveFailures++;
       server.log.warning(`Background AOF rewrite terminated with error: ${err.message}`);
+      if (job.first && this.state === 'on') this.backToWaiting();
     } else {
       this.lastBgrewriteStatus = 'ok';
       this.consecutiveFailures = 0;
@@ -673,6 +658,27 @@ export class AofPersistence {
     this.deleteHistory();
     this.recomputeSizes();
     this.rewriteBaseSize = this.currentSize;
+  }
+
+  /**
+   * Turning the AOF on failed: its INCR is not in any manifest, so appending to it would be
+   * writing to nowhere. Drop it and try again from the cron, as Redis keeps AOF_WAIT_REWRITE.
+   */
+  private backToWaiting(): void {
+    const f = this.file;
+    this.buf = '';
+    this.retireCurrent();
+    if (f !== null) {
+      fs.rmSync(path.join(this.dir, f.info.name), { force: true });
+      this.manifest = readManifest(this.dir, this.prefix);
+    }
+    this.state = 'wait-rewrite';
+    this.rewriteScheduled = true;
+    this.server.replyGate = null;
+    for (const c of [...this.held]) {
+      this.held.delete(c);
+      c.flush();
+    }
   }
 
   private abortRewrite(why: string): void {
@@ -737,7 +743,7 @@ export class AofPersistence {
       this.lastWriteRetry = now;
       this.flush(false);
     }
-    if (this.policy === 'everysec' && this.written > this.synced && !this.fsyncInFlight && now - this.lastFsync >= 1000) this.backgroundFsync();
+    if (this.policy === 'everysec' && this.written > this.synced && this.fsyncsInFlight === 0 && now - this.lastFsync >= 1000) this.backgroundFsync();
     const perc = this.server.config.num('auto-aof-rewrite-percentage');
     if (this.rewrite === null && rdb.bgsave === null && perc > 0 && this.currentSize > this.server.config.num('auto-aof-rewrite-min-size')) {
       const base = this.rewriteBaseSize || 1;
@@ -757,11 +763,7 @@ export class AofPersistence {
     this.abortRewrite('the server is shutting down');
     if (this.state !== 'on' || this.file === null) return;
     this.server.log.notice('Calling fsync() on the AOF file.');
-    if (this.policy === 'always' || this.buf.length !== 0) {
-      // write synchronously: the process is about to go away
-      for (const t of this.tails.splice(0)) fs.writeSync(t.file.fd, Buffer.from(t.data, 'latin1'));
-      if (this.buf.length !== 0) this.writeBuffer();
-    }
+    if (this.buf.length !== 0) this.writeBuffer();
     try {
       fs.fsyncSync(this.file.fd);
     } catch (e) {
@@ -792,7 +794,7 @@ export class AofPersistence {
         ['aof_base_size', this.baseSize],
         ['aof_pending_rewrite', this.rewriteScheduled ? 1 : 0],
         ['aof_buffer_length', this.buf.length],
-        ['aof_pending_bio_fsync', this.fsyncInFlight ? 1 : 0],
+        ['aof_pending_bio_fsync', this.fsyncsInFlight],
         ['aof_delayed_fsync', this.delayedFsync],
       );
     }
