@@ -109,11 +109,16 @@ export class AofPersistence {
     server.clientCloseHooks.push((c) => this.held.delete(c));
     server.addPropagationListener(this.onOps);
     const cfg = server.config;
+    this.readSettings();
+    cfg.onAnyChange(() => this.readSettings());
     cfg.onChange('appendonly', (v) => {
       if (v && this.state === 'off') this.start();
       else if (!v && this.state !== 'off') this.stop();
     });
-    cfg.onChange('appendfsync', () => this.releaseHeld());
+    cfg.onChange('appendfsync', () => {
+      this.readSettings();
+      this.releaseHeld();
+    });
   }
 
   // ---------------------------------------------------------------- paths and settings
@@ -126,8 +131,13 @@ export class AofPersistence {
     return this.server.config.str('appendfilename');
   }
 
-  private get policy(): string {
-    return this.server.config.str('appendfsync');
+  /** appendfsync and aof-timestamp-enabled, read on every write: cached, refreshed on CONFIG SET */
+  private policy = 'everysec';
+  private timestamps = false;
+
+  private readSettings(): void {
+    this.policy = this.server.config.str('appendfsync');
+    this.timestamps = this.server.config.bool('aof-timestamp-enabled');
   }
 
   /** The repair hint errors carry. */
@@ -140,7 +150,7 @@ export class AofPersistence {
   private readonly onOps = (ops: PropagatedOp[]): void => {
     if (this.state !== 'on') return;
     let s = '';
-    if (this.server.config.bool('aof-timestamp-enabled')) {
+    if (this.timestamps) {
       const now = Math.floor(Date.now() / 1000);
       if (now !== this.lastTimestamp) {
         s += `#TS:${now}\r\n`;
