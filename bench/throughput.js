@@ -4,6 +4,8 @@
  *
  *   npm run build && node bench/throughput.js [--rounds 5] [--tests ping,set,get,incr,mset]
  *                                             [--pipelines 1,16] [--quick] [--keel-args "..."]
+ *   # with the AOF on both sides:
+ *   node bench/throughput.js --tests set --server-args "--appendonly yes --appendfsync always"
  *
  * Starts redis-server and Keel with the same settings (no persistence unless --redis-args /
  * --keel-args say otherwise), runs redis-benchmark against each, interleaved, for several
@@ -24,8 +26,9 @@ const pipelines = String(args.pipelines ?? '1,16').split(',').map(Number);
 const quick = Boolean(args.quick);
 const clients = Number(args.clients ?? 50);
 const requests = (p) => Number(args.n ?? (quick ? (p > 1 ? 400000 : 50000) : p > 1 ? 2000000 : 200000));
-const extraRedis = splitWords(args['redis-args'] ?? '');
-const extraKeel = splitWords(args['keel-args'] ?? '');
+const shared = splitWords(args['server-args'] ?? '');
+const extraRedis = [...shared, ...splitWords(args['redis-args'] ?? '')];
+const extraKeel = [...shared, ...splitWords(args['keel-args'] ?? '')];
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 
@@ -34,7 +37,9 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (!argv[i].startsWith('--')) continue;
     const k = argv[i].slice(2);
-    const v = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : true;
+    // *-args values are server arguments and start with -- themselves
+    const takesValue = k.endsWith('-args') || (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--'));
+    const v = takesValue && argv[i + 1] !== undefined ? argv[++i] : true;
     out[k] = v;
   }
   return out;
@@ -71,14 +76,19 @@ async function waitPort(port, proc, name) {
   throw new Error(`${name} did not start on port ${port}`);
 }
 
-async function startRedis(dir) {
+async function startRedis(base) {
+  // each server its own dir: with --appendonly yes both would otherwise write appendonlydir/
+  const dir = path.join(base, 'redis');
+  fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const proc = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...extraRedis], { stdio: 'ignore' });
   await waitPort(port, proc, 'redis-server');
   return { name: 'redis', port, proc };
 }
 
-async function startKeel(dir) {
+async function startKeel(base) {
+  const dir = path.join(base, 'keel');
+  fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const proc = spawn(process.execPath, [CLI, 'server', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning', ...extraKeel], { stdio: 'ignore' });
   await waitPort(port, proc, 'keel');
