@@ -40,6 +40,8 @@ interface IncrFile {
   /** asynchronous operations on fd still running: it is closed when they are done */
   inflight: number;
   retired: boolean;
+  /** the stream offset where this file's bytes end, set when it stops taking appends */
+  endOffset: number;
 }
 
 interface RewriteJob {
@@ -335,7 +337,7 @@ export class AofPersistence {
   private openIncr(info: AofInfo): IncrFile {
     const file = path.join(this.dir, info.name);
     const fd = fs.openSync(file, 'a', 0o644);
-    return { info, fd, size: fs.fstatSync(fd).size, inflight: 0, retired: false };
+    return { info, fd, size: fs.fstatSync(fd).size, inflight: 0, retired: false, endOffset: -1 };
   }
 
   /** Stops appending to the current INCR: closes it once no write or fsync is running on it. */
@@ -344,18 +346,26 @@ export class AofPersistence {
     if (f === null) return;
     this.file = null;
     f.retired = true;
+    f.endOffset = this.written;
     this.closeIfRetired(f);
   }
 
   private closeIfRetired(f: IncrFile): void {
     if (!f.retired || f.fd < 0 || f.inflight !== 0) return;
+    let synced = true;
     try {
       fs.fsyncSync(f.fd);
     } catch (e) {
+      synced = false;
       this.server.log.warning(`Fsync of the retired AOF file ${f.info.name} failed: ${(e as Error).message}`);
     }
     fs.closeSync(f.fd);
     f.fd = -1;
+    // everything up to the end of this file is on disk: replies waiting for it may go
+    if (synced && f.endOffset > this.synced) {
+      this.synced = f.endOffset;
+      this.releaseHeld();
+    }
   }
 
   /** Deletes the files the manifest lists as history, then forgets them. */
@@ -548,10 +558,9 @@ export class AofPersistence {
       this.flush(true);
       if (this.file) fs.fsyncSync(this.file.fd);
     }
-    const ks = this.server.keyspace;
-    ks.installMaps([]);
     const m = readManifest(this.dir, this.prefix);
-    if (m === null) return;
+    if (m === null) throw new Error(`there is no AOF manifest in ${this.dir}`);
+    this.server.keyspace.installMaps([]);
     this.manifest = m;
     this.deleteHistory();
     const steps = this.loadSteps(m, Infinity);
@@ -776,6 +785,7 @@ export class AofPersistence {
     if (this.buf.length !== 0) this.writeBuffer();
     try {
       fs.fsyncSync(this.file.fd);
+      this.synced = this.written;
     } catch (e) {
       this.server.log.warning(`Fsync of the AOF file failed on shutdown: ${(e as Error).message}`);
     }
