@@ -1,5 +1,5 @@
 /**
- * HSCAN / SSCAN (and the cursor parser every SCAN family command shares). A collection Redis
+ * HSCAN / SSCAN (cursors are parsed by store/scan.ts for the whole SCAN family). A collection Redis
  * would keep in its compact encoding is returned whole with cursor 0, as Redis does. A bigger
  * one is walked with a live iterator kept under the cursor it produced (JS Map/Set iterators
  * survive inserts and deletes, so every element present throughout is returned); a cursor
@@ -8,23 +8,7 @@
 import type { Client } from '../server/client';
 import { ERR_SYNTAX, intArg } from './args';
 import { stringMatch } from '../util/glob';
-
-const ULONG_MAX = 0xffffffffffffffffn;
-
-/**
- * A SCAN cursor as Redis 7.0's parseScanCursorOrReply reads it: strtoul(s, &end, 10), refused
- * when the first byte is a space, when anything follows the number, or on overflow. So ""
- * is cursor 0 (strtoul parses no digits and stops at the terminator), a sign is accepted
- * and "-1" wraps to 2^64-1, while "-" alone or "0x1" are invalid. Null means invalid.
- */
-export function parseScanCursor(s: string): bigint | null {
-  if (s === '') return 0n;
-  const m = /^([+-]?)(\d+)$/.exec(s);
-  if (!m) return null;
-  const v = BigInt(m[2]);
-  if (v > ULONG_MAX) return null; // ERANGE: strtoul checks the magnitude before negating
-  return m[1] === '-' ? (ULONG_MAX + 1n - v) & ULONG_MAX : v;
-}
+import { parseCursor } from '../store/scan';
 
 export interface ScanSource {
   /** true when Redis would hold the value in its compact encoding: one reply, cursor 0 */
@@ -45,7 +29,7 @@ const cache = new WeakMap<object, Map<number, Cached>>();
  * options say) or null after replying WRONGTYPE — and only then are the options parsed.
  */
 export function scanCollection(c: Client, argv: string[], lookup: () => ScanSource | undefined | null): void {
-  const parsed = parseScanCursor(argv[2]);
+  const parsed = parseCursor(argv[2]);
   if (parsed === null) return c.error('ERR invalid cursor');
   const src = lookup();
   if (src === null) return;

@@ -7,6 +7,7 @@ import { ZSet, type ScoreRange, type LexRange } from '../store/types/zset';
 import { parseDouble, formatDouble17g } from '../util/number';
 import { stringMatch } from '../util/glob';
 import type { Entry } from '../store/keyspace';
+import { parseCursor } from '../store/scan';
 
 const ERR_SCORE_RANGE = 'ERR min or max is not a float';
 const ERR_LEX_RANGE = 'ERR min or max not valid string range item';
@@ -646,8 +647,10 @@ const emptyInput = { size: 0, get: () => undefined, *[Symbol.iterator](): Iterat
 // ------------------------------------------------------------------ ZSCAN
 
 function zscan(c: Client, argv: string[]): void {
-  const cur = /^\d+$/.test(argv[2]) ? Number(argv[2]) : NaN;
-  if (!Number.isFinite(cur)) return c.error('ERR invalid cursor');
+  const parsed = parseCursor(argv[2]);
+  if (parsed === null) return c.error('ERR invalid cursor');
+  // past any rank a zset can have: the scan is over
+  const cur = parsed > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed);
   let count = 10;
   let pat: string | null = null;
   for (let i = 3; i < argv.length; i++) {

@@ -57,9 +57,20 @@ export class ScanCursors {
   }
 }
 
-/** Parses a SCAN cursor: an unsigned 64-bit decimal, or null (ERR invalid cursor). */
+const ULONG_MAX = 0xffffffffffffffffn;
+
+/**
+ * A SCAN cursor as Redis 7.0's parseScanCursorOrReply reads it: strtoul(s, &end, 10), refused
+ * when the first byte is a space, when anything follows the number, or on overflow. So ""
+ * is cursor 0 (strtoul parses no digits and stops at the terminator), a sign is accepted
+ * and "-1" wraps to 2^64-1, while "-" alone or "0x1" are invalid. Null means invalid.
+ */
 export function parseCursor(s: string): bigint | null {
-  if (!/^\d{1,20}$/.test(s)) return null;
-  const n = BigInt(s);
-  return n <= 0xffffffffffffffffn ? n : null;
+  if (s === '') return 0n;
+  const m = /^([+-]?)(\d+)$/.exec(s);
+  if (!m) return null;
+  const v = BigInt(m[2]);
+  if (v > ULONG_MAX) return null; // ERANGE: strtoul checks the magnitude before negating
+  return m[1] === '-' ? (ULONG_MAX + 1n - v) & ULONG_MAX : v;
 }
+
