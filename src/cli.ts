@@ -4,6 +4,7 @@
  */
 import { runServerCli } from './server-cli';
 import { KEEL_VERSION, REDIS_VERSION } from './server/server';
+import { runCheckAof } from './tools/check-aof';
 import { runCheckRdb } from './tools/check-rdb';
 import { runRdbJson } from './tools/rdb-json';
 
@@ -18,6 +19,13 @@ Commands:
                      AUX fields and key counts, or the offset and reason of the
                      first error (exit 1). Data Keel cannot load (streams,
                      modules, functions) is reported as unsupported, not corrupt.
+  check-aof [--fix [--yes]] [--truncate-to-timestamp <ts>] <file.manifest|file.aof>
+                     Check an AOF like redis-check-aof: a manifest and every
+                     BASE/INCR file it lists, or one (old-style) AOF file; exit 1
+                     on the first error, with its offset. --fix truncates the
+                     last file to its last valid command after asking
+                     "Continue? [y/N]" (--yes answers y); --truncate-to-timestamp
+                     cuts at the first #TS annotation later than <ts>.
   rdb <file> [--json]
                      Print every key of an RDB file as one JSON line:
                      {"db":0,"key":..,"type":"string|list|set|zset|hash",
@@ -33,6 +41,7 @@ Examples:
   keel server --port 6379 --dir ./data
   keel server ./keel.conf --loglevel verbose
   keel check-rdb ./data/dump.rdb
+  keel check-aof --fix ./data/appendonlydir/appendonly.aof.manifest
   keel rdb ./data/dump.rdb | jq -c 'select(.type == "hash")'
 `;
 
@@ -54,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       return runServerCli(rest);
     case 'check-rdb':
       return runCheckRdb(rest);
+    case 'check-aof':
+      return runCheckAof(rest);
     case 'rdb':
       return runRdbJson(rest);
     default:
