@@ -193,21 +193,10 @@ export class AofChecker {
       return Manifest.parse(text, prefix);
     } catch (e) {
       if (!(e instanceof ManifestError)) throw e;
-      // Manifest.parse does not say which line failed: the first prefix of the file that
-      // fails with something other than "empty" ends at that line (manifests are a few lines).
-      const lines = text.split('\n');
-      let at = -1;
-      for (let i = 0; i < lines.length && at < 0; i++) {
-        try {
-          Manifest.parse(lines.slice(0, i + 1).join('\n'), prefix);
-        } catch (e2) {
-          if (e2 instanceof ManifestError && e2.message === e.message && !/empty AOF manifest/.test(e2.message)) at = i;
-        }
-      }
       this.println('*** FATAL AOF MANIFEST FILE ERROR ***');
-      if (at >= 0) {
-        this.println(`Reading the manifest file, at line ${at + 1}`);
-        this.println(`>>> '${lines[at].replace(/\r$/, '')}'`);
+      if (e.line > 0) {
+        this.println(`Reading the manifest file, at line ${e.line}`);
+        this.println(`>>> '${e.lineText}'`);
       }
       this.println(e.message);
       throw new Exit(1);

@@ -24,7 +24,7 @@ import path from 'node:path';
 import type { Server, PropagatedOp } from '../../server/server';
 import type { Client } from '../../server/client';
 import { Manifest, readManifest, manifestName, type AofInfo } from './manifest';
-import { respCommand, AOF_COMMANDS_FORMAT } from './resp';
+import { respCommand, aofCommandsFormat } from './resp';
 import { AofFileLoader, AofLoadError } from './loader';
 import { BackgroundSnapshot } from '../background';
 import { Snapshot, RDB_FORMAT } from '../snapshot';
@@ -527,7 +527,7 @@ export class AofPersistence {
       const snap = new Snapshot(this.server.keyspace, {
         encode: encodeOptions(this.server),
         aux: rdbAux(this.server, true),
-        format: this.server.config.bool('aof-use-rdb-preamble') ? RDB_FORMAT : AOF_COMMANDS_FORMAT,
+        format: this.server.config.bool('aof-use-rdb-preamble') ? RDB_FORMAT : aofCommandsFormat(this.timestamps),
         sink: (b) => {
           let off = 0;
           while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
@@ -624,7 +624,7 @@ export class AofPersistence {
       {
         encode: encodeOptions(server),
         aux: rdbAux(server, true),
-        format: preamble ? RDB_FORMAT : AOF_COMMANDS_FORMAT,
+        format: preamble ? RDB_FORMAT : aofCommandsFormat(this.timestamps),
         keyDelayUs: server.config.num('rdb-key-save-delay'),
       },
       server.config.bool('rdbchecksum'),

@@ -21,7 +21,12 @@ export interface AofInfo {
   type: AofFileType;
 }
 
-export class ManifestError extends Error {}
+export class ManifestError extends Error {
+  /** the 1-based line the error is about (0 when it is about the whole file) */
+  line = 0;
+  /** that line's text */
+  lineText = '';
+}
 
 const MAX_LINE = 1024;
 
@@ -35,12 +40,33 @@ export class Manifest {
   constructor(readonly prefix: string) {}
 
   static parse(text: string, prefix: string): Manifest {
+    const lines = text.split('\n');
+    let at = 0;
+    try {
+      return Manifest.parseLines(lines, prefix, (i) => (at = i));
+    } catch (e) {
+      if (e instanceof ManifestError && at > 0 && !/empty AOF manifest/.test(e.message)) {
+        e.line = at;
+        e.lineText = (lines[at - 1] ?? '').replace(/\r$/, '');
+      }
+      throw e;
+    }
+  }
+
+  private static parseLines(parts: string[], prefix: string, reading: (line: number) => void): Manifest {
     const m = new Manifest(prefix);
     let lines = 0;
-    for (const raw of text.split('\n')) {
-      if (raw.length === 0) continue;
+    // fgets semantics, as aof.c reads it: every line ends in \n, and a blank one is an error
+    for (let n = 0; n < parts.length; n++) {
+      const raw = parts[n];
+      reading(n + 1);
+      if (n === parts.length - 1) {
+        if (raw.length > 0 && raw[0] !== '#') throw new ManifestError('The AOF manifest file contains too long line');
+        break;
+      }
       if (raw.length > MAX_LINE) throw new ManifestError('The AOF manifest file contains too long line');
       if (raw[0] === '#') continue;
+      if (raw.trim().length === 0) throw new ManifestError('Invalid AOF manifest file format');
       lines++;
       let args: string[] | null;
       try {

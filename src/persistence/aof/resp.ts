@@ -49,10 +49,11 @@ function* map<T, U>(it: Iterable<T>, f: (x: T) => U): Generator<U> {
   for (const x of it) yield f(x);
 }
 
-export const AOF_COMMANDS_FORMAT: SnapshotFormat = {
+/** A BASE of commands; with aof-timestamp-enabled it opens with a `#TS:` annotation, as Redis's does. */
+export const aofCommandsFormat = (timestamp: boolean): SnapshotFormat => ({
   checksummed: false,
-  header: () => Buffer.alloc(0),
+  header: () => (timestamp ? Buffer.from(`#TS:${Math.floor(Date.now() / 1000)}\r\n`, 'latin1') : Buffer.alloc(0)),
   select: (db) => Buffer.from(respCommand(['SELECT', String(db)]), 'latin1'),
   entry: (key, value, expireAt) => entryCommands(key, value, expireAt),
   trailer: () => Buffer.alloc(0),
-};
+});
