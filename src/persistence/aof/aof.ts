@@ -405,7 +405,8 @@ export class AofPersistence {
   async loadAtStartup(): Promise<void> {
     const server = this.server;
     fs.mkdirSync(this.server.config.str('dir'), { recursive: true });
-    this.manifest = readManifest(this.dir, this.prefix) ?? this.upgradeLegacy();
+    const found = readManifest(this.dir, this.prefix);
+    this.manifest = this.upgradeLegacy(found) ?? found;
     const t0 = Date.now();
     if (this.manifest !== null) {
       this.deleteHistory();
@@ -420,10 +421,17 @@ export class AofPersistence {
     this.openOnStart();
   }
 
-  /** A Redis < 7 `appendonly.aof` in `dir`: move it into the AOF directory as the BASE. */
-  private upgradeLegacy(): Manifest | null {
+  /**
+   * A Redis < 7 `appendonly.aof` in `dir`: move it into the AOF directory as the BASE. As in
+   * Redis 7.0 (loadAppendOnlyFiles), when there is no manifest, and also to finish an upgrade a
+   * crash interrupted: the manifest lists only that BASE, and the file was not moved yet.
+   */
+  private upgradeLegacy(found: Manifest | null): Manifest | null {
     const legacy = path.join(this.server.config.str('dir'), this.prefix);
-    if (!fs.existsSync(legacy) || (fs.existsSync(this.dir) && fs.readdirSync(this.dir).length > 0)) return null;
+    if (!fs.existsSync(legacy)) return null;
+    const interrupted =
+      found !== null && found.incrs.length === 0 && found.base?.name === this.prefix && !fs.existsSync(path.join(this.dir, this.prefix));
+    if (found !== null && !interrupted) return null;
     fs.mkdirSync(this.dir, { recursive: true });
     const m = new Manifest(this.prefix);
     m.base = { name: this.prefix, seq: 1, type: 'b' };
