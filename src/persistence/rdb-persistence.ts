@@ -122,6 +122,7 @@ export class RdbPersistence {
       const snap = new Snapshot(ks, {
         encode: encodeOptions(this.server),
         aux: rdbAux(this.server, false),
+        keyDelayUs: this.server.config.num('rdb-key-save-delay'),
         sink: (b) => {
           let off = 0;
           while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);

@@ -267,10 +267,15 @@ export class Snapshot implements SnapshotObserver {
     if (this.ks.observer === this) this.ks.observer = null;
   }
 
-  /** Runs to completion synchronously (SAVE, shutdown). */
+  /**
+   * Runs to completion synchronously (SAVE, shutdown). rdb-key-save-delay applies here too:
+   * Redis sleeps after every key in rdbSaveKeyValuePair whether SAVE or the BGSAVE child
+   * runs it, so a SAVE can be slowed down (and crashed into) by tests.
+   */
   runSync(): void {
+    const delayMs = (this.opts.keyDelayUs ?? 0) / 1000;
     while (!this.step(Infinity)) {
-      /* keep going */
+      if (delayMs > 0) Atomics.wait(SYNC_SLEEP, 0, 0, delayMs);
     }
   }
 
@@ -278,6 +283,9 @@ export class Snapshot implements SnapshotObserver {
     return this.current?.value ?? null;
   }
 }
+
+/** a cell nobody notifies: Atomics.wait on it is a synchronous sleep */
+const SYNC_SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /** A rough serialized size, for the copy-on-write figure of values kept by reference. */
 function estimate(v: Value): number {

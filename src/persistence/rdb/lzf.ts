@@ -9,6 +9,12 @@ const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
 const htab = new Int32Array(HSIZE);
+/**
+ * htab holds positions offset by a per-call base, so it needs no clearing: each call's base
+ * lies past every value an earlier call stored, so older entries read as negative (no match),
+ * as a cleared table would. Clearing 256 KB per call was most of the time of a SAVE.
+ */
+let htabNext = 0;
 
 /**
  * Compresses `input` into at most `maxOut` bytes; returns the compressed bytes, or null when
@@ -18,7 +24,12 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   const inLen = input.length;
   if (inLen === 0 || maxOut <= 0) return null;
   const out = Buffer.allocUnsafe(maxOut + 3);
-  htab.fill(-1);
+  if (htabNext > 0x7fffffff - inLen - 1) {
+    htab.fill(0);
+    htabNext = 0;
+  }
+  const hb = htabNext;
+  htabNext += inLen + 1;
   let ip = 0;
   let op = 0;
   let lit = 0;
@@ -28,8 +39,8 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   while (ip < inEnd - 2) {
     hval = ((hval << 8) | input[ip + 2]) & 0xffffff;
     const slot = (((hval >>> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) >>> 0;
-    const ref = htab[slot];
-    htab[slot] = ip;
+    const ref = htab[slot] - hb - 1;
+    htab[slot] = hb + ip + 1;
     let off: number;
     if (
       ref >= 0 &&
@@ -68,10 +79,10 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
       --ip;
       hval = (input[ip] << 8) | input[ip + 1];
       hval = ((hval << 8) | input[ip + 2]) & 0xffffff;
-      htab[(((hval >>> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) >>> 0] = ip;
+      htab[(((hval >>> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) >>> 0] = hb + ip + 1;
       ip++;
       hval = ((hval << 8) | input[ip + 2]) & 0xffffff;
-      htab[(((hval >>> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) >>> 0] = ip;
+      htab[(((hval >>> (3 * 8 - HLOG)) - hval * 5) & (HSIZE - 1)) >>> 0] = hb + ip + 1;
       ip++;
     } else {
       // one more literal byte we must copy
