@@ -5,8 +5,10 @@
  * caller's business; on failure or abort the temp file is removed.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Server } from '../server/server';
 import { Snapshot, type SnapshotOptions } from './snapshot';
+import { fsyncDirSync } from './fsutil';
 
 const STEP_BUDGET_MS = 2;
 /** serialization pauses while this much is waiting to be written */
@@ -133,4 +135,57 @@ export class BackgroundSnapshot {
     if (this.server.gatedClients.length) this.server.releaseGatedClients();
     this.server.blocking.retryDeferred();
   }
+}
+
+/** Gather the snapshot's many small pieces into writes of about this size. */
+const SYNC_WRITE_CHUNK = 1024 * 1024;
+
+/**
+ * The foreground counterpart (SAVE, shutdown, the first AOF BASE): the whole snapshot now,
+ * into `tmp`, fsynced, renamed over `target`, the directory fsynced. On failure the temp
+ * file is removed and the error thrown; `target` is untouched.
+ */
+export function writeSnapshotSync(server: Server, tmp: string, target: string, opts: Omit<SnapshotOptions, 'sink'>, checksum: boolean): Snapshot {
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const writeOut = () => {
+    const b = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    pending = [];
+    pendingBytes = 0;
+    let off = 0;
+    while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
+  };
+  let snap: Snapshot;
+  try {
+    snap = new Snapshot(server.keyspace, {
+      ...opts,
+      sink: (b) => {
+        pending.push(b);
+        pendingBytes += b.length;
+        if (pendingBytes >= SYNC_WRITE_CHUNK) writeOut();
+      },
+    });
+    snap.checksum = checksum;
+    try {
+      snap.runSync();
+    } finally {
+      snap.detach();
+    }
+    if (pendingBytes > 0) writeOut();
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDirSync(path.dirname(target));
+  return snap;
 }

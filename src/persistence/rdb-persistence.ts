@@ -10,10 +10,10 @@ import type { Client } from '../server/client';
 import type { Command } from '../commands/spec';
 import type { Entry } from '../store/keyspace';
 import { Snapshot } from './snapshot';
-import { BackgroundSnapshot } from './background';
+import { BackgroundSnapshot, writeSnapshotSync } from './background';
 import { parseRdbSteps, RdbError } from './rdb/reader';
 import type { EncodeOptions } from './rdb/writer';
-import { fsyncDir, fsyncDirSync } from './fsutil';
+import { fsyncDir } from './fsutil';
 import { REDIS_VERSION, usedMemory } from '../server/server';
 
 /** a failed background save is retried by the save rules only after this long */
@@ -115,36 +115,17 @@ export class RdbPersistence {
   saveSync(reason = 'DB saved on disk'): void {
     const target = this.path;
     const tmp = path.join(path.dirname(target), `temp-${process.pid}-${++tempCounter}.rdb`);
-    const fd = fs.openSync(tmp, 'w', 0o644);
     const ks = this.server.keyspace;
     const dirtyBefore = ks.dirty;
     try {
-      const snap = new Snapshot(ks, {
-        encode: encodeOptions(this.server),
-        aux: rdbAux(this.server, false),
-        keyDelayUs: this.server.config.num('rdb-key-save-delay'),
-        sink: (b) => {
-          let off = 0;
-          while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
-        },
-      });
-      snap.checksum = this.server.config.bool('rdbchecksum');
-      try {
-        snap.runSync();
-      } finally {
-        snap.detach();
-      }
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fs.renameSync(tmp, target);
-      fsyncDirSync(path.dirname(target));
+      writeSnapshotSync(
+        this.server,
+        tmp,
+        target,
+        { encode: encodeOptions(this.server), aux: rdbAux(this.server, false), keyDelayUs: this.server.config.num('rdb-key-save-delay') },
+        this.server.config.bool('rdbchecksum'),
+      );
     } catch (e) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        /* already closed */
-      }
-      fs.rmSync(tmp, { force: true });
       this.server.log.warning(`Failed saving the DB: ${(e as Error).message}`);
       throw e;
     }

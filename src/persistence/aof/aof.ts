@@ -26,8 +26,8 @@ import type { Client } from '../../server/client';
 import { Manifest, readManifest, manifestName, type AofInfo } from './manifest';
 import { respCommand, aofCommandsFormat } from './resp';
 import { AofFileLoader, AofLoadError } from './loader';
-import { BackgroundSnapshot } from '../background';
-import { Snapshot, RDB_FORMAT } from '../snapshot';
+import { BackgroundSnapshot, writeSnapshotSync } from '../background';
+import { RDB_FORMAT } from '../snapshot';
 import { encodeOptions, rdbAux } from '../rdb-persistence';
 import { fsyncDirSync } from '../fsutil';
 
@@ -529,33 +529,17 @@ export class AofPersistence {
 
   /** A BASE written in the foreground (startup with no AOF yet), by temp file and rename. */
   private writeBaseSync(name: string): void {
-    const tmp = path.join(this.dir, `temp-rewriteaof-${process.pid}.aof`);
-    const fd = fs.openSync(tmp, 'w', 0o644);
-    try {
-      const snap = new Snapshot(this.server.keyspace, {
+    writeSnapshotSync(
+      this.server,
+      path.join(this.dir, `temp-rewriteaof-${process.pid}.aof`),
+      path.join(this.dir, name),
+      {
         encode: encodeOptions(this.server),
         aux: rdbAux(this.server, true),
         format: this.server.config.bool('aof-use-rdb-preamble') ? RDB_FORMAT : aofCommandsFormat(this.timestamps),
-        sink: (b) => {
-          let off = 0;
-          while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
-        },
-      });
-      snap.checksum = this.server.config.bool('rdbchecksum');
-      try {
-        snap.runSync();
-      } finally {
-        snap.detach();
-      }
-      fs.fsyncSync(fd);
-    } catch (e) {
-      fs.closeSync(fd);
-      fs.rmSync(tmp, { force: true });
-      throw e;
-    }
-    fs.closeSync(fd);
-    fs.renameSync(tmp, path.join(this.dir, name));
-    fsyncDirSync(this.dir);
+      },
+      this.server.config.bool('rdbchecksum'),
+    );
   }
 
   // ---------------------------------------------------------------- DEBUG LOADAOF
