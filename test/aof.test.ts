@@ -1,0 +1,1413 @@
+/**
+ * The append-only file through real servers and real clients: round trips of every type and
+ * of the canonical forms the log stores (absolute expiries, INCRBYFLOAT, SPOP, served blocking
+ * pops, lazily expired keys, MULTI/EXEC across databases), with and without an RDB preamble,
+ * after BGREWRITEAOF, with timestamps; interoperability with redis-server 7.0 and
+ * redis-check-aof in both directions (multi-part and legacy single files); truncated and
+ * corrupt files and manifests; CONFIG SET appendonly, rewrite scheduling next to BGSAVE, auto
+ * rewrite, INFO, DEBUG LOADAOF; a full disk (a 2 MB tmpfs, when mount is permitted) under
+ * everysec (MISCONF, recovery) and always (exit), and while the AOF is being turned on.
+ *
+ * Crash tests (SIGKILL / SIGTERM under concurrent load) live in aof-crash.test.ts.
+ */
+import { test, describe, after, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import Redis from 'ioredis';
+import { startTestServer, tempDir, hasRedisServer, waitFor, sleep, spawnKeel, RawConn, RespError, type TestServer } from './helpers';
+import { startRedis, type RedisProcess } from './differential';
+import { writeDataset, dumpServer, type Dump } from './dataset';
+
+const haveRedis = hasRedisServer();
+const needRedis = haveRedis ? false : 'redis-server is not installed';
+/** Not a timing assertion: a bound that turns a hang into a failure (with the servers reaped). */
+const HANG_GUARD_MS = 120_000;
+const AOF_DIR = 'appendonlydir';
+const MANIFEST = 'appendonly.aof.manifest';
+
+// ------------------------------------------------------------------ process bookkeeping
+
+const children = new Set<ChildProcess>();
+const servers = new Set<TestServer>();
+const redises = new Set<RedisProcess>();
+const dirs = new Set<string>();
+const mounts = new Set<string>();
+
+function dirFor(prefix = 'keel-aof-'): string {
+  const d = tempDir(prefix);
+  dirs.add(d);
+  return d;
+}
+
+/** An in-process Keel; its log goes to <dir>/keel.log unless the test names a logfile. */
+async function keel(options: Record<string, string | number> = {}): Promise<TestServer> {
+  const opts = { ...options };
+  if (opts.dir !== undefined && opts.logfile === undefined) opts.logfile = path.join(String(opts.dir), 'keel.log');
+  const s = await startTestServer(opts);
+  servers.add(s);
+  const close = s.close;
+  s.close = () => {
+    servers.delete(s);
+    return close();
+  };
+  return s;
+}
+
+async function redisServer(extra: string[] = []): Promise<RedisProcess> {
+  const r = await startRedis(extra);
+  redises.add(r);
+  const stop = r.stop;
+  r.stop = () => {
+    redises.delete(r);
+    return stop();
+  };
+  return r;
+}
+
+async function spawn(args: string[]): Promise<Awaited<ReturnType<typeof spawnKeel>>> {
+  const k = await spawnKeel(args);
+  children.add(k.proc);
+  return k;
+}
+
+function hasExited(p: ChildProcess): boolean {
+  return p.exitCode !== null || p.signalCode !== null;
+}
+
+function exited(p: ChildProcess): Promise<void> {
+  if (hasExited(p)) return Promise.resolve();
+  return new Promise((res) => p.once('exit', () => res()));
+}
+
+async function kill(p: ChildProcess): Promise<void> {
+  p.kill('SIGKILL'); // a no-op once it has exited
+  await exited(p);
+}
+
+after(async () => {
+  for (const p of children) if (!hasExited(p)) p.kill('SIGKILL');
+  await Promise.all([...children].map(exited));
+  for (const s of [...servers]) await s.close().catch(() => {});
+  for (const r of [...redises]) await r.stop().catch(() => {});
+  for (const m of mounts) {
+    try {
+      execFileSync('umount', [m], { stdio: 'ignore' });
+    } catch {
+      /* reported by the test that mounted it */
+    }
+  }
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function client(port: number): Redis {
+  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 3 });
+  r.on('error', () => {});
+  return r;
+}
+
+// ------------------------------------------------------------------ small helpers
+
+async function persistenceInfo(r: Redis): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const line of (await r.info('persistence')).split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+async function waitRewriteDone(r: Redis, timeoutMs = 30_000): Promise<Record<string, string>> {
+  let last: Record<string, string> = {};
+  await waitFor(
+    async () => {
+      last = await persistenceInfo(r);
+      return last.aof_rewrite_in_progress === '0' && last.aof_rewrite_scheduled === '0';
+    },
+    timeoutMs,
+    20,
+  );
+  return last;
+}
+
+interface ManifestLine {
+  name: string;
+  seq: number;
+  type: string;
+}
+
+function readManifestLines(dir: string): ManifestLine[] {
+  const text = fs.readFileSync(path.join(dir, AOF_DIR, MANIFEST), 'latin1');
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0 && !l.startsWith('#'))
+    .map((l) => {
+      const m = /^file (\S+) seq (\d+) type ([bhi])$/.exec(l);
+      assert.ok(m, `manifest line ${JSON.stringify(l)}`);
+      return { name: m[1], seq: Number(m[2]), type: m[3] };
+    });
+}
+
+function aofPath(dir: string, name: string): string {
+  return path.join(dir, AOF_DIR, name);
+}
+
+function lastIncr(dir: string): string {
+  const incrs = readManifestLines(dir).filter((l) => l.type === 'i');
+  assert.ok(incrs.length > 0, 'the manifest lists an INCR file');
+  return aofPath(dir, incrs[incrs.length - 1].name);
+}
+
+/** Start offsets of the commands (not annotations) in an AOF command stream, parsed here independently. */
+function commandOffsets(buf: Buffer, from = 0): { start: number; end: number; argv: string[] }[] {
+  const out: { start: number; end: number; argv: string[] }[] = [];
+  let p = from;
+  const line = (at: number): [string, number] => {
+    const nl = buf.indexOf('\r\n', at);
+    assert.ok(nl >= 0, `complete line at ${at}`);
+    return [buf.toString('latin1', at, nl), nl + 2];
+  };
+  while (p < buf.length) {
+    if (buf[p] === 0x23) {
+      p = line(p)[1];
+      continue;
+    }
+    const start = p;
+    const [head, next] = line(p);
+    assert.equal(head[0], '*', `command at offset ${p}`);
+    p = next;
+    const argv: string[] = [];
+    for (let i = 0; i < Number(head.slice(1)); i++) {
+      const [len, n2] = line(p);
+      argv.push(buf.toString('latin1', n2, n2 + Number(len.slice(1))));
+      p = n2 + Number(len.slice(1)) + 2;
+    }
+    out.push({ start, end: p, argv });
+  }
+  return out;
+}
+
+function checkAof(file: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('redis-check-aof', [file], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
+  });
+}
+
+/** Copies dir (with its appendonlydir) to a fresh temp dir, so a second server cannot disturb the first's files. */
+function copyDir(dir: string): string {
+  const copy = dirFor('keel-aof-copy-');
+  fs.cpSync(dir, copy, { recursive: true });
+  return copy;
+}
+
+async function waitBlocked(r: Redis, n: number): Promise<void> {
+  await waitFor(async () => new RegExp(`blocked_clients:${n}\\r`).test(await r.info('clients')), 5000, 5);
+}
+
+/** deepEqual of two dumps, reporting the keys that differ first (a whole-dump diff is unreadable). */
+function assertSameDump(actual: Dump, expected: Dump, what = ''): void {
+  const missing = Object.keys(expected).filter((k) => !(k in actual));
+  const extra = Object.keys(actual).filter((k) => !(k in expected));
+  assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `${what} keys`);
+  for (const k of Object.keys(expected)) assert.deepEqual(actual[k], expected[k], `${what} key ${JSON.stringify(k)}`);
+}
+
+function assertSameSnapshot(actual: { dump: Dump; digest: unknown }, expected: { dump: Dump; digest: unknown }): void {
+  assertSameDump(actual.dump, expected.dump);
+  assert.equal(actual.digest, expected.digest, 'DEBUG DIGEST (exact values and expiry times)');
+}
+
+/** A whole-server dump plus Keel's DEBUG DIGEST (exact values and absolute expiry times). */
+async function snapshotOf(r: Redis): Promise<{ dump: Dump; digest: unknown }> {
+  const dump = await dumpServer(r);
+  return { dump, digest: await r.call('DEBUG', 'DIGEST') };
+}
+
+// ------------------------------------------------------------------ workloads
+
+/**
+ * Writes whose AOF form is not the command as sent: relative expiries, INCRBYFLOAT, SPOP,
+ * blocking pops that are served, keys expired lazily and on access, transactions (across
+ * databases, with a runtime error, discarded, aborted by WATCH). Runs on Keel and redis-server.
+ * Expects writeDataset to have run first.
+ */
+async function writeCanonicalForms(port: number): Promise<void> {
+  const r = client(port);
+  const b = client(port);
+  const w = client(port);
+  const raw = await RawConn.connect(port);
+  try {
+    // relative expiries become absolute (TTLs kept clear of a rounding boundary of dumpServer's minutes)
+    await r.set('ttl:ex', 'v', 'EX', 7210);
+    await r.setex('ttl:setex', 3610, 'v');
+    await r.set('ttl:px', 'v', 'PX', 5_410_000);
+    await r.expire('list:small', 3610);
+    await r.getex('short', 'EX', 3610);
+    await r.set('ttl:persisted', 'v', 'EX', 100);
+    await r.persist('ttl:persisted');
+    await r.set('ttl:keep', 'old', 'EX', 3610);
+    await r.set('ttl:keep', 'new', 'KEEPTTL');
+    // INCRBYFLOAT / HINCRBYFLOAT: stored as their result (SET ... KEEPTTL, HSET)
+    await r.set('float', '10.5', 'EX', 7210);
+    await r.incrbyfloat('float', '0.25');
+    await r.incrbyfloat('float', '1e3');
+    await r.incrbyfloat('float:new', '0.1');
+    await r.incrbyfloat('float:new', '0.2');
+    await r.hincrbyfloat('hash:small', 'fl', '2.5');
+    await r.hincrbyfloat('hash:small', 'fl', '0.1');
+    // SPOP: random, so the log must hold what was popped
+    await r.sadd('spop', ...Array.from({ length: 80 }, (_, i) => `m${i}`));
+    await r.spop('spop');
+    await r.spop('spop', 7);
+    await r.sadd('spop:whole', 'a', 'b', 'c');
+    await r.spop('spop:whole', 10);
+    await r.sadd('spop:int', '1', '2', '3', '4', '5', '6');
+    await r.spop('spop:int', 2);
+    // counters, list moves, renames, moves, swaps
+    for (let i = 0; i < 25; i++) await r.incr('counter');
+    await r.incrby('counter', -3);
+    await r.decr('counter');
+    await r.lpush('lst', 'a', 'b', 'c');
+    await r.lmove('lst', 'lst2', 'LEFT', 'RIGHT');
+    await r.lrem('list:big', 0, 'item-1');
+    await r.linsert('list:small', 'BEFORE', 'b', 'inserted');
+    await r.lset('list:small', 0, 'first');
+    await r.ltrim('list:big', 5, -5);
+    await r.zincrby('zset:small', 2, 'a');
+    await r.zrem('zset:big', 'm3');
+    await r.zpopmin('zset:big', 2);
+    await r.hdel('hash:many', 'f0', 'f1');
+    await r.srem('set:str', 'a');
+    await r.rename('int:0', 'renamed');
+    await r.del('int:-1');
+    await r.move('int:127', 2);
+    await r.append('random', 'appended');
+    await r.setrange('empty', 3, 'x');
+    await r.getdel('int:007');
+    await r.set('setget', 'a');
+    await r.set('setget', 'b', 'GET');
+    await r.setnx('setnx', '1');
+    await r.setnx('setnx', '2');
+    await r.mset('m1', '1', 'm2', '2');
+    await r.copy('hash:small', 'hash:copy');
+    await r.swapdb(7, 8);
+    // expired keys: on access (lazy), never touched, overwritten after expiry, EXPIREAT in the past
+    await r.set('gone:lazy', 'v', 'PX', 30);
+    await r.set('gone:untouched', 'v', 'PX', 30);
+    await r.rpush('gone:list', 'a');
+    await r.pexpire('gone:list', 30);
+    await r.set('gone:ow', 'v', 'PX', 30);
+    await r.set('gone:past', 'v');
+    await r.pexpireat('gone:past', Date.now() - 1000);
+    // an expiry in another database: its DEL must be logged under that database's SELECT
+    // (a same-named key in db 0 would be deleted on replay otherwise)
+    await r.set('gone:db5', 'db0 copy stays');
+    assert.equal(await raw.call('SELECT', '5'), 'OK');
+    assert.equal(await raw.call('SET', 'gone:db5', 'v', 'PX', '30'), 'OK');
+    assert.equal(await raw.call('SELECT', '0'), 'OK');
+    await sleep(120);
+    assert.equal(await raw.call('SELECT', '5'), 'OK');
+    assert.equal(await raw.call('GET', 'gone:db5'), null);
+    assert.equal(await raw.call('SELECT', '0'), 'OK');
+    assert.equal(await r.get('gone:lazy'), null);
+    assert.equal(await r.llen('gone:list'), 0);
+    await r.rpush('gone:ow', 'reborn'); // a list now, without TTL
+    // blocking pops that wait and are then served
+    const p1 = b.blpop('bq', 0);
+    await waitBlocked(r, 1);
+    await r.rpush('bq', 'x', 'y', 'z');
+    assert.deepEqual(await p1, ['bq', 'x']);
+    const p2 = b.brpoplpush('bsrc', 'bdst', 0);
+    await waitBlocked(r, 1);
+    await r.rpush('bsrc', '1', '2');
+    assert.equal(await p2, '2');
+    const p3 = b.bzpopmin('bz', 0);
+    await waitBlocked(r, 1);
+    await r.zadd('bz', 1, 'a', 2, 'b');
+    assert.deepEqual(await p3, ['bz', 'a', '1']);
+    const p4 = b.blmove('bm', 'bm:dst', 'LEFT', 'LEFT', 0);
+    await waitBlocked(r, 1);
+    await r.multi().rpush('bm', 'p', 'q').rpush('bm:other', 'o').exec(); // served after the EXEC
+    assert.equal(await p4, 'p');
+    assert.deepEqual(await b.blpop('never', 0.05), null); // timed out: no effect
+    // transactions
+    assert.equal(await raw.call('MULTI'), 'OK');
+    for (const argv of [
+      ['INCR', 'tx:counter'],
+      ['SELECT', '3'],
+      ['SET', 'tx:db3', 'x'],
+      ['RPUSH', 'tx:list', 'a', 'b'],
+      ['SELECT', '0'],
+      ['HSET', 'tx:hash', 'f', 'v'],
+      ['INCRBYFLOAT', 'tx:float', '1.5'],
+    ]) {
+      assert.equal(await raw.call(...argv), 'QUEUED');
+    }
+    const exec = (await raw.call('EXEC')) as unknown[];
+    assert.equal(exec.length, 7);
+    assert.equal(await raw.call('MULTI'), 'OK');
+    await raw.call('SET', 'tx:str', 'abc');
+    await raw.call('INCR', 'tx:str'); // fails at EXEC time; the rest applies
+    await raw.call('SET', 'tx:after-error', '1');
+    const e2 = (await raw.call('EXEC')) as unknown[];
+    assert.ok(e2[1] instanceof RespError);
+    assert.equal(await raw.call('MULTI'), 'OK');
+    await raw.call('SET', 'tx:discarded', '1');
+    assert.equal(await raw.call('DISCARD'), 'OK');
+    assert.equal(await raw.call('WATCH', 'tx:watched'), 'OK');
+    await w.set('tx:watched', 'other');
+    assert.equal(await raw.call('MULTI'), 'OK');
+    await raw.call('SET', 'tx:watched', 'mine');
+    assert.equal(await raw.call('EXEC'), null);
+    // a transaction that writes nothing, and one with a single write
+    await r.multi().get('counter').exec();
+    await r.multi().incr('tx:single').exec();
+  } finally {
+    raw.close();
+    r.disconnect();
+    b.disconnect();
+    w.disconnect();
+  }
+}
+
+/** Both workloads; `between` runs after the dataset and before the canonical-form writes. */
+async function writeAll(port: number, between?: () => Promise<void>, big = false): Promise<void> {
+  const r = client(port);
+  try {
+    await writeDataset(r, { big });
+  } finally {
+    r.disconnect();
+  }
+  if (between) await between();
+  await writeCanonicalForms(port);
+}
+
+const EXPECTED_ABSENT = ['gone:lazy', 'gone:untouched', 'gone:list', 'gone:past', 'int:0', 'int:-1', 'int:007', 'tx:discarded', 'spop:whole', 'never'];
+
+function sanityCheck(d: Dump): void {
+  for (const k of EXPECTED_ABSENT) assert.equal(d[`0:${k}`], undefined, `${k} is absent`);
+  assert.deepEqual(d['0:gone:ow'], { type: 'list', value: ['reborn'], ttl: -1 });
+  assert.deepEqual(d['0:gone:db5'], { type: 'string', value: 'db0 copy stays', ttl: -1 });
+  assert.equal(d['5:gone:db5'], undefined);
+  assert.deepEqual(d['0:counter'], { type: 'string', value: '21', ttl: -1 });
+  assert.deepEqual(d['0:float'], { type: 'string', value: '1010.75', ttl: 120 });
+  assert.deepEqual(d['0:tx:str'], { type: 'string', value: 'abc', ttl: -1 });
+  assert.deepEqual(d['3:tx:db3'], { type: 'string', value: 'x', ttl: -1 });
+  assert.deepEqual(d['0:bq'], { type: 'list', value: ['y', 'z'], ttl: -1 });
+  assert.deepEqual(d['0:bm:dst'], { type: 'list', value: ['p'], ttl: -1 });
+  assert.deepEqual(d['0:tx:watched'], { type: 'string', value: 'other', ttl: -1 });
+  assert.equal((d['0:spop'] as { value: string[] }).value.length, 72);
+  assert.ok(d['8:db7:key'] && d['7:db7:key'] === undefined, 'SWAPDB 7 8');
+  assert.ok(d['2:int:127'], 'MOVE to db 2');
+}
+
+// ------------------------------------------------------------------ round trips and interop
+
+interface Variant {
+  name: string;
+  options: Record<string, string>;
+  /** BGREWRITEAOF after the dataset, with the canonical-form writes running during the rewrite */
+  rewrite: boolean;
+  baseSuffix: 'rdb' | 'aof';
+  /** with a 5 MB string and a 50,000-item list */
+  big?: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'RDB preamble (default)', options: {}, rewrite: false, baseSuffix: 'rdb' },
+  { name: 'aof-use-rdb-preamble no', options: { 'aof-use-rdb-preamble': 'no' }, rewrite: false, baseSuffix: 'aof' },
+  { name: 'after BGREWRITEAOF with preamble', options: {}, rewrite: true, baseSuffix: 'rdb' },
+  { name: 'after BGREWRITEAOF without preamble, big values', options: { 'aof-use-rdb-preamble': 'no' }, rewrite: true, baseSuffix: 'aof', big: true },
+  { name: 'aof-timestamp-enabled yes', options: { 'aof-timestamp-enabled': 'yes' }, rewrite: false, baseSuffix: 'rdb' },
+];
+
+describe('round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
+  for (const v of VARIANTS) {
+    test(`${v.name}: restart, redis-server 7.0 and redis-check-aof see the same data`, async () => {
+      const dir = dirFor();
+      const a = await keel({ dir, appendonly: 'yes', ...v.options });
+      const r = a.client();
+      let expected: { dump: Dump; digest: unknown };
+      try {
+        await writeAll(a.port, async () => {
+          if (!v.rewrite) return;
+          // slow the snapshot down so the canonical-form writes land while it runs
+          await r.config('SET', 'rdb-key-save-delay', '1000');
+          assert.equal(await r.bgrewriteaof(), 'Background append only file rewriting started');
+          assert.equal((await persistenceInfo(r)).aof_rewrite_in_progress, '1');
+        }, v.big);
+        if (v.rewrite) {
+          const info = await waitRewriteDone(r);
+          assert.equal(info.aof_last_bgrewrite_status, 'ok');
+          assert.equal(info.aof_rewrites, '1');
+          await r.config('SET', 'rdb-key-save-delay', '0');
+          await r.rpush('after-rewrite', 'a', 'b');
+          await r.incr('counter');
+          await r.decr('counter');
+        }
+        expected = await snapshotOf(r);
+        sanityCheck(expected.dump);
+        // the layout: one BASE of the right kind, INCR file(s), no history or temp files left
+        const lines = readManifestLines(dir);
+        const bases = lines.filter((l) => l.type === 'b');
+        assert.equal(bases.length, 1);
+        assert.equal(bases[0].name, `appendonly.aof.${v.rewrite ? 2 : 1}.base.${v.baseSuffix}`);
+        assert.deepEqual(lines.filter((l) => l.type === 'h'), []);
+        const incrs = lines.filter((l) => l.type === 'i');
+        assert.deepEqual(incrs.map((l) => l.name), [`appendonly.aof.${v.rewrite ? 2 : 1}.incr.aof`]);
+        assert.deepEqual(fs.readdirSync(path.join(dir, AOF_DIR)).sort(), [MANIFEST, bases[0].name, incrs[0].name].sort());
+        const incr = fs.readFileSync(aofPath(dir, incrs[0].name), 'latin1');
+        if (v.options['aof-timestamp-enabled'] === 'yes') assert.match(incr, /^#TS:\d{10}\r\n/m);
+        else assert.doesNotMatch(incr, /#TS:/);
+        if (!v.rewrite) {
+          // canonical forms in the log itself
+          const names = new Set(commandOffsets(Buffer.from(incr, 'latin1')).map((c) => c.argv[0].toUpperCase()));
+          for (const n of ['MULTI', 'EXEC', 'SREM', 'PEXPIREAT', 'SELECT', 'SWAPDB']) assert.ok(names.has(n), `${n} in the log`);
+          for (const n of ['BLPOP', 'BRPOPLPUSH', 'BZPOPMIN', 'BLMOVE', 'SPOP', 'INCRBYFLOAT', 'HINCRBYFLOAT', 'EXPIRE', 'SETEX', 'GETEX', 'PEXPIRE']) {
+            assert.ok(!names.has(n), `${n} is logged in its canonical form`);
+          }
+          assert.match(incr, /\$7\r\nKEEPTTL\r\n/i);
+        }
+        if (v.rewrite && v.baseSuffix === 'aof') {
+          // a command BASE: big collections in batches of 64 items, no expired keys
+          const base = fs.readFileSync(aofPath(dir, bases[0].name), 'latin1');
+          assert.match(base, /\*66\r\n\$5\r\nRPUSH\r\n\$8\r\nlist:big\r\n/i);
+          if (v.big) assert.equal(base.split('$5\r\nRPUSH\r\n$9\r\nhuge:list\r\n').length - 1, Math.ceil(50000 / 64));
+          assert.doesNotMatch(base, /gone:/);
+        }
+        if (v.rewrite && v.baseSuffix === 'rdb') assert.equal(fs.readFileSync(aofPath(dir, bases[0].name)).toString('latin1', 0, 5), 'REDIS');
+      } finally {
+        await a.close();
+      }
+      // Keel restarted on the same directory
+      const b = await keel({ dir, appendonly: 'yes', ...v.options });
+      try {
+        assertSameSnapshot(await snapshotOf(b.client()), expected);
+      } finally {
+        await b.close();
+      }
+      if (!haveRedis) return; // the rest needs redis-server and redis-check-aof
+      const check = await checkAof(path.join(dir, AOF_DIR, MANIFEST));
+      assert.equal(check.code, 0, check.out);
+      assert.match(check.out, /All AOF files and manifest are valid/);
+      const copy = copyDir(dir);
+      const redis = await redisServer(['--appendonly', 'yes', '--dir', copy]);
+      try {
+        const rr = client(redis.port);
+        assertSameDump(await dumpServer(rr), expected.dump);
+        rr.disconnect();
+      } finally {
+        await redis.stop();
+      }
+    });
+  }
+
+  for (const rv of [
+    { name: 'with RDB preamble', args: ['--aof-use-rdb-preamble', 'yes'] },
+    { name: 'without preamble', args: ['--aof-use-rdb-preamble', 'no'] },
+    { name: 'without preamble, with timestamps', args: ['--aof-use-rdb-preamble', 'no', '--aof-timestamp-enabled', 'yes'] },
+  ]) {
+    test(`Keel loads redis-server's multi-part AOF ${rv.name}`, { skip: needRedis }, async () => {
+      const dir = dirFor();
+      const expected = await redisWrites(dir, rv.args);
+      const lines = readManifestLines(dir);
+      assert.equal(lines.filter((l) => l.type === 'b').length, 1);
+      const k = await keel({ dir, appendonly: 'yes' });
+      try {
+        const r = k.client();
+        assertSameDump(await dumpServer(r), expected);
+        // and keeps appending to Redis's files
+        await r.incr('counter');
+      } finally {
+        await k.close();
+      }
+      const k2 = await keel({ dir, appendonly: 'yes' });
+      try {
+        assert.equal(await k2.client().get('counter'), '22');
+      } finally {
+        await k2.close();
+      }
+      const check = await checkAof(path.join(dir, AOF_DIR, MANIFEST));
+      assert.equal(check.code, 0, check.out);
+    });
+  }
+
+  for (const preamble of ['yes', 'no']) {
+    test(`Keel loads and upgrades a legacy single appendonly.aof (preamble ${preamble})`, { skip: needRedis }, async () => {
+      const dir = dirFor();
+      const expected = await redisWrites(dir, ['--aof-use-rdb-preamble', preamble]);
+      // BASE + INCRs concatenated is what a Redis 6 appendonly.aof looks like
+      const parts = readManifestLines(dir)
+        .filter((l) => l.type !== 'h')
+        .sort((x, y) => (x.type === y.type ? x.seq - y.seq : x.type === 'b' ? -1 : 1));
+      const legacy = Buffer.concat(parts.map((l) => fs.readFileSync(aofPath(dir, l.name))));
+      assert.equal(legacy.toString('latin1', 0, 5) === 'REDIS', preamble === 'yes');
+      fs.rmSync(path.join(dir, AOF_DIR), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'appendonly.aof'), legacy);
+      const k = await keel({ dir, appendonly: 'yes' });
+      try {
+        const r = k.client();
+        assertSameDump(await dumpServer(r), expected);
+        await r.incr('counter');
+      } finally {
+        await k.close();
+      }
+      // upgraded as Redis 7.0 does: the old file is the BASE of a manifest in appendonlydir
+      assert.equal(fs.existsSync(path.join(dir, 'appendonly.aof')), false);
+      const lines = readManifestLines(dir);
+      assert.deepEqual(lines[0], { name: 'appendonly.aof', seq: 1, type: 'b' });
+      assert.ok(fs.readFileSync(aofPath(dir, 'appendonly.aof')).equals(legacy));
+      const k2 = await keel({ dir, appendonly: 'yes' });
+      try {
+        assert.equal(await k2.client().get('counter'), '22');
+      } finally {
+        await k2.close();
+      }
+      // and redis-server 7.0 accepts the upgraded layout
+      const check = await checkAof(path.join(dir, AOF_DIR, MANIFEST));
+      assert.equal(check.code, 0, check.out);
+      const redis = await redisServer(['--appendonly', 'yes', '--dir', copyDir(dir)]);
+      try {
+        const rr = client(redis.port);
+        assert.equal(await rr.get('counter'), '22');
+        rr.disconnect();
+      } finally {
+        await redis.stop();
+      }
+    });
+  }
+
+  /** A legacy file written command by command: SET a 1, SELECT 2, RPUSH l x y, INCR n (twice). */
+  const LEGACY =
+    '*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*4\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\nx\r\n$1\r\ny\r\n' +
+    '*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n';
+
+  async function expectLegacyLoaded(dir: string): Promise<void> {
+    const k = await keel({ dir, appendonly: 'yes' });
+    try {
+      const r = k.client();
+      assert.equal(await r.get('a'), '1');
+      await r.select(2);
+      assert.deepEqual(await r.lrange('l', 0, -1), ['x', 'y']);
+      assert.equal(await r.get('n'), '2');
+    } finally {
+      await k.close();
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'appendonly.aof')), false, 'the legacy file was moved');
+    assert.equal(fs.readFileSync(aofPath(dir, 'appendonly.aof'), 'latin1'), LEGACY);
+    assert.deepEqual(readManifestLines(dir)[0], { name: 'appendonly.aof', seq: 1, type: 'b' });
+  }
+
+  test('a legacy file written as RESP commands is loaded and upgraded', async () => {
+    const dir = dirFor();
+    fs.writeFileSync(path.join(dir, 'appendonly.aof'), LEGACY, 'latin1');
+    await expectLegacyLoaded(dir);
+  });
+
+  test('an upgrade a crash interrupted (manifest written, legacy file not moved yet) is finished, as Redis 7.0 does', async () => {
+    const dir = dirFor();
+    fs.writeFileSync(path.join(dir, 'appendonly.aof'), LEGACY, 'latin1');
+    fs.mkdirSync(path.join(dir, AOF_DIR));
+    fs.writeFileSync(path.join(dir, AOF_DIR, MANIFEST), 'file appendonly.aof seq 1 type b\n');
+    await expectLegacyLoaded(dir);
+  });
+
+  test('a legacy file next to an AOF directory without a manifest is upgraded, as Redis 7.0 does', async () => {
+    const dir = dirFor();
+    fs.writeFileSync(path.join(dir, 'appendonly.aof'), LEGACY, 'latin1');
+    fs.mkdirSync(path.join(dir, AOF_DIR));
+    fs.writeFileSync(path.join(dir, AOF_DIR, 'temp-rewriteaof-bg-1234.aof'), 'left by a crash');
+    await expectLegacyLoaded(dir);
+  });
+
+  test('a legacy file is ignored when the AOF directory has a manifest', async () => {
+    const dir = dirFor();
+    const a = await keel({ dir, appendonly: 'yes' });
+    try {
+      await a.client().set('multi-part', 'yes');
+    } finally {
+      await a.close();
+    }
+    fs.writeFileSync(path.join(dir, 'appendonly.aof'), LEGACY, 'latin1');
+    const k = await keel({ dir, appendonly: 'yes' });
+    try {
+      const r = k.client();
+      assert.equal(await r.get('multi-part'), 'yes');
+      assert.equal(await r.get('a'), null);
+    } finally {
+      await k.close();
+    }
+    assert.equal(fs.readFileSync(path.join(dir, 'appendonly.aof'), 'latin1'), LEGACY, 'left alone');
+  });
+});
+
+/**
+ * redis-server with appendonly yes writes the workloads into dir (the dataset, BGREWRITEAOF,
+ * then the canonical-form writes into the INCR); returns its dump. Stopped by SHUTDOWN, not
+ * SIGKILL: under everysec, redis-server 7.0 postpones the write (and still replies) while a
+ * background fsync runs, so a kill can lose its last acknowledged writes.
+ */
+async function redisWrites(dir: string, args: string[]): Promise<Dump> {
+  const redis = await redisServer(['--appendonly', 'yes', '--dir', dir, ...args]);
+  try {
+    const rr = client(redis.port);
+    try {
+      await writeAll(redis.port, async () => {
+        await rr.bgrewriteaof();
+        await waitRewriteDone(rr);
+      });
+      const d = await dumpServer(rr);
+      sanityCheck(d);
+      const conn = await RawConn.connect(redis.port);
+      try {
+        conn.command('SHUTDOWN');
+        await conn.waitClose(10_000);
+      } finally {
+        conn.close();
+      }
+      await waitFor(() => hasExited(redis.proc), 10_000, 10);
+      return d;
+    } finally {
+      rr.disconnect();
+    }
+  } finally {
+    await redis.stop();
+  }
+}
+
+// ------------------------------------------------------------------ truncation and corruption
+
+describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
+  /** A directory whose INCR ends with `INCR counter` (the 6th), and that file's bytes. */
+  async function prepared(): Promise<{ dir: string; incr: string; good: Buffer; last: { start: number; end: number } }> {
+    const dir = dirFor();
+    const a = await keel({ dir, appendonly: 'yes' });
+    try {
+      const r = a.client();
+      await r.set('a', '1');
+      await r.rpush('l', 'x', 'y');
+      for (let i = 0; i < 6; i++) await r.incr('counter');
+    } finally {
+      await a.close();
+    }
+    const incr = lastIncr(dir);
+    const good = fs.readFileSync(incr);
+    const cmds = commandOffsets(good);
+    const last = cmds[cmds.length - 1];
+    assert.deepEqual(last.argv.map((s) => s.toLowerCase()), ['incr', 'counter']);
+    assert.equal(last.end, good.length);
+    return { dir, incr, good, last };
+  }
+
+  test('a cut inside the last command: aof-load-truncated yes loads what precedes it and trims the file; no refuses', async () => {
+    const { dir, incr, good, last } = await prepared();
+    const log = path.join(dir, 'keel.log');
+    let checked = 0;
+    for (let cut = last.start + 1; cut < last.end; cut++) {
+      // aof-load-truncated no: refuses, names file and offset, leaves the file alone
+      fs.writeFileSync(incr, good.subarray(0, cut));
+      await assert.rejects(keel({ dir, appendonly: 'yes', 'aof-load-truncated': 'no' }), (e: Error) => {
+        assert.match(e.message, new RegExp(`appendonly\\.aof\\.1\\.incr\\.aof.* offset ${last.start}\\b`));
+        assert.match(e.message, /aof-load-truncated/);
+        return true;
+      });
+      assert.equal(fs.statSync(incr).size, cut);
+      // aof-load-truncated yes (the default): starts, the file ends where the last whole command did
+      fs.rmSync(log, { force: true });
+      const k = await keel({ dir, appendonly: 'yes', logfile: log });
+      try {
+        const r = k.client();
+        assert.equal(await r.get('counter'), '5', `cut at ${cut}`);
+        assert.deepEqual(await r.lrange('l', 0, -1), ['x', 'y']);
+        assert.equal(fs.statSync(incr).size, last.start);
+        assert.match(fs.readFileSync(log, 'latin1'), new RegExp(`Truncating the AOF .*appendonly\\.aof\\.1\\.incr\\.aof at offset ${last.start}\\b`));
+        // appends continue from the trimmed end
+        assert.equal(await r.incr('counter'), 6);
+      } finally {
+        await k.close();
+      }
+      // the file is whole again: what was kept, then the new INCR (after a SELECT, as a new server writes)
+      const again = fs.readFileSync(incr);
+      assert.ok(again.subarray(0, last.start).equals(good.subarray(0, last.start)));
+      assert.deepEqual(
+        commandOffsets(again, last.start).map((c) => c.argv.join(' ').toLowerCase()),
+        ['select 0', 'incr counter'],
+      );
+      checked++;
+    }
+    assert.equal(checked, last.end - last.start - 1);
+    // the last restart loads the re-appended INCR
+    const k = await keel({ dir, appendonly: 'yes', 'aof-load-truncated': 'no' });
+    try {
+      assert.equal(await k.client().get('counter'), '6');
+    } finally {
+      await k.close();
+    }
+  });
+
+  test('keel server exits non-zero on a truncated file with aof-load-truncated no', async () => {
+    const { dir, incr, good, last } = await prepared();
+    fs.writeFileSync(incr, good.subarray(0, last.start + 5));
+    // Keel listens while it loads ("Ready to accept connections" comes first), then exits
+    let k: Awaited<ReturnType<typeof spawn>> | null = null;
+    let out = '';
+    try {
+      k = await spawn(['--dir', dir, '--appendonly', 'yes', '--aof-load-truncated', 'no', '--save', '']);
+    } catch (e) {
+      out = (e as Error).message; // exited before it was ready
+    }
+    if (k !== null) {
+      const proc = k.proc;
+      await waitFor(() => hasExited(proc), 20_000, 20);
+      assert.notEqual(proc.exitCode, 0);
+      assert.equal(proc.signalCode, null);
+      out = k.output();
+    }
+    assert.match(out, new RegExp(`appendonly\\.aof\\.1\\.incr\\.aof.*offset ${last.start}\\b`));
+    assert.equal(fs.statSync(incr).size, last.start + 5, 'the file is left alone');
+  });
+
+  test('garbage in the middle refuses to start whatever aof-load-truncated says, with the offset and the check-aof hint', async () => {
+    const { dir, incr, good } = await prepared();
+    const cmds = commandOffsets(good);
+    const mid = cmds[3]; // a command in the middle of the file
+    const corruptions: [string, Buffer, number][] = [
+      ['inserted junk', Buffer.concat([good.subarray(0, mid.start), Buffer.from('GARBAGE\r\n'), good.subarray(mid.start)]), mid.start],
+      ['bad bulk length', Buffer.concat([good.subarray(0, mid.start), Buffer.from(good.toString('latin1', mid.start, mid.end).replace(/\$(\d+)\r\n/, '$$x$1\r\n'), 'latin1'), good.subarray(mid.end)]), mid.start],
+      ['missing CRLF after a bulk', Buffer.concat([good.subarray(0, mid.end - 2), Buffer.from('XX'), good.subarray(mid.end)]), mid.start],
+    ];
+    for (const [what, bytes, offset] of corruptions) {
+      for (const truncated of ['yes', 'no']) {
+        fs.writeFileSync(incr, bytes);
+        await assert.rejects(keel({ dir, appendonly: 'yes', 'aof-load-truncated': truncated }), (e: Error) => {
+          assert.match(e.message, new RegExp(`appendonly\\.aof\\.1\\.incr\\.aof at offset ${offset}\\b`), what);
+          assert.match(e.message, /check-aof --fix/, what);
+          return true;
+        });
+        assert.ok(fs.readFileSync(incr).equals(bytes), `${what}: the file is left alone`);
+      }
+    }
+  });
+
+  test('an unfinished MULTI at the end is reverted (and refused with aof-load-truncated no)', async () => {
+    const { dir, incr, good } = await prepared();
+    const log = path.join(dir, 'keel.log');
+    const multi = '*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$2\r\ntx\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$7\r\ncounter\r\n';
+    for (const tail of [multi, multi + '*3\r\n$3\r\nSET\r\n$2\r\nt']) {
+      fs.writeFileSync(incr, Buffer.concat([good, Buffer.from(tail)]));
+      await assert.rejects(keel({ dir, appendonly: 'yes', 'aof-load-truncated': 'no' }), new RegExp(`offset ${good.length}\\b`));
+      fs.rmSync(log, { force: true });
+      const k = await keel({ dir, appendonly: 'yes', logfile: log });
+      try {
+        const r = k.client();
+        assert.equal(await r.get('tx'), null);
+        assert.equal(await r.get('counter'), '6');
+        assert.ok(fs.readFileSync(incr).equals(good), 'trimmed back to before the MULTI');
+        if (tail === multi) assert.match(fs.readFileSync(log, 'latin1'), /Revert incomplete MULTI\/EXEC transaction/);
+        assert.match(fs.readFileSync(log, 'latin1'), new RegExp(`Truncating the AOF .* at offset ${good.length}\\b`));
+      } finally {
+        await k.close();
+      }
+    }
+  });
+
+  test('history files listed in the manifest are deleted at startup, never loaded', async () => {
+    const { dir } = await prepared();
+    fs.writeFileSync(aofPath(dir, 'appendonly.aof.0.incr.aof'), 'not even RESP');
+    fs.appendFileSync(path.join(dir, AOF_DIR, MANIFEST), 'file appendonly.aof.0.incr.aof seq 0 type h\n');
+    const k = await keel({ dir, appendonly: 'yes' });
+    try {
+      assert.equal(await k.client().get('counter'), '6');
+    } finally {
+      await k.close();
+    }
+    assert.equal(fs.existsSync(aofPath(dir, 'appendonly.aof.0.incr.aof')), false);
+    assert.deepEqual(readManifestLines(dir).filter((l) => l.type === 'h'), []);
+  });
+
+  test('a bad manifest, or one naming a missing file, refuses to start', async () => {
+    const { dir } = await prepared();
+    const manifest = path.join(dir, AOF_DIR, MANIFEST);
+    const good = fs.readFileSync(manifest, 'latin1');
+    for (const [text, error] of [
+      ['file appendonly.aof.1.base.rdb seq 1\n', /Invalid AOF manifest file format/],
+      ['file appendonly.aof.1.base.rdb seq 1 type x\n', /Unknown AOF file type|Invalid AOF manifest/],
+      [good + 'file appendonly.aof.1.base.rdb seq 1 type b\n', /duplicate base/i],
+      [good.replace('appendonly.aof.1.incr.aof', 'appendonly.aof.9.incr.aof'), /appendonly\.aof\.9\.incr\.aof doesn't exist/],
+    ] as [string, RegExp][]) {
+      fs.writeFileSync(manifest, text);
+      await assert.rejects(keel({ dir, appendonly: 'yes' }), error, text);
+    }
+    fs.writeFileSync(manifest, good);
+    const k = await keel({ dir, appendonly: 'yes' });
+    await k.close();
+  });
+
+  test('a truncated legacy appendonly.aof is the last file: trimmed and loaded', async () => {
+    const dir = dirFor();
+    const legacy = '*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$';
+    fs.writeFileSync(path.join(dir, 'appendonly.aof'), legacy, 'latin1');
+    const k = await keel({ dir, appendonly: 'yes' });
+    try {
+      const r = k.client();
+      assert.equal(await r.get('a'), '1');
+      assert.equal(await r.get('b'), null);
+    } finally {
+      await k.close();
+    }
+    assert.equal(fs.statSync(aofPath(dir, 'appendonly.aof')).size, legacy.indexOf('*3', 1));
+  });
+
+  test('a truncated BASE (not the last file) is refused even with aof-load-truncated yes', async () => {
+    for (const preamble of ['yes', 'no']) {
+      const dir = dirFor();
+      const a = await keel({ dir, appendonly: 'yes', 'aof-use-rdb-preamble': preamble });
+      try {
+        const r = a.client();
+        await writeDataset(r);
+        await r.bgrewriteaof();
+        await waitRewriteDone(r);
+        await r.set('after', '1');
+      } finally {
+        await a.close();
+      }
+      const base = readManifestLines(dir).find((l) => l.type === 'b')!;
+      const file = aofPath(dir, base.name);
+      const good = fs.readFileSync(file);
+      const cut = preamble === 'no' ? commandOffsets(good)[10].start + 7 : Math.floor(good.length / 2);
+      fs.writeFileSync(file, good.subarray(0, cut));
+      await assert.rejects(keel({ dir, appendonly: 'yes' }), new RegExp(base.name.replace(/\./g, '\\.')));
+      assert.equal(fs.statSync(file).size, cut, 'the BASE is not trimmed');
+    }
+  });
+});
+
+// ------------------------------------------------------------------ runtime
+
+describe('runtime', { timeout: HANG_GUARD_MS }, () => {
+  test('CONFIG SET appendonly yes writes a BASE with the data, then appends; appendonly no stops appending', async () => {
+    const dir = dirFor();
+    const a = await keel({ dir });
+    try {
+      const r = a.client();
+      await writeDataset(r);
+      assert.equal(fs.existsSync(path.join(dir, AOF_DIR)), false);
+      // slow the BASE down: writes made while it is written must end up in the INCR
+      await r.config('SET', 'rdb-key-save-delay', '500');
+      assert.equal(await r.config('SET', 'appendonly', 'yes'), 'OK');
+      let info = await persistenceInfo(r);
+      assert.equal(info.aof_enabled, '1');
+      assert.equal(info.aof_rewrite_in_progress, '1');
+      await r.set('during', 'the rewrite');
+      await r.rpush('list:small', 'pushed-during');
+      await r.del('set:str');
+      info = await waitRewriteDone(r);
+      assert.equal(info.aof_last_bgrewrite_status, 'ok');
+      await r.config('SET', 'rdb-key-save-delay', '0');
+      await r.set('after', 'the rewrite');
+      const lines = readManifestLines(dir);
+      const base = lines.find((l) => l.type === 'b')!;
+      assert.match(base.name, /^appendonly\.aof\.\d+\.base\.rdb$/);
+      const baseBytes = fs.readFileSync(aofPath(dir, base.name)).toString('latin1');
+      assert.ok(baseBytes.includes('list:big') && baseBytes.includes('hash:many'), 'the BASE holds the data set before the switch');
+      assert.ok(!baseBytes.includes('pushed-during') && !baseBytes.includes('the rewrite'));
+      const incr = fs.readFileSync(lastIncr(dir), 'latin1');
+      assert.match(incr, /during/);
+      assert.match(incr, /pushed-during/);
+      assert.match(incr, /the rewrite/);
+      assert.doesNotMatch(incr, /list:big/);
+      const expected = await snapshotOf(r);
+      // a restart on a copy has it all
+      const copy = copyDir(dir);
+      const b = await keel({ dir: copy, appendonly: 'yes' });
+      try {
+        assertSameSnapshot(await snapshotOf(b.client()), expected);
+      } finally {
+        await b.close();
+      }
+      // appendonly no: nothing more is appended
+      assert.equal(await r.config('SET', 'appendonly', 'no'), 'OK');
+      assert.equal((await persistenceInfo(r)).aof_enabled, '0');
+      const sizes = () => fs.readdirSync(path.join(dir, AOF_DIR)).map((f) => [f, fs.statSync(aofPath(dir, f)).size]);
+      const before = sizes();
+      for (let i = 0; i < 50; i++) await r.set(`off:${i}`, 'x');
+      assert.equal(await r.get('off:49'), 'x');
+      assert.deepEqual(sizes(), before);
+      // and yes again: a fresh BASE including the writes made while it was off
+      assert.equal(await r.config('SET', 'appendonly', 'yes'), 'OK');
+      await waitRewriteDone(r);
+      await r.set('back-on', '1');
+      const expected2 = await snapshotOf(r);
+      const copy2 = copyDir(dir);
+      const c = await keel({ dir: copy2, appendonly: 'yes' });
+      try {
+        assertSameSnapshot(await snapshotOf(c.client()), expected2);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('BGREWRITEAOF during BGSAVE is scheduled and runs after; BGSAVE during a rewrite is refused', async () => {
+    const dir = dirFor();
+    const a = await keel({ dir, appendonly: 'yes' });
+    try {
+      const r = a.client();
+      const p = r.pipeline();
+      for (let i = 0; i < 100; i++) p.set(`k${i}`, `v${i}`);
+      await p.exec();
+      // 5 ms a key: the save, then the rewrite, each last long enough to look at
+      await r.config('SET', 'rdb-key-save-delay', '5000');
+      assert.equal(await r.bgsave(), 'Background saving started');
+      assert.equal(await r.bgrewriteaof(), 'Background append only file rewriting scheduled');
+      let info = await persistenceInfo(r);
+      assert.equal(info.rdb_bgsave_in_progress, '1');
+      assert.equal(info.aof_rewrite_scheduled, '1');
+      assert.equal(info.aof_rewrite_in_progress, '0');
+      assert.equal(await r.bgrewriteaof(), 'Background append only file rewriting scheduled');
+      // the rewrite starts once the save is over
+      await waitFor(async () => (info = await persistenceInfo(r)).aof_rewrite_in_progress === '1', 30_000, 5);
+      assert.equal(info.rdb_bgsave_in_progress, '0');
+      assert.equal(info.rdb_last_bgsave_status, 'ok');
+      assert.equal(info.aof_rewrite_scheduled, '0');
+      assert.equal(info.rdb_saves, '1');
+      await assert.rejects(r.bgsave(), /^ReplyError: ERR Another child process is active \(AOF\?\): can't BGSAVE right now\. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible\.$/);
+      await assert.rejects(r.bgrewriteaof(), /^ReplyError: ERR Background append only file rewriting already in progress$/);
+      assert.equal(await r.bgsave('SCHEDULE'), 'Background saving scheduled');
+      await r.config('SET', 'rdb-key-save-delay', '0');
+      info = await waitRewriteDone(r);
+      assert.equal(info.aof_rewrites, '1');
+      assert.equal(info.aof_last_bgrewrite_status, 'ok');
+      assert.equal(readManifestLines(dir).find((l) => l.type === 'b')!.name, 'appendonly.aof.2.base.rdb');
+      // the scheduled BGSAVE runs after the rewrite
+      await waitFor(async () => (info = await persistenceInfo(r)).rdb_saves === '2' && info.rdb_bgsave_in_progress === '0', 30_000, 10);
+      assert.equal(info.rdb_last_bgsave_status, 'ok');
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('BGSAVE while a rewrite runs gets the Redis error (deterministic: a long rewrite)', async () => {
+    const dir = dirFor();
+    const a = await keel({ dir, appendonly: 'yes' });
+    try {
+      const r = a.client();
+      const p = r.pipeline();
+      for (let i = 0; i < 100; i++) p.set(`k${i}`, `v${i}`);
+      await p.exec();
+      await r.config('SET', 'rdb-key-save-delay', '20000');
+      assert.equal(await r.bgrewriteaof(), 'Background append only file rewriting started');
+      await assert.rejects(r.bgsave(), /ERR Another child process is active \(AOF\?\): can't BGSAVE right now\. Use BGSAVE SCHEDULE/);
+      await assert.rejects(r.bgrewriteaof(), /ERR Background append only file rewriting already in progress/);
+      const info = await persistenceInfo(r);
+      assert.equal(info.aof_rewrite_in_progress, '1');
+      assert.ok(Number(info.aof_current_rewrite_time_sec) >= 0);
+      // turning the AOF off aborts the rewrite; no temp file is left behind
+      assert.equal(await r.config('SET', 'appendonly', 'no'), 'OK');
+      assert.equal((await persistenceInfo(r)).aof_rewrite_in_progress, '0');
+      assert.deepEqual(fs.readdirSync(path.join(dir, AOF_DIR)).filter((f) => f.startsWith('temp')), []);
+      assert.equal(await r.bgsave(), 'Background saving started');
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('CONFIG SET appendonly yes during a BGSAVE: the first BASE is scheduled after it and holds the writes made meanwhile', async () => {
+    const dir = dirFor();
+    const a = await keel({ dir });
+    try {
+      const r = a.client();
+      const p = r.pipeline();
+      for (let i = 0; i < 100; i++) p.set(`k${i}`, `v${i}`);
+      await p.exec();
+      await r.config('SET', 'rdb-key-save-delay', '3000');
+      assert.equal(await r.bgsave(), 'Background saving started');
+      await r.config('SET', 'rdb-key-save-delay', '0');
+      assert.equal(await r.config('SET', 'appendonly', 'yes'), 'OK');
+      const info = await persistenceInfo(r);
+      assert.deepEqual([info.aof_enabled, info.aof_rewrite_scheduled, info.aof_rewrite_in_progress, info.rdb_bgsave_in_progress], ['1', '1', '0', '1']);
+      await r.set('while-waiting', '1');
+      await r.del('k0');
+      await waitRewriteDone(r);
+      await waitFor(async () => (await persistenceInfo(r)).rdb_bgsave_in_progress === '0', 30_000, 10);
+      await r.set('after', '1');
+      const expected = await snapshotOf(r);
+      assert.equal(expected.dump['0:while-waiting'] !== undefined && expected.dump['0:k0'] === undefined, true);
+      const b = await keel({ dir: copyDir(dir), appendonly: 'yes' });
+      try {
+        assertSameSnapshot(await snapshotOf(b.client()), expected);
+      } finally {
+        await b.close();
+      }
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('BGREWRITEAOF with appendonly no writes a BASE and a manifest that Keel and redis-server load', async () => {
+    const dir = dirFor();
+    const a = await keel({ dir });
+    let expected: Dump;
+    try {
+      const r = a.client();
+      await writeDataset(r);
+      assert.equal(await r.bgrewriteaof(), 'Background append only file rewriting started');
+      const info = await waitRewriteDone(r);
+      assert.equal(info.aof_last_bgrewrite_status, 'ok');
+      assert.equal(info.aof_enabled, '0');
+      expected = await dumpServer(r);
+      await r.set('not-logged', '1'); // the AOF is off
+    } finally {
+      await a.close();
+    }
+    const lines = readManifestLines(dir);
+    assert.deepEqual(lines.map((l) => l.type), ['b']);
+    const b = await keel({ dir: copyDir(dir), appendonly: 'yes' });
+    try {
+      assertSameDump(await dumpServer(b.client()), expected);
+    } finally {
+      await b.close();
+    }
+    if (!haveRedis) return;
+    const redis = await redisServer(['--appendonly', 'yes', '--dir', copyDir(dir)]);
+    try {
+      const rr = client(redis.port);
+      assertSameDump(await dumpServer(rr), expected);
+      rr.disconnect();
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  test('custom appendfilename and appenddirname: the names Redis uses, and redis-server loads them', async () => {
+    const dir = dirFor();
+    const names = { appendfilename: 'my data.aof', appenddirname: 'aof-files' };
+    const a = await keel({ dir, appendonly: 'yes', ...names });
+    let expected: Dump;
+    try {
+      const r = a.client();
+      await writeDataset(r);
+      await r.bgrewriteaof();
+      await waitRewriteDone(r);
+      await r.incr('counter');
+      expected = await dumpServer(r);
+    } finally {
+      await a.close();
+    }
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'aof-files')).sort(), ['my data.aof.2.base.rdb', 'my data.aof.2.incr.aof', 'my data.aof.manifest']);
+    // a name with a space is quoted in the manifest, as sdscatrepr does
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'aof-files', 'my data.aof.manifest'), 'latin1'),
+      'file "my data.aof.2.base.rdb" seq 2 type b\nfile "my data.aof.2.incr.aof" seq 2 type i\n',
+    );
+    const b = await keel({ dir, appendonly: 'yes', ...names });
+    try {
+      assertSameDump(await dumpServer(b.client()), expected);
+    } finally {
+      await b.close();
+    }
+    if (!haveRedis) return;
+    const redis = await redisServer(['--appendonly', 'yes', '--dir', copyDir(dir), '--appendfilename', names.appendfilename, '--appenddirname', names.appenddirname]);
+    try {
+      const rr = client(redis.port);
+      assertSameDump(await dumpServer(rr), expected);
+      rr.disconnect();
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  test('auto rewrite triggers past auto-aof-rewrite-min-size and percentage', async () => {
+    const dir = dirFor();
+    const log = path.join(dir, 'keel.log');
+    const a = await keel({ dir, appendonly: 'yes', 'auto-aof-rewrite-min-size': '65536', 'auto-aof-rewrite-percentage': '100', logfile: log, loglevel: 'notice' });
+    try {
+      const r = a.client();
+      // overwriting the same keys: the log grows, the data does not
+      for (let round = 0; round < 40 && (await persistenceInfo(r)).aof_rewrites === '0'; round++) {
+        const p = r.pipeline();
+        for (let i = 0; i < 100; i++) p.set(`key:${i}`, `${round}-${'x'.repeat(40)}`);
+        await p.exec();
+        await sleep(30);
+      }
+      const info = await waitRewriteDone(r);
+      assert.ok(Number(info.aof_rewrites) >= 1, 'an automatic rewrite happened');
+      assert.match(fs.readFileSync(log, 'latin1'), /Starting automatic rewriting of AOF on \d+% growth/);
+      assert.ok(Number(info.aof_current_size) < 65536 * 2, `aof_current_size ${info.aof_current_size} after the rewrite`);
+      const base = readManifestLines(dir).find((l) => l.type === 'b')!;
+      assert.ok(base.seq >= 2, base.name);
+      const expected = await snapshotOf(r);
+      const b = await keel({ dir: copyDir(dir), appendonly: 'yes' });
+      try {
+        assertSameSnapshot(await snapshotOf(b.client()), expected);
+      } finally {
+        await b.close();
+      }
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('INFO persistence AOF fields are present and agree with the files', async () => {
+    const dir = dirFor();
+    const off = await keel({ dir: dirFor() });
+    try {
+      const i0 = await persistenceInfo(off.client());
+      assert.equal(i0.aof_enabled, '0');
+      assert.equal(i0.aof_current_size, undefined, 'size fields only when the AOF is on, as in Redis');
+    } finally {
+      await off.close();
+    }
+    const a = await keel({ dir, appendonly: 'yes' });
+    try {
+      const r = a.client();
+      await writeDataset(r);
+      let info = await persistenceInfo(r);
+      for (const f of [
+        'aof_enabled',
+        'aof_rewrite_in_progress',
+        'aof_rewrite_scheduled',
+        'aof_last_rewrite_time_sec',
+        'aof_current_rewrite_time_sec',
+        'aof_last_bgrewrite_status',
+        'aof_rewrites',
+        'aof_last_write_status',
+        'aof_current_size',
+        'aof_base_size',
+        'aof_pending_rewrite',
+        'aof_buffer_length',
+        'aof_pending_bio_fsync',
+        'aof_delayed_fsync',
+      ]) {
+        assert.ok(f in info, f);
+      }
+      const fileSizes = () => {
+        const lines = readManifestLines(dir);
+        const base = fs.statSync(aofPath(dir, lines.find((l) => l.type === 'b')!.name)).size;
+        const incr = lines.filter((l) => l.type === 'i').reduce((n, l) => n + fs.statSync(aofPath(dir, l.name)).size, 0);
+        return { base, total: base + incr };
+      };
+      assert.deepEqual(
+        [info.aof_enabled, info.aof_rewrite_in_progress, info.aof_rewrite_scheduled, info.aof_last_rewrite_time_sec, info.aof_current_rewrite_time_sec],
+        ['1', '0', '0', '-1', '-1'],
+      );
+      assert.deepEqual([info.aof_last_bgrewrite_status, info.aof_last_write_status, info.aof_rewrites, info.aof_buffer_length, info.aof_delayed_fsync], ['ok', 'ok', '0', '0', '0']);
+      let sizes = fileSizes();
+      assert.equal(Number(info.aof_current_size), sizes.total);
+      assert.equal(Number(info.aof_base_size), sizes.base);
+      assert.ok(sizes.total > 50_000, `the dataset went to the INCR (${sizes.total} bytes)`);
+      await r.bgrewriteaof();
+      info = await waitRewriteDone(r);
+      assert.equal(info.aof_rewrites, '1');
+      assert.ok(Number(info.aof_last_rewrite_time_sec) >= 0);
+      sizes = fileSizes();
+      assert.equal(Number(info.aof_base_size), sizes.base);
+      assert.equal(Number(info.aof_current_size), sizes.total);
+      assert.ok(sizes.base > 1000);
+      await r.set('x', 'y');
+      info = await persistenceInfo(r);
+      assert.equal(Number(info.aof_current_size), fileSizes().total);
+      assert.ok(Number(info.aof_current_size) > sizes.total);
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('DEBUG LOADAOF empties the dataset and replays the files', async () => {
+    const dir = dirFor();
+    const a = await keel({ dir, appendonly: 'yes' });
+    try {
+      const r = a.client();
+      await writeAll(a.port);
+      const expected = await snapshotOf(r);
+      // a command added to the log behind the server's back shows the data came from the files
+      fs.appendFileSync(lastIncr(dir), '*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$8\r\ninjected\r\n$3\r\nyes\r\n');
+      assert.equal(await r.call('DEBUG', 'LOADAOF'), 'OK');
+      assert.equal(await r.get('injected'), 'yes');
+      await r.del('injected');
+      assertSameSnapshot(await snapshotOf(r), expected);
+      // appends go on after the reload
+      await r.set('post-reload', '1');
+      const expected2 = await snapshotOf(r);
+      assert.equal(await r.call('DEBUG', 'LOADAOF'), 'OK');
+      assertSameSnapshot(await snapshotOf(r), expected2);
+    } finally {
+      await a.close();
+    }
+  });
+});
+
+// ------------------------------------------------------------------ full disk
+
+/** Mounts a 2 MB tmpfs for fn and unmounts it after; skips (with the reason) only when mount is not permitted. */
+async function withTmpfs(t: TestContext, fn: (mnt: string) => Promise<void>): Promise<void> {
+  const mnt = dirFor('keel-aof-tmpfs-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'pipe' });
+  } catch (e) {
+    t.skip(`mounting a tmpfs is not permitted here: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+    return;
+  }
+  mounts.add(mnt);
+  try {
+    await fn(mnt);
+  } finally {
+    // every server on it was killed by fn's own finally blocks
+    execFileSync('umount', [mnt]);
+    mounts.delete(mnt);
+  }
+}
+
+/** Fills the file system of dir with a filler file until ENOSPC; returns its path. */
+function fillDisk(dir: string): string {
+  const filler = path.join(dir, 'filler');
+  const fd = fs.openSync(filler, 'w');
+  try {
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    for (let i = 0; i < 64; i++) fs.writeSync(fd, chunk);
+    assert.fail('the 2 MB tmpfs should be full');
+  } catch (e) {
+    assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+  } finally {
+    fs.closeSync(fd);
+  }
+  return filler;
+}
+
+describe('full disk', { timeout: HANG_GUARD_MS }, () => {
+  test('everysec on a full tmpfs: MISCONF and aof_last_write_status:err, then recovery once space is freed', async (t) => {
+    await withTmpfs(t, async (mnt) => {
+      const k = await spawn(['--dir', mnt, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']);
+      const r = client(k.port);
+      try {
+        const acked: string[] = [];
+        const value = 'v'.repeat(4000);
+        await r.set('k:first', value);
+        acked.push('k:first');
+        const filler = fillDisk(mnt);
+        let misconf: Error | null = null;
+        for (let i = 0; i < 200 && misconf === null; i++) {
+          try {
+            await r.set(`k:${i}`, value);
+            acked.push(`k:${i}`);
+          } catch (e) {
+            misconf = e as Error;
+          }
+        }
+        assert.ok(misconf, 'writes are refused once the disk is full');
+        assert.match(misconf.message, /^MISCONF Errors writing to the AOF file: /);
+        assert.match(misconf.message, /ENOSPC|no space/i);
+        assert.equal((await persistenceInfo(r)).aof_last_write_status, 'err');
+        assert.equal(await r.get('k:first'), value, 'reads still work');
+        await assert.rejects(r.set('refused', '1'), /^ReplyError: MISCONF /);
+        assert.match(k.output(), /Error writing to the AOF file/);
+        // free space: the server recovers by itself (its cron retries the write)
+        fs.rmSync(filler);
+        await waitFor(async () => (await persistenceInfo(r)).aof_last_write_status === 'ok', 10_000, 50);
+        assert.equal(await r.set('after', 'recovery'), 'OK');
+        acked.push('after');
+        assert.match(k.output(), /AOF write error looks solved/);
+        // every acknowledged write is in the files: a restart after SIGKILL has them
+        await kill(k.proc);
+        const k2 = await spawn(['--dir', mnt, '--appendonly', 'yes', '--save', '']);
+        const r2 = client(k2.port);
+        try {
+          await waitFor(async () => (await persistenceInfo(r2)).loading === '0', 10_000, 20);
+          for (const key of acked) assert.equal(await r2.exists(key), 1, `${key} survived`);
+          assert.equal(await r2.exists('refused'), 0);
+          assert.doesNotMatch(k2.output(), /Truncating the AOF/, 'no partial write was left in the file');
+        } finally {
+          r2.disconnect();
+          await kill(k2.proc);
+        }
+      } finally {
+        r.disconnect();
+        await kill(k.proc);
+      }
+    });
+  });
+
+  test('always on a full tmpfs: the server exits instead of acknowledging a write it cannot log', async (t) => {
+    await withTmpfs(t, async (mnt) => {
+      const k = await spawn(['--dir', mnt, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']);
+      const r = client(k.port);
+      try {
+        assert.equal(await r.set('before', 'full'), 'OK');
+        const filler = fillDisk(mnt);
+        const value = 'v'.repeat(4000);
+        let refused: Error | null = null;
+        const acked: string[] = [];
+        for (let i = 0; i < 200 && refused === null; i++) {
+          try {
+            await r.set(`k:${i}`, value);
+            acked.push(`k:${i}`); // a partly filled last page can still take a write or two
+          } catch (e) {
+            refused = e as Error;
+          }
+        }
+        assert.ok(refused, 'a write that cannot be logged is never acknowledged');
+        await waitFor(() => hasExited(k.proc), 10_000, 10);
+        assert.equal(k.proc.exitCode, 1);
+        assert.match(k.output(), /Can't recover from AOF write error when the AOF fsync policy is 'always'/);
+        fs.rmSync(filler);
+        const k2 = await spawn(['--dir', mnt, '--appendonly', 'yes', '--save', '']);
+        const r2 = client(k2.port);
+        try {
+          await waitFor(async () => (await persistenceInfo(r2)).loading === '0', 10_000, 20);
+          assert.equal(await r2.get('before'), 'full');
+          for (const key of acked) assert.equal(await r2.exists(key), 1, `${key} survived`);
+        } finally {
+          r2.disconnect();
+          await kill(k2.proc);
+        }
+      } finally {
+        r.disconnect();
+        await kill(k.proc);
+      }
+    });
+  });
+
+  test('CONFIG SET appendonly yes on a full disk: the first BASE fails, is retried, and holds the data once space is freed', async (t) => {
+    await withTmpfs(t, async (mnt) => {
+      const k = await spawn(['--dir', mnt, '--appendonly', 'no', '--save', '']);
+      const r = client(k.port);
+      try {
+        const p = r.pipeline();
+        for (let i = 0; i < 1000; i++) p.set(`old:${i}`, 'x'.repeat(100));
+        await p.exec();
+        const filler = fillDisk(mnt);
+        assert.equal(await r.config('SET', 'appendonly', 'yes'), 'OK');
+        await waitFor(async () => (await persistenceInfo(r)).aof_last_bgrewrite_status === 'err', 10_000, 10);
+        const info = await persistenceInfo(r);
+        assert.equal(info.aof_enabled, '1');
+        assert.match(k.output(), /Background AOF rewrite terminated with error/);
+        fs.rmSync(filler);
+        await waitFor(async () => {
+          const i = await persistenceInfo(r);
+          return i.aof_last_bgrewrite_status === 'ok' && i.aof_rewrite_in_progress === '0' && i.aof_rewrite_scheduled === '0';
+        }, 10_000, 20);
+        await r.set('new', '1');
+        await kill(k.proc);
+        const lines = readManifestLines(mnt);
+        assert.equal(lines.filter((l) => l.type === 'b').length, 1, 'the manifest has a BASE');
+        const k2 = await spawn(['--dir', mnt, '--appendonly', 'yes', '--save', '']);
+        const r2 = client(k2.port);
+        try {
+          await waitFor(async () => (await persistenceInfo(r2)).loading === '0', 10_000, 20);
+          assert.equal(await r2.dbsize(), 1001);
+          assert.equal(await r2.get('old:999'), 'x'.repeat(100));
+          assert.equal(await r2.get('new'), '1');
+        } finally {
+          r2.disconnect();
+          await kill(k2.proc);
+        }
+      } finally {
+        r.disconnect();
+        await kill(k.proc);
+      }
+    });
+  });
+});
