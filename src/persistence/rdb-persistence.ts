@@ -293,6 +293,7 @@ export class RdbPersistence {
       entry: (db, key, value, expireAt) => {
         dicts[db].set(key, ks.newEntry(value, expireAt));
       },
+      has: (db, key) => dicts[db].has(key),
       unsupported: (what, offset) => {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },

@@ -86,9 +86,10 @@ export class Snapshot implements SnapshotObserver {
   private readonly mapIndex = new WeakMap<Map<string, Entry>, number>();
   private dbCursor = 0;
   private currentDb = -1;
-  private readonly detached: Pending[] = [];
+  private readonly detached = new Deque<Pending>();
   /** keys a held writer waits for: serialized before anything else */
-  private readonly urgent: { db: number; key: string; entry: Entry }[] = [];
+  private readonly urgent = new Deque<{ db: number; key: string; entry: Entry }>();
+  private readonly urgentEntries = new Set<Entry>();
   private current: { gen: Generator<Buffer>; value: Value } | null = null;
   private readonly crc = new Crc64();
   private readonly format: SnapshotFormat;
@@ -186,7 +187,10 @@ export class Snapshot implements SnapshotObserver {
     if (e.ver >= this.epoch || !isBig(e.value)) return false;
     const index = this.mapIndex.get(db.dict);
     if (index === undefined) return false;
-    if (!this.urgent.some((u) => u.entry === e)) this.urgent.push({ db: index, key, entry: e });
+    if (!this.urgentEntries.has(e)) {
+      this.urgentEntries.add(e);
+      this.urgent.push({ db: index, key, entry: e });
+    }
     return true;
   }
 
@@ -224,6 +228,7 @@ export class Snapshot implements SnapshotObserver {
   private nextEntry(): Pending | null {
     while (this.urgent.length) {
       const u = this.urgent.shift()!;
+      this.urgentEntries.delete(u.entry);
       if (u.entry.ver >= this.epoch) continue;
       u.entry.ver = this.epoch;
       return { db: u.db, key: u.key, value: u.entry.value, expireAt: u.entry.expireAt };

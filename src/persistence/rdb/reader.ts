@@ -37,6 +37,11 @@ export interface RdbHandlers {
   entry(db: number, key: string, value: Value, expireAt: number, type: number, meta: { idle?: number; freq?: number }): void;
   /** module AUX / function payloads: called with a description; throwing stops the load */
   unsupported?(what: string, offset: number): void;
+  /**
+   * Whether `key` was already loaded into `db`. A loader that keeps the keys in a map answers
+   * from it, sparing the reader a second set of every key (its own duplicate check).
+   */
+  has?(db: number, key: string): boolean;
 }
 
 /** A cursor over an RDB (or DUMP payload) held in memory. */
@@ -434,13 +439,18 @@ export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), al
       if (e instanceof RdbError) e.entry ??= { offset: typeAt, type, key: gotKey ? key : undefined };
       throw e;
     }
-    let keys = seen.get(db);
-    if (!keys) seen.set(db, (keys = new Set()));
-    if (keys.has(key)) {
+    let dup: boolean;
+    if (h.has !== undefined) dup = h.has(db, key);
+    else {
+      let keys = seen.get(db);
+      if (!keys) seen.set(db, (keys = new Set()));
+      dup = keys.has(key);
+      keys.add(key);
+    }
+    if (dup) {
       c.pos = typeAt;
       c.fail(`duplicate key "${key}" in db ${db}`);
     }
-    keys.add(key);
     const tname = TYPE_NAMES[type] ?? String(type);
     sum.byType.set(tname, (sum.byType.get(tname) ?? 0) + 1);
     sum.byDb.set(db, (sum.byDb.get(db) ?? 0) + 1);
