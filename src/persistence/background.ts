@@ -10,7 +10,13 @@ import type { Server } from '../server/server';
 import { Snapshot, type SnapshotOptions } from './snapshot';
 import { fsyncDirSync } from './fsutil';
 
-const STEP_BUDGET_MS = 2;
+/**
+ * A slice of serialization per event-loop turn: as long as the rest of the turn took (so a
+ * snapshot under load gets about half the CPU, and a client's latency at most doubles), at
+ * least MIN and at most MAX milliseconds (so no turn stalls for long).
+ */
+const MIN_STEP_MS = 2;
+const MAX_STEP_MS = 10;
 /** serialization pauses while this much is waiting to be written */
 const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
@@ -50,13 +56,18 @@ export class BackgroundSnapshot {
   private fd: number;
   private readonly keyDelayUs: number;
 
+  /** when the last slice ended: the time since then went to everything else */
+  private lastStepEnd = performance.now();
+
   private drive(): void {
     if (this.finished) return;
     if (this.error) return this.finish(this.error);
     const snap = this.snapshot;
     if (!snap.done && this.pendingBytes < MAX_PENDING_BYTES) {
       try {
-        snap.step(STEP_BUDGET_MS);
+        const others = performance.now() - this.lastStepEnd;
+        snap.step(Math.min(MAX_STEP_MS, Math.max(MIN_STEP_MS, others)));
+        this.lastStepEnd = performance.now();
       } catch (e) {
         return this.finish(e as Error);
       }
