@@ -76,6 +76,7 @@ export function redisCli(port: number, args: string[], input?: string): Promise<
     const p = execFile('redis-cli', ['-p', String(port), ...args], { encoding: 'latin1', maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ stdout, stderr, code: err ? ((err as { code?: number }).code ?? 1) : 0 });
     });
+    p.stdin!.on('error', () => {}); // EPIPE when the program exits before reading it
     if (input !== undefined) p.stdin!.end(input);
   });
 }

@@ -225,6 +225,7 @@ describe('DEBUG is refused unless enabled', () => {
 function run(args: string[], input?: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const p = execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
+    p.stdin!.on('error', () => {}); // EPIPE when the program exits before reading it
     if (input !== undefined) p.stdin!.end(input);
   });
 }
