@@ -97,6 +97,7 @@ export class AofPersistence {
   lastBgrewriteStatus: 'ok' | 'err' = 'ok';
   rewrites = 0;
   private consecutiveFailures = 0;
+  private lastRewriteFailure = 0;
   private lastCowSize = 0;
 
   constructor(readonly server: Server) {
@@ -643,6 +644,7 @@ export class AofPersistence {
       fs.rmSync(job.bg.tmp, { force: true });
       this.lastBgrewriteStatus = 'err';
       this.consecutiveFailures++;
+      this.lastRewriteFailure = Date.now();
       server.log.warning(`Background AOF rewrite terminated with error: ${err.message}`);
       if (job.first && this.state === 'on') this.backToWaiting();
     } else {
@@ -741,7 +743,9 @@ export class AofPersistence {
     if (this.state === 'off' && this.rewrite === null && !this.rewriteScheduled) return;
     const now = Date.now();
     const rdb = this.server.rdb!;
-    if (this.rewrite === null && rdb.bgsave === null && this.rewriteScheduled && !this.server.loading) {
+    // after a failed rewrite, retry at most once a second (a full disk would otherwise be hammered)
+    const backoff = now - this.lastRewriteFailure < 1000;
+    if (this.rewrite === null && rdb.bgsave === null && this.rewriteScheduled && !this.server.loading && !backoff) {
       try {
         this.startRewrite();
       } catch (e) {
@@ -756,7 +760,7 @@ export class AofPersistence {
     }
     if (this.policy === 'everysec' && this.written > this.synced && this.fsyncsInFlight === 0 && now - this.lastFsync >= 1000) this.backgroundFsync();
     const perc = this.server.config.num('auto-aof-rewrite-percentage');
-    if (this.rewrite === null && rdb.bgsave === null && perc > 0 && this.currentSize > this.server.config.num('auto-aof-rewrite-min-size')) {
+    if (this.rewrite === null && rdb.bgsave === null && !backoff && perc > 0 && this.currentSize > this.server.config.num('auto-aof-rewrite-min-size')) {
       const base = this.rewriteBaseSize || 1;
       const growth = Math.floor((this.currentSize * 100) / base) - 100;
       if (growth >= perc) {
