@@ -26,6 +26,26 @@ const TABLE_LO = new Uint32Array(256);
   }
 }
 
+/**
+ * Slicing-by-8 tables: S?[k * 256 + b] is the CRC of byte b followed by k zero bytes, so
+ * eight input bytes fold into the CRC with eight lookups instead of eight dependent steps.
+ */
+const S_HI = new Uint32Array(8 * 256);
+const S_LO = new Uint32Array(8 * 256);
+{
+  S_HI.set(TABLE_HI);
+  S_LO.set(TABLE_LO);
+  for (let k = 1; k < 8; k++) {
+    for (let i = 0; i < 256; i++) {
+      const hi = S_HI[(k - 1) * 256 + i];
+      const lo = S_LO[(k - 1) * 256 + i];
+      const idx = lo & 0xff;
+      S_LO[k * 256 + i] = (TABLE_LO[idx] ^ ((lo >>> 8) | ((hi & 0xff) << 24))) >>> 0;
+      S_HI[k * 256 + i] = (TABLE_HI[idx] ^ (hi >>> 8)) >>> 0;
+    }
+  }
+}
+
 /** Incremental CRC64: feed buffers in order, read the value as a bigint or 8 LE bytes. */
 export class Crc64 {
   hi = 0;
@@ -34,7 +54,28 @@ export class Crc64 {
   update(buf: Uint8Array, start = 0, end = buf.length): this {
     let hi = this.hi;
     let lo = this.lo;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    const end8 = end - 8;
+    const SH = S_HI;
+    const SL = S_LO;
+    while (i <= end8) {
+      const a = lo ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
+      const b = hi ^ (buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24));
+      const i7 = 1792 + (a & 0xff);
+      const i6 = 1536 + ((a >>> 8) & 0xff);
+      const i5 = 1280 + ((a >>> 16) & 0xff);
+      const i4 = 1024 + (a >>> 24);
+      const i3 = 768 + (b & 0xff);
+      const i2 = 512 + ((b >>> 8) & 0xff);
+      const i1 = 256 + ((b >>> 16) & 0xff);
+      const i0 = b >>> 24;
+      lo = SL[i7] ^ SL[i6] ^ SL[i5] ^ SL[i4] ^ SL[i3] ^ SL[i2] ^ SL[i1] ^ SL[i0];
+      hi = SH[i7] ^ SH[i6] ^ SH[i5] ^ SH[i4] ^ SH[i3] ^ SH[i2] ^ SH[i1] ^ SH[i0];
+      i += 8;
+    }
+    lo >>>= 0;
+    hi >>>= 0;
+    for (; i < end; i++) {
       const idx = (lo ^ buf[i]) & 0xff;
       // crc = table[idx] ^ (crc >>> 8)
       const nlo = ((lo >>> 8) | ((hi & 0xff) << 24)) >>> 0;

@@ -21,9 +21,18 @@ let htabNext = 0;
  * they would not fit (Redis then stores the string uncompressed).
  */
 export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
-  const inLen = input.length;
-  if (inLen === 0 || maxOut <= 0) return null;
+  if (input.length === 0 || maxOut <= 0) return null;
   const out = Buffer.allocUnsafe(maxOut + 3);
+  const n = lzfCompressInto(input, input.length, out, maxOut);
+  return n < 0 ? null : out.subarray(0, n);
+}
+
+/**
+ * lzfCompress over input[0, inLen) into `out` (at least maxOut + 3 bytes long, reusable):
+ * returns the compressed length, or -1 when it would not fit in maxOut bytes.
+ */
+export function lzfCompressInto(input: Uint8Array, inLen: number, out: Uint8Array, maxOut: number): number {
+  if (inLen === 0 || maxOut <= 0) return -1;
   if (htabNext > 0x7fffffff - inLen - 1) {
     htab.fill(0);
     htabNext = 0;
@@ -56,7 +65,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
       let maxlen = inEnd - ip - len;
       if (maxlen > MAX_REF) maxlen = MAX_REF;
       if (op + 3 + 1 >= maxOut) {
-        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= maxOut) return null;
+        if (op - (lit === 0 ? 1 : 0) + 3 + 1 >= maxOut) return -1;
       }
       out[op - lit - 1] = lit - 1; // stop run
       op -= lit === 0 ? 1 : 0; // undo run if length is zero
@@ -86,7 +95,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
       ip++;
     } else {
       // one more literal byte we must copy
-      if (op >= maxOut) return null;
+      if (op >= maxOut) return -1;
       lit++;
       out[op++] = input[ip++];
       if (lit === MAX_LIT) {
@@ -96,7 +105,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
       }
     }
   }
-  if (op + 3 > maxOut) return null; // at most 3 bytes can be missing here
+  if (op + 3 > maxOut) return -1; // at most 3 bytes can be missing here
   while (ip < inEnd) {
     lit++;
     out[op++] = input[ip++];
@@ -108,23 +117,39 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   }
   out[op - lit - 1] = lit - 1; // end run
   op -= lit === 0 ? 1 : 0; // undo run if length is zero
-  if (op > maxOut) return null;
-  return out.subarray(0, op);
+  if (op > maxOut) return -1;
+  return op;
 }
 
 /** Decompresses into exactly `outLen` bytes; throws on malformed input. */
 export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
   const out = Buffer.allocUnsafe(outLen);
-  let ip = 0;
+  lzfDecompressInto(input, 0, input.length, out, outLen);
+  return out;
+}
+
+/**
+ * Decompresses input[ip0, ipEnd) into out[0, outLen) (out may be longer: a reusable scratch
+ * buffer); throws on malformed input. Long literal runs and non-overlapping back references
+ * are block copies.
+ */
+export function lzfDecompressInto(input: Uint8Array, ip0: number, ipEnd: number, out: Uint8Array, outLen: number): void {
+  let ip = ip0;
   let op = 0;
-  const inLen = input.length;
+  const inLen = ipEnd;
   while (ip < inLen) {
     let ctrl = input[ip++];
     if (ctrl < 1 << 5) {
       ctrl++;
       if (op + ctrl > outLen) throw new Error('LZF: output overflow');
       if (ip + ctrl > inLen) throw new Error('LZF: input overflow');
-      for (let i = 0; i < ctrl; i++) out[op++] = input[ip++];
+      if (ctrl > 12) {
+        out.set(input.subarray(ip, ip + ctrl), op);
+        op += ctrl;
+        ip += ctrl;
+      } else {
+        for (let i = 0; i < ctrl; i++) out[op++] = input[ip++];
+      }
     } else {
       let len = ctrl >> 5;
       let ref = op - ((ctrl & 0x1f) << 8) - 1;
@@ -137,9 +162,13 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
       if (op + len + 2 > outLen) throw new Error('LZF: output overflow');
       if (ref < 0) throw new Error('LZF: back reference out of range');
       len += 2;
-      for (let i = 0; i < len; i++) out[op++] = out[ref++];
+      if (len > 16 && ref + len <= op) {
+        out.copyWithin(op, ref, ref + len);
+        op += len;
+      } else {
+        for (let i = 0; i < len; i++) out[op++] = out[ref++];
+      }
     }
   }
   if (op !== outLen) throw new Error('LZF: length mismatch');
-  return out;
 }

@@ -5,7 +5,7 @@
  * chunks so a huge list or string never has to be serialized (or copied) in one piece.
  */
 import { T, OP, QUICKLIST_NODE_PACKED } from './format';
-import { lzfCompress } from './lzf';
+import { lzfCompressInto } from './lzf';
 import { encodeListpack, encodeIntset, asInt64 } from './compact';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
@@ -29,72 +29,192 @@ const CHUNK = 64 * 1024;
 /** elements per yielded chunk for collections */
 const ELEMENTS_PER_CHUNK = 1024;
 
-export function lenBytes(n: number): Buffer {
-  if (n < 1 << 6) return Buffer.from([n]);
-  if (n < 1 << 14) return Buffer.from([0x40 | (n >> 8), n & 0xff]);
-  if (n <= 0xffffffff) {
-    const b = Buffer.allocUnsafe(5);
-    b[0] = 0x80;
-    b.writeUInt32BE(n, 1);
+/**
+ * The serializer's output: one growing buffer, reused. Encoders append to it and a
+ * generator yields `take()` (a copy: the sink keeps the chunks) at entry or chunk ends, so
+ * nothing is left in it across a yield and nested/interleaved generators (a value written by
+ * the copy-on-write hook while another is mid-stream) cannot mix their bytes.
+ */
+class Out {
+  buf = Buffer.allocUnsafeSlow(256 * 1024);
+  pos = 0;
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const b = Buffer.allocUnsafeSlow(size);
+    this.buf.copy(b, 0, 0, this.pos);
+    this.buf = b;
+  }
+
+  byte(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  /** rdbSaveLen */
+  len(n: number): void {
+    this.ensure(9);
+    const b = this.buf;
+    const p = this.pos;
+    if (n < 1 << 6) {
+      b[p] = n;
+      this.pos = p + 1;
+    } else if (n < 1 << 14) {
+      b[p] = 0x40 | (n >> 8);
+      b[p + 1] = n & 0xff;
+      this.pos = p + 2;
+    } else if (n <= 0xffffffff) {
+      b[p] = 0x80;
+      b.writeUInt32BE(n, p + 1);
+      this.pos = p + 5;
+    } else {
+      b[p] = 0x81;
+      b.writeBigUInt64BE(BigInt(n), p + 1);
+      this.pos = p + 9;
+    }
+  }
+
+  latin1(s: string): void {
+    this.ensure(s.length);
+    this.pos += (this.buf as Latin1Buffer).latin1Write(s, this.pos, s.length);
+  }
+
+  copy(src: Uint8Array, start: number, end: number): void {
+    this.ensure(end - start);
+    this.buf.set(src.subarray(start, end), this.pos);
+    this.pos += end - start;
+  }
+
+  /** The bytes written so far, as a new Buffer; empties the output. */
+  take(): Buffer {
+    const n = this.pos;
+    const b = Buffer.allocUnsafe(n);
+    this.buf.copy(b, 0, 0, n);
+    this.pos = 0;
+    if (this.buf.length > 8 * 1024 * 1024) this.buf = Buffer.allocUnsafeSlow(256 * 1024);
     return b;
   }
-  const b = Buffer.allocUnsafe(9);
-  b[0] = 0x81;
-  b.writeBigUInt64BE(BigInt(n), 1);
-  return b;
+}
+
+type Latin1Buffer = Buffer & { latin1Write(s: string, offset: number, length: number): number };
+
+const out = new Out();
+/** LZF input (a string's bytes) and output, reused */
+let lzfIn = Buffer.allocUnsafeSlow(64 * 1024);
+let lzfOut = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * The value of a string Redis would store as an integer (string2ll round trip, as asInt64
+ * accepts: no sign on 0, no leading zeros), for strings of at most 11 chars; NaN otherwise.
+ */
+function shortInt(s: string): number {
+  const len = s.length;
+  let i = 0;
+  let neg = false;
+  let c = s.charCodeAt(0);
+  if (c === 45) {
+    if (len === 1) return NaN;
+    neg = true;
+    c = s.charCodeAt(++i);
+  }
+  if (c === 48) return len === 1 ? 0 : NaN;
+  if (c < 49 || c > 57) return NaN;
+  let n = c - 48;
+  for (i++; i < len; i++) {
+    c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+    n = n * 10 + (c - 48);
+  }
+  return neg ? -n : n;
+}
+
+/** Appends the LZF form of input[0, len) (0xc3, clen, len, data) if it compresses; else false. */
+function compressedInto(o: Out, input: Buffer, len: number): boolean {
+  if (lzfOut.length < len + 3) lzfOut = Buffer.allocUnsafeSlow(Math.max(len + 3, lzfOut.length * 2));
+  const clen = lzfCompressInto(input, len, lzfOut, len - 4);
+  if (clen < 0) return false;
+  o.byte(0xc3);
+  o.len(clen);
+  o.len(len);
+  o.copy(lzfOut, 0, clen);
+  return true;
+}
+
+/** rdbSaveRawString for a latin1 string that fits in memory comfortably, appended to `o`. */
+function writeString(o: Out, s: string, compress: boolean): void {
+  const len = s.length;
+  if (len <= 11 && len > 0) {
+    const n = shortInt(s);
+    if (n === n) {
+      if (n >= -128 && n <= 127) {
+        o.ensure(2);
+        o.buf[o.pos] = 0xc0;
+        o.buf[o.pos + 1] = n & 0xff;
+        o.pos += 2;
+        return;
+      }
+      if (n >= -32768 && n <= 32767) {
+        o.ensure(3);
+        o.buf[o.pos] = 0xc1;
+        o.buf.writeInt16LE(n, o.pos + 1);
+        o.pos += 3;
+        return;
+      }
+      if (n >= -2147483648 && n <= 2147483647) {
+        o.ensure(5);
+        o.buf[o.pos] = 0xc2;
+        o.buf.writeInt32LE(n, o.pos + 1);
+        o.pos += 5;
+        return;
+      }
+    }
+  }
+  if (compress && len > 20) {
+    if (lzfIn.length < len) lzfIn = Buffer.allocUnsafeSlow(Math.max(len, lzfIn.length * 2));
+    (lzfIn as Latin1Buffer).latin1Write(s, 0, len);
+    if (compressedInto(o, lzfIn, len)) return;
+    o.len(len);
+    o.copy(lzfIn, 0, len);
+    return;
+  }
+  o.len(len);
+  o.latin1(s);
+}
+
+/** A blob (listpack, intset) as an RDB string, compressed when that pays. */
+function writeBlob(o: Out, b: Buffer, compress: boolean): void {
+  if (compress && b.length > 20 && compressedInto(o, b, b.length)) return;
+  o.len(b.length);
+  o.copy(b, 0, b.length);
+}
+
+export function lenBytes(n: number): Buffer {
+  out.len(n);
+  return out.take();
 }
 
 /** rdbSaveRawString for a latin1 string that fits in memory comfortably. */
 export function stringBytes(s: string, compress: boolean): Buffer {
-  const len = s.length;
-  if (len <= 11 && len > 0) {
-    const n = asInt64(s);
-    if (n !== null) {
-      if (n >= -128n && n <= 127n) return Buffer.from([0xc0, Number(n) & 0xff]);
-      if (n >= -32768n && n <= 32767n) {
-        const b = Buffer.allocUnsafe(3);
-        b[0] = 0xc1;
-        b.writeInt16LE(Number(n), 1);
-        return b;
-      }
-      if (n >= -2147483648n && n <= 2147483647n) {
-        const b = Buffer.allocUnsafe(5);
-        b[0] = 0xc2;
-        b.writeInt32LE(Number(n), 1);
-        return b;
-      }
-    }
-  }
-  const raw = Buffer.from(s, 'latin1');
-  if (compress && len > 20) {
-    const c = lzfCompress(raw, len - 4);
-    if (c !== null) return Buffer.concat([Buffer.from([0xc3]), lenBytes(c.length), lenBytes(len), c]);
-  }
-  return Buffer.concat([lenBytes(len), raw]);
+  writeString(out, s, compress);
+  return out.take();
 }
 
-function blobBytes(b: Buffer, compress: boolean): Buffer {
-  if (compress && b.length > 20) {
-    const c = lzfCompress(b, b.length - 4);
-    if (c !== null) return Buffer.concat([Buffer.from([0xc3]), lenBytes(c.length), lenBytes(b.length), c]);
-  }
-  return Buffer.concat([lenBytes(b.length), b]);
-}
-
-/** A string of any size, as chunks (big ones uncompressed, sliced). */
-function* stringChunks(s: string, compress: boolean): Generator<Buffer> {
+/**
+ * A string element of any size into `o`: big ones (past MAX_COMPRESS_LEN) uncompressed, in
+ * slices, each yielded with whatever `o` held before it.
+ */
+function* stringInto(o: Out, s: string, compress: boolean): Generator<Buffer> {
   if (s.length <= MAX_COMPRESS_LEN) {
-    yield stringBytes(s, compress);
+    writeString(o, s, compress);
     return;
   }
-  yield lenBytes(s.length);
-  for (let i = 0; i < s.length; i += CHUNK) yield Buffer.from(s.slice(i, i + CHUNK), 'latin1');
-}
-
-function doubleBytes(d: number): Buffer {
-  const b = Buffer.allocUnsafe(8);
-  b.writeDoubleLE(d, 0);
-  return b;
+  o.len(s.length);
+  for (let i = 0; i < s.length; i += CHUNK) {
+    o.latin1(s.slice(i, i + CHUNK));
+    yield o.take();
+  }
 }
 
 /** d2string: the score text inside a zset listpack */
@@ -139,7 +259,7 @@ function lpElementSize(s: string): number {
 }
 
 /** Node boundaries for a quicklist: [start, end) index pairs, as Redis would fill nodes. */
-function* quicklistNodes(l: Deque<string>, o: EncodeOptions, out: [number, number][]): Generator<Buffer> {
+function* quicklistNodes(l: Deque<string>, o: EncodeOptions, nodes: [number, number][]): Generator<void> {
   const fill = o.listMaxListpackSize;
   const sizeLimit = fill < 0 ? [4096, 8192, 16384, 32768, 65536][Math.min(-fill, 5) - 1] : 8192;
   const countLimit = fill > 0 ? fill : Infinity;
@@ -149,108 +269,122 @@ function* quicklistNodes(l: Deque<string>, o: EncodeOptions, out: [number, numbe
     const sz = lpElementSize(l.get(i)!);
     const count = i - start;
     if (count > 0 && (bytes + sz > sizeLimit || count >= countLimit)) {
-      out.push([start, i]);
+      nodes.push([start, i]);
       start = i;
       bytes = 7;
     }
     bytes += sz;
-    if ((i & 0xffff) === 0xffff) yield Buffer.alloc(0); // let the caller end its time slice
+    if ((i & 0xffff) === 0xffff) yield; // let the caller end its time slice
   }
-  if (l.length > start) out.push([start, l.length]);
+  if (l.length > start) nodes.push([start, l.length]);
 }
 
-/** The serialized value (after the type byte), as a stream of chunks. */
-export function* valueChunks(v: Value, o: EncodeOptions): Generator<Buffer> {
+/**
+ * The serialized value (after the type byte) into `w`. Yields w.take() between bounded
+ * pieces of big values (never leaving bytes in `w` across a yield); the last piece is left
+ * in `w` for the caller.
+ */
+function* valueInto(w: Out, v: Value, o: EncodeOptions): Generator<Buffer> {
   const c = o.compression;
   if (typeof v === 'string') {
-    yield* stringChunks(v, c);
+    yield* stringInto(w, v, c);
   } else if (v instanceof Deque) {
     const nodes: [number, number][] = [];
-    yield* quicklistNodes(v, o, nodes);
-    yield lenBytes(nodes.length);
-    let batch: Buffer[] = [];
+    for (const _ of quicklistNodes(v, o, nodes)) yield w.take();
+    w.len(nodes.length);
+    let n = 0;
     for (const [a, b] of nodes) {
-      const lp = encodeListpack(v.slice(a, b - 1));
-      batch.push(lenBytes(QUICKLIST_NODE_PACKED), blobBytes(lp, c));
-      if (batch.length >= 64) {
-        yield Buffer.concat(batch);
-        batch = [];
-      }
+      w.len(QUICKLIST_NODE_PACKED);
+      writeBlob(w, encodeListpack(v.slice(a, b - 1)), c);
+      if (++n % 64 === 0 || w.pos >= CHUNK) yield w.take();
     }
-    if (batch.length) yield Buffer.concat(batch);
   } else if (v instanceof Map) {
     if (hashIsListpack(v, o)) {
       const items: string[] = [];
       for (const [f, x] of v) items.push(f, x);
-      yield blobBytes(encodeListpack(items), c);
+      writeBlob(w, encodeListpack(items), c);
       return;
     }
-    yield lenBytes(v.size);
-    let batch: Buffer[] = [];
+    w.len(v.size);
+    let n = 0;
     for (const [f, x] of v) {
-      batch.push(...stringChunks(f, c), ...stringChunks(x, c));
-      if (batch.length >= ELEMENTS_PER_CHUNK) {
-        yield Buffer.concat(batch);
-        batch = [];
-      }
+      yield* stringInto(w, f, c);
+      yield* stringInto(w, x, c);
+      if (++n % (ELEMENTS_PER_CHUNK / 2) === 0 || w.pos >= CHUNK) yield w.take();
     }
-    if (batch.length) yield Buffer.concat(batch);
   } else if (v instanceof Set) {
     if (setIsIntset(v, o)) {
-      yield blobBytes(encodeIntset([...v]), c);
+      writeBlob(w, encodeIntset([...v]), c);
       return;
     }
-    yield lenBytes(v.size);
-    let batch: Buffer[] = [];
+    w.len(v.size);
+    let n = 0;
     for (const m of v) {
-      batch.push(...stringChunks(m, c));
-      if (batch.length >= ELEMENTS_PER_CHUNK) {
-        yield Buffer.concat(batch);
-        batch = [];
-      }
+      yield* stringInto(w, m, c);
+      if (++n % ELEMENTS_PER_CHUNK === 0 || w.pos >= CHUNK) yield w.take();
     }
-    if (batch.length) yield Buffer.concat(batch);
   } else {
     const z = v as ZSet;
     if (zsetIsListpack(z, o)) {
       const items: string[] = [];
       for (const [m, s] of z) items.push(m, scoreString(s));
-      yield blobBytes(encodeListpack(items), c);
+      writeBlob(w, encodeListpack(items), c);
       return;
     }
     // ZSET_2: from the greatest to the smallest element, as Redis writes it
-    yield lenBytes(z.size);
+    w.len(z.size);
     for (let r = 0; r < z.size; r += ELEMENTS_PER_CHUNK) {
       const part = z.rangeByRank(r, Math.min(z.size - 1, r + ELEMENTS_PER_CHUNK - 1), true);
-      const batch: Buffer[] = [];
-      for (const [m, s] of part) batch.push(...stringChunks(m, c), doubleBytes(s));
-      yield Buffer.concat(batch);
+      for (const [m, s] of part) {
+        yield* stringInto(w, m, c);
+        w.ensure(8);
+        w.buf.writeDoubleLE(s, w.pos);
+        w.pos += 8;
+      }
+      if (r + ELEMENTS_PER_CHUNK < z.size) yield w.take();
     }
   }
 }
 
-/** One key: optional expiry, type, key, value. */
+/** The serialized value (after the type byte), as a stream of chunks. */
+export function* valueChunks(v: Value, o: EncodeOptions): Generator<Buffer> {
+  yield* valueInto(out, v, o);
+  if (out.pos > 0) yield out.take();
+}
+
+/** One key: optional expiry, type, key, value; small entries come out as one chunk. */
 export function* entryChunks(key: string, v: Value, expireAt: number, o: EncodeOptions): Generator<Buffer> {
-  const head: Buffer[] = [];
+  const w = out;
+  w.pos = 0; // nothing is pending across a yield; drop what an aborted serialization left
   if (expireAt >= 0) {
-    const b = Buffer.allocUnsafe(9);
-    b[0] = OP.EXPIRETIME_MS;
-    b.writeBigInt64LE(BigInt(expireAt), 1);
-    head.push(b);
+    w.ensure(9);
+    w.buf[w.pos] = OP.EXPIRETIME_MS;
+    w.buf.writeUInt32LE(expireAt % 0x100000000, w.pos + 1);
+    w.buf.writeUInt32LE(Math.floor(expireAt / 0x100000000), w.pos + 5);
+    w.pos += 9;
   }
-  head.push(Buffer.from([typeOf(v, o)]), stringBytes(key, o.compression));
-  yield Buffer.concat(head);
-  yield* valueChunks(v, o);
+  w.byte(typeOf(v, o));
+  writeString(w, key, o.compression);
+  yield* valueInto(w, v, o);
+  yield w.take();
 }
 
 export function auxBytes(key: string, value: string): Buffer {
-  return Buffer.concat([Buffer.from([OP.AUX]), stringBytes(key, false), stringBytes(value, false)]);
+  out.byte(OP.AUX);
+  writeString(out, key, false);
+  writeString(out, value, false);
+  return out.take();
 }
 
 export function selectDbBytes(id: number): Buffer {
-  return Buffer.concat([Buffer.from([OP.SELECTDB]), lenBytes(id)]);
+  out.byte(OP.SELECTDB);
+  out.len(id);
+  return out.take();
 }
 
 export function resizeDbBytes(size: number, expires: number): Buffer {
-  return Buffer.concat([Buffer.from([OP.RESIZEDB]), lenBytes(size), lenBytes(expires)]);
+  out.byte(OP.RESIZEDB);
+  out.len(size);
+  out.len(expires);
+  return out.take();
 }
