@@ -10,14 +10,13 @@
  *
  * Crash tests (SIGKILL / SIGTERM under concurrent load) live in aof-crash.test.ts.
  */
-import { test, describe, after, type TestContext } from 'node:test';
+import { test, describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { startTestServer, tempDir, hasRedisServer, waitFor, sleep, spawnKeel, RawConn, RespError, type TestServer } from './helpers';
-import { startRedis, type RedisProcess } from './differential';
+import { hasRedisServer, waitFor, sleep, RawConn, RespError, connectClient, trackResources, hasExited, killProcess, persistenceInfo, waitRewriteDone, shutdownCommand, type TestServer } from './helpers';
 import { writeDataset, dumpServer, type Dump } from './dataset';
 
 const haveRedis = hasRedisServer();
@@ -29,107 +28,22 @@ const MANIFEST = 'appendonly.aof.manifest';
 
 // ------------------------------------------------------------------ process bookkeeping
 
-const children = new Set<ChildProcess>();
-const servers = new Set<TestServer>();
-const redises = new Set<RedisProcess>();
-const dirs = new Set<string>();
-const mounts = new Set<string>();
-
-function dirFor(prefix = 'keel-aof-'): string {
-  const d = tempDir(prefix);
-  dirs.add(d);
-  return d;
-}
+/** Servers, children, mounts and temp dirs, released when the file's tests end (see trackResources). */
+const tracked = trackResources('keel-aof-');
+const { mounts } = tracked;
+const dirFor = tracked.dir;
+const spawn = tracked.spawn;
+const redisServer = tracked.redis;
+const client = connectClient;
 
 /** An in-process Keel; its log goes to <dir>/keel.log unless the test names a logfile. */
-async function keel(options: Record<string, string | number> = {}): Promise<TestServer> {
+function keel(options: Record<string, string | number> = {}): Promise<TestServer> {
   const opts = { ...options };
   if (opts.dir !== undefined && opts.logfile === undefined) opts.logfile = path.join(String(opts.dir), 'keel.log');
-  const s = await startTestServer(opts);
-  servers.add(s);
-  const close = s.close;
-  s.close = () => {
-    servers.delete(s);
-    return close();
-  };
-  return s;
-}
-
-async function redisServer(extra: string[] = []): Promise<RedisProcess> {
-  const r = await startRedis(extra);
-  redises.add(r);
-  const stop = r.stop;
-  r.stop = () => {
-    redises.delete(r);
-    return stop();
-  };
-  return r;
-}
-
-async function spawn(args: string[]): Promise<Awaited<ReturnType<typeof spawnKeel>>> {
-  const k = await spawnKeel(args);
-  children.add(k.proc);
-  return k;
-}
-
-function hasExited(p: ChildProcess): boolean {
-  return p.exitCode !== null || p.signalCode !== null;
-}
-
-function exited(p: ChildProcess): Promise<void> {
-  if (hasExited(p)) return Promise.resolve();
-  return new Promise((res) => p.once('exit', () => res()));
-}
-
-async function kill(p: ChildProcess): Promise<void> {
-  p.kill('SIGKILL'); // a no-op once it has exited
-  await exited(p);
-}
-
-after(async () => {
-  for (const p of children) if (!hasExited(p)) p.kill('SIGKILL');
-  await Promise.all([...children].map(exited));
-  for (const s of [...servers]) await s.close().catch(() => {});
-  for (const r of [...redises]) await r.stop().catch(() => {});
-  for (const m of mounts) {
-    try {
-      execFileSync('umount', [m], { stdio: 'ignore' });
-    } catch {
-      /* reported by the test that mounted it */
-    }
-  }
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function client(port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 3 });
-  r.on('error', () => {});
-  return r;
+  return tracked.keel(opts);
 }
 
 // ------------------------------------------------------------------ small helpers
-
-async function persistenceInfo(r: Redis): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of (await r.info('persistence')).split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
-
-async function waitRewriteDone(r: Redis, timeoutMs = 30_000): Promise<Record<string, string>> {
-  let last: Record<string, string> = {};
-  await waitFor(
-    async () => {
-      last = await persistenceInfo(r);
-      return last.aof_rewrite_in_progress === '0' && last.aof_rewrite_scheduled === '0';
-    },
-    timeoutMs,
-    20,
-  );
-  return last;
-}
 
 interface ManifestLine {
   name: string;
@@ -222,6 +136,49 @@ function assertSameSnapshot(actual: { dump: Dump; digest: unknown }, expected: {
 async function snapshotOf(r: Redis): Promise<{ dump: Dump; digest: unknown }> {
   const dump = await dumpServer(r);
   return { dump, digest: await r.call('DEBUG', 'DIGEST') };
+}
+
+/** Runs fn with an in-process Keel started with `options` and a client to it, then closes the server whatever happened. */
+async function withKeel(options: Record<string, string | number>, fn: (r: Redis, server: TestServer) => Promise<void>): Promise<void> {
+  const server = await keel(options);
+  try {
+    await fn(server.client(), server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Starts Keel with `options` (a directory the test wrote), asserts its snapshot (dump and digest) is `expected`, and closes it. */
+async function assertRestartSnapshot(options: Record<string, string | number>, expected: { dump: Dump; digest: unknown }): Promise<void> {
+  await withKeel(options, async (r) => {
+    assertSameSnapshot(await snapshotOf(r), expected);
+  });
+}
+
+/** Starts Keel with `options` (a directory the test wrote), asserts its dump is `expected`, and closes it. */
+async function assertRestartDump(options: Record<string, string | number>, expected: Dump): Promise<void> {
+  await withKeel(options, async (r) => {
+    assertSameDump(await dumpServer(r), expected);
+  });
+}
+
+/** Starts redis-server with `args` (a copy of a directory Keel wrote), asserts its dump is `expected`, and stops it. */
+async function assertRedisLoads(args: string[], expected: Dump): Promise<void> {
+  const redis = await redisServer(args);
+  try {
+    const rr = client(redis.port);
+    assertSameDump(await dumpServer(rr), expected);
+    rr.disconnect();
+  } finally {
+    await redis.stop();
+  }
+}
+
+/** SETs k0..k<n-1> to v0..v<n-1> in one pipeline. */
+async function setKeys(r: Redis, n: number): Promise<void> {
+  const p = r.pipeline();
+  for (let i = 0; i < n; i++) p.set(`k${i}`, `v${i}`);
+  await p.exec();
 }
 
 // ------------------------------------------------------------------ workloads
@@ -481,25 +438,12 @@ describe('round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
         await a.close();
       }
       // Keel restarted on the same directory
-      const b = await keel({ dir, appendonly: 'yes', ...v.options });
-      try {
-        assertSameSnapshot(await snapshotOf(b.client()), expected);
-      } finally {
-        await b.close();
-      }
+      await assertRestartSnapshot({ dir, appendonly: 'yes', ...v.options }, expected);
       if (!haveRedis) return; // the rest needs redis-server and redis-check-aof
       const check = await checkAof(path.join(dir, AOF_DIR, MANIFEST));
       assert.equal(check.code, 0, check.out);
       assert.match(check.out, /All AOF files and manifest are valid/);
-      const copy = copyDir(dir);
-      const redis = await redisServer(['--appendonly', 'yes', '--dir', copy]);
-      try {
-        const rr = client(redis.port);
-        assertSameDump(await dumpServer(rr), expected.dump);
-        rr.disconnect();
-      } finally {
-        await redis.stop();
-      }
+      await assertRedisLoads(['--appendonly', 'yes', '--dir', copyDir(dir)], expected.dump);
     });
   }
 
@@ -513,21 +457,14 @@ describe('round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
       const expected = await redisWrites(dir, rv.args);
       const lines = readManifestLines(dir);
       assert.equal(lines.filter((l) => l.type === 'b').length, 1);
-      const k = await keel({ dir, appendonly: 'yes' });
-      try {
-        const r = k.client();
+      await withKeel({ dir, appendonly: 'yes' }, async (r) => {
         assertSameDump(await dumpServer(r), expected);
         // and keeps appending to Redis's files
         await r.incr('counter');
-      } finally {
-        await k.close();
-      }
-      const k2 = await keel({ dir, appendonly: 'yes' });
-      try {
-        assert.equal(await k2.client().get('counter'), '22');
-      } finally {
-        await k2.close();
-      }
+      });
+      await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+        assert.equal(await r.get('counter'), '22');
+      });
       const check = await checkAof(path.join(dir, AOF_DIR, MANIFEST));
       assert.equal(check.code, 0, check.out);
     });
@@ -545,25 +482,18 @@ describe('round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
       assert.equal(legacy.toString('latin1', 0, 5) === 'REDIS', preamble === 'yes');
       fs.rmSync(path.join(dir, AOF_DIR), { recursive: true });
       fs.writeFileSync(path.join(dir, 'appendonly.aof'), legacy);
-      const k = await keel({ dir, appendonly: 'yes' });
-      try {
-        const r = k.client();
+      await withKeel({ dir, appendonly: 'yes' }, async (r) => {
         assertSameDump(await dumpServer(r), expected);
         await r.incr('counter');
-      } finally {
-        await k.close();
-      }
+      });
       // upgraded as Redis 7.0 does: the old file is the BASE of a manifest in appendonlydir
       assert.equal(fs.existsSync(path.join(dir, 'appendonly.aof')), false);
       const lines = readManifestLines(dir);
       assert.deepEqual(lines[0], { name: 'appendonly.aof', seq: 1, type: 'b' });
       assert.ok(fs.readFileSync(aofPath(dir, 'appendonly.aof')).equals(legacy));
-      const k2 = await keel({ dir, appendonly: 'yes' });
-      try {
-        assert.equal(await k2.client().get('counter'), '22');
-      } finally {
-        await k2.close();
-      }
+      await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+        assert.equal(await r.get('counter'), '22');
+      });
       // and redis-server 7.0 accepts the upgraded layout
       const check = await checkAof(path.join(dir, AOF_DIR, MANIFEST));
       assert.equal(check.code, 0, check.out);
@@ -584,16 +514,12 @@ describe('round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
     '*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n';
 
   async function expectLegacyLoaded(dir: string): Promise<void> {
-    const k = await keel({ dir, appendonly: 'yes' });
-    try {
-      const r = k.client();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
       assert.equal(await r.get('a'), '1');
       await r.select(2);
       assert.deepEqual(await r.lrange('l', 0, -1), ['x', 'y']);
       assert.equal(await r.get('n'), '2');
-    } finally {
-      await k.close();
-    }
+    });
     assert.equal(fs.existsSync(path.join(dir, 'appendonly.aof')), false, 'the legacy file was moved');
     assert.equal(fs.readFileSync(aofPath(dir, 'appendonly.aof'), 'latin1'), LEGACY);
     assert.deepEqual(readManifestLines(dir)[0], { name: 'appendonly.aof', seq: 1, type: 'b' });
@@ -623,21 +549,14 @@ describe('round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
 
   test('a legacy file is ignored when the AOF directory has a manifest', async () => {
     const dir = dirFor();
-    const a = await keel({ dir, appendonly: 'yes' });
-    try {
-      await a.client().set('multi-part', 'yes');
-    } finally {
-      await a.close();
-    }
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      await r.set('multi-part', 'yes');
+    });
     fs.writeFileSync(path.join(dir, 'appendonly.aof'), LEGACY, 'latin1');
-    const k = await keel({ dir, appendonly: 'yes' });
-    try {
-      const r = k.client();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
       assert.equal(await r.get('multi-part'), 'yes');
       assert.equal(await r.get('a'), null);
-    } finally {
-      await k.close();
-    }
+    });
     assert.equal(fs.readFileSync(path.join(dir, 'appendonly.aof'), 'latin1'), LEGACY, 'left alone');
   });
 });
@@ -659,13 +578,7 @@ async function redisWrites(dir: string, args: string[]): Promise<Dump> {
       });
       const d = await dumpServer(rr);
       sanityCheck(d);
-      const conn = await RawConn.connect(redis.port);
-      try {
-        conn.command('SHUTDOWN');
-        await conn.waitClose(10_000);
-      } finally {
-        conn.close();
-      }
+      await shutdownCommand(redis.port);
       await waitFor(() => hasExited(redis.proc), 10_000, 10);
       return d;
     } finally {
@@ -682,15 +595,11 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
   /** A directory whose INCR ends with `INCR counter` (the 6th), and that file's bytes. */
   async function prepared(): Promise<{ dir: string; incr: string; good: Buffer; last: { start: number; end: number } }> {
     const dir = dirFor();
-    const a = await keel({ dir, appendonly: 'yes' });
-    try {
-      const r = a.client();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
       await r.set('a', '1');
       await r.rpush('l', 'x', 'y');
       for (let i = 0; i < 6; i++) await r.incr('counter');
-    } finally {
-      await a.close();
-    }
+    });
     const incr = lastIncr(dir);
     const good = fs.readFileSync(incr);
     const cmds = commandOffsets(good);
@@ -715,18 +624,14 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
       assert.equal(fs.statSync(incr).size, cut);
       // aof-load-truncated yes (the default): starts, the file ends where the last whole command did
       fs.rmSync(log, { force: true });
-      const k = await keel({ dir, appendonly: 'yes', logfile: log });
-      try {
-        const r = k.client();
+      await withKeel({ dir, appendonly: 'yes', logfile: log }, async (r) => {
         assert.equal(await r.get('counter'), '5', `cut at ${cut}`);
         assert.deepEqual(await r.lrange('l', 0, -1), ['x', 'y']);
         assert.equal(fs.statSync(incr).size, last.start);
         assert.match(fs.readFileSync(log, 'latin1'), new RegExp(`Truncating the AOF .*appendonly\\.aof\\.1\\.incr\\.aof at offset ${last.start}\\b`));
         // appends continue from the trimmed end
         assert.equal(await r.incr('counter'), 6);
-      } finally {
-        await k.close();
-      }
+      });
       // the file is whole again: what was kept, then the new INCR (after a SELECT, as a new server writes)
       const again = fs.readFileSync(incr);
       assert.ok(again.subarray(0, last.start).equals(good.subarray(0, last.start)));
@@ -738,12 +643,9 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
     }
     assert.equal(checked, last.end - last.start - 1);
     // the last restart loads the re-appended INCR
-    const k = await keel({ dir, appendonly: 'yes', 'aof-load-truncated': 'no' });
-    try {
-      assert.equal(await k.client().get('counter'), '6');
-    } finally {
-      await k.close();
-    }
+    await withKeel({ dir, appendonly: 'yes', 'aof-load-truncated': 'no' }, async (r) => {
+      assert.equal(await r.get('counter'), '6');
+    });
   });
 
   test('keel server exits non-zero on a truncated file with aof-load-truncated no', async () => {
@@ -798,17 +700,13 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
       fs.writeFileSync(incr, Buffer.concat([good, Buffer.from(tail)]));
       await assert.rejects(keel({ dir, appendonly: 'yes', 'aof-load-truncated': 'no' }), new RegExp(`offset ${good.length}\\b`));
       fs.rmSync(log, { force: true });
-      const k = await keel({ dir, appendonly: 'yes', logfile: log });
-      try {
-        const r = k.client();
+      await withKeel({ dir, appendonly: 'yes', logfile: log }, async (r) => {
         assert.equal(await r.get('tx'), null);
         assert.equal(await r.get('counter'), '6');
         assert.ok(fs.readFileSync(incr).equals(good), 'trimmed back to before the MULTI');
         if (tail === multi) assert.match(fs.readFileSync(log, 'latin1'), /Revert incomplete MULTI\/EXEC transaction/);
         assert.match(fs.readFileSync(log, 'latin1'), new RegExp(`Truncating the AOF .* at offset ${good.length}\\b`));
-      } finally {
-        await k.close();
-      }
+      });
     }
   });
 
@@ -816,12 +714,9 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
     const { dir } = await prepared();
     fs.writeFileSync(aofPath(dir, 'appendonly.aof.0.incr.aof'), 'not even RESP');
     fs.appendFileSync(path.join(dir, AOF_DIR, MANIFEST), 'file appendonly.aof.0.incr.aof seq 0 type h\n');
-    const k = await keel({ dir, appendonly: 'yes' });
-    try {
-      assert.equal(await k.client().get('counter'), '6');
-    } finally {
-      await k.close();
-    }
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      assert.equal(await r.get('counter'), '6');
+    });
     assert.equal(fs.existsSync(aofPath(dir, 'appendonly.aof.0.incr.aof')), false);
     assert.deepEqual(readManifestLines(dir).filter((l) => l.type === 'h'), []);
   });
@@ -848,30 +743,22 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
     const dir = dirFor();
     const legacy = '*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$';
     fs.writeFileSync(path.join(dir, 'appendonly.aof'), legacy, 'latin1');
-    const k = await keel({ dir, appendonly: 'yes' });
-    try {
-      const r = k.client();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
       assert.equal(await r.get('a'), '1');
       assert.equal(await r.get('b'), null);
-    } finally {
-      await k.close();
-    }
+    });
     assert.equal(fs.statSync(aofPath(dir, 'appendonly.aof')).size, legacy.indexOf('*3', 1));
   });
 
   test('a truncated BASE (not the last file) is refused even with aof-load-truncated yes', async () => {
     for (const preamble of ['yes', 'no']) {
       const dir = dirFor();
-      const a = await keel({ dir, appendonly: 'yes', 'aof-use-rdb-preamble': preamble });
-      try {
-        const r = a.client();
+      await withKeel({ dir, appendonly: 'yes', 'aof-use-rdb-preamble': preamble }, async (r) => {
         await writeDataset(r);
         await r.bgrewriteaof();
         await waitRewriteDone(r);
         await r.set('after', '1');
-      } finally {
-        await a.close();
-      }
+      });
       const base = readManifestLines(dir).find((l) => l.type === 'b')!;
       const file = aofPath(dir, base.name);
       const good = fs.readFileSync(file);
@@ -888,9 +775,7 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
 describe('runtime', { timeout: HANG_GUARD_MS }, () => {
   test('CONFIG SET appendonly yes writes a BASE with the data, then appends; appendonly no stops appending', async () => {
     const dir = dirFor();
-    const a = await keel({ dir });
-    try {
-      const r = a.client();
+    await withKeel({ dir }, async (r) => {
       await writeDataset(r);
       assert.equal(fs.existsSync(path.join(dir, AOF_DIR)), false);
       // slow the BASE down: writes made while it is written must end up in the INCR
@@ -919,13 +804,7 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       assert.doesNotMatch(incr, /list:big/);
       const expected = await snapshotOf(r);
       // a restart on a copy has it all
-      const copy = copyDir(dir);
-      const b = await keel({ dir: copy, appendonly: 'yes' });
-      try {
-        assertSameSnapshot(await snapshotOf(b.client()), expected);
-      } finally {
-        await b.close();
-      }
+      await assertRestartSnapshot({ dir: copyDir(dir), appendonly: 'yes' }, expected);
       // appendonly no: nothing more is appended
       assert.equal(await r.config('SET', 'appendonly', 'no'), 'OK');
       assert.equal((await persistenceInfo(r)).aof_enabled, '0');
@@ -939,26 +818,14 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       await waitRewriteDone(r);
       await r.set('back-on', '1');
       const expected2 = await snapshotOf(r);
-      const copy2 = copyDir(dir);
-      const c = await keel({ dir: copy2, appendonly: 'yes' });
-      try {
-        assertSameSnapshot(await snapshotOf(c.client()), expected2);
-      } finally {
-        await c.close();
-      }
-    } finally {
-      await a.close();
-    }
+      await assertRestartSnapshot({ dir: copyDir(dir), appendonly: 'yes' }, expected2);
+    });
   });
 
   test('BGREWRITEAOF during BGSAVE is scheduled and runs after; BGSAVE during a rewrite is refused', async () => {
     const dir = dirFor();
-    const a = await keel({ dir, appendonly: 'yes' });
-    try {
-      const r = a.client();
-      const p = r.pipeline();
-      for (let i = 0; i < 100; i++) p.set(`k${i}`, `v${i}`);
-      await p.exec();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      await setKeys(r, 100);
       // 5 ms a key: the save, then the rewrite, each last long enough to look at
       await r.config('SET', 'rdb-key-save-delay', '5000');
       assert.equal(await r.bgsave(), 'Background saving started');
@@ -985,19 +852,13 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       // the scheduled BGSAVE runs after the rewrite
       await waitFor(async () => (info = await persistenceInfo(r)).rdb_saves === '2' && info.rdb_bgsave_in_progress === '0', 30_000, 10);
       assert.equal(info.rdb_last_bgsave_status, 'ok');
-    } finally {
-      await a.close();
-    }
+    });
   });
 
   test('BGSAVE while a rewrite runs gets the Redis error (deterministic: a long rewrite)', async () => {
     const dir = dirFor();
-    const a = await keel({ dir, appendonly: 'yes' });
-    try {
-      const r = a.client();
-      const p = r.pipeline();
-      for (let i = 0; i < 100; i++) p.set(`k${i}`, `v${i}`);
-      await p.exec();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      await setKeys(r, 100);
       await r.config('SET', 'rdb-key-save-delay', '20000');
       assert.equal(await r.bgrewriteaof(), 'Background append only file rewriting started');
       await assert.rejects(r.bgsave(), /ERR Another child process is active \(AOF\?\): can't BGSAVE right now\. Use BGSAVE SCHEDULE/);
@@ -1010,19 +871,13 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       assert.equal((await persistenceInfo(r)).aof_rewrite_in_progress, '0');
       assert.deepEqual(fs.readdirSync(path.join(dir, AOF_DIR)).filter((f) => f.startsWith('temp')), []);
       assert.equal(await r.bgsave(), 'Background saving started');
-    } finally {
-      await a.close();
-    }
+    });
   });
 
   test('CONFIG SET appendonly yes during a BGSAVE: the first BASE is scheduled after it and holds the writes made meanwhile', async () => {
     const dir = dirFor();
-    const a = await keel({ dir });
-    try {
-      const r = a.client();
-      const p = r.pipeline();
-      for (let i = 0; i < 100; i++) p.set(`k${i}`, `v${i}`);
-      await p.exec();
+    await withKeel({ dir }, async (r) => {
+      await setKeys(r, 100);
       await r.config('SET', 'rdb-key-save-delay', '3000');
       assert.equal(await r.bgsave(), 'Background saving started');
       await r.config('SET', 'rdb-key-save-delay', '0');
@@ -1036,15 +891,8 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       await r.set('after', '1');
       const expected = await snapshotOf(r);
       assert.equal(expected.dump['0:while-waiting'] !== undefined && expected.dump['0:k0'] === undefined, true);
-      const b = await keel({ dir: copyDir(dir), appendonly: 'yes' });
-      try {
-        assertSameSnapshot(await snapshotOf(b.client()), expected);
-      } finally {
-        await b.close();
-      }
-    } finally {
-      await a.close();
-    }
+      await assertRestartSnapshot({ dir: copyDir(dir), appendonly: 'yes' }, expected);
+    });
   });
 
   test('BGREWRITEAOF with appendonly no writes a BASE and a manifest that Keel and redis-server load', async () => {
@@ -1065,21 +913,9 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
     }
     const lines = readManifestLines(dir);
     assert.deepEqual(lines.map((l) => l.type), ['b']);
-    const b = await keel({ dir: copyDir(dir), appendonly: 'yes' });
-    try {
-      assertSameDump(await dumpServer(b.client()), expected);
-    } finally {
-      await b.close();
-    }
+    await assertRestartDump({ dir: copyDir(dir), appendonly: 'yes' }, expected);
     if (!haveRedis) return;
-    const redis = await redisServer(['--appendonly', 'yes', '--dir', copyDir(dir)]);
-    try {
-      const rr = client(redis.port);
-      assertSameDump(await dumpServer(rr), expected);
-      rr.disconnect();
-    } finally {
-      await redis.stop();
-    }
+    await assertRedisLoads(['--appendonly', 'yes', '--dir', copyDir(dir)], expected);
   });
 
   test('custom appendfilename and appenddirname: the names Redis uses, and redis-server loads them', async () => {
@@ -1103,29 +939,15 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       fs.readFileSync(path.join(dir, 'aof-files', 'my data.aof.manifest'), 'latin1'),
       'file "my data.aof.2.base.rdb" seq 2 type b\nfile "my data.aof.2.incr.aof" seq 2 type i\n',
     );
-    const b = await keel({ dir, appendonly: 'yes', ...names });
-    try {
-      assertSameDump(await dumpServer(b.client()), expected);
-    } finally {
-      await b.close();
-    }
+    await assertRestartDump({ dir, appendonly: 'yes', ...names }, expected);
     if (!haveRedis) return;
-    const redis = await redisServer(['--appendonly', 'yes', '--dir', copyDir(dir), '--appendfilename', names.appendfilename, '--appenddirname', names.appenddirname]);
-    try {
-      const rr = client(redis.port);
-      assertSameDump(await dumpServer(rr), expected);
-      rr.disconnect();
-    } finally {
-      await redis.stop();
-    }
+    await assertRedisLoads(['--appendonly', 'yes', '--dir', copyDir(dir), '--appendfilename', names.appendfilename, '--appenddirname', names.appenddirname], expected);
   });
 
   test('auto rewrite triggers past auto-aof-rewrite-min-size and percentage', async () => {
     const dir = dirFor();
     const log = path.join(dir, 'keel.log');
-    const a = await keel({ dir, appendonly: 'yes', 'auto-aof-rewrite-min-size': '65536', 'auto-aof-rewrite-percentage': '100', logfile: log, loglevel: 'notice' });
-    try {
-      const r = a.client();
+    await withKeel({ dir, appendonly: 'yes', 'auto-aof-rewrite-min-size': '65536', 'auto-aof-rewrite-percentage': '100', logfile: log, loglevel: 'notice' }, async (r) => {
       // overwriting the same keys: the log grows, the data does not
       for (let round = 0; round < 40 && (await persistenceInfo(r)).aof_rewrites === '0'; round++) {
         const p = r.pipeline();
@@ -1140,15 +962,8 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       const base = readManifestLines(dir).find((l) => l.type === 'b')!;
       assert.ok(base.seq >= 2, base.name);
       const expected = await snapshotOf(r);
-      const b = await keel({ dir: copyDir(dir), appendonly: 'yes' });
-      try {
-        assertSameSnapshot(await snapshotOf(b.client()), expected);
-      } finally {
-        await b.close();
-      }
-    } finally {
-      await a.close();
-    }
+      await assertRestartSnapshot({ dir: copyDir(dir), appendonly: 'yes' }, expected);
+    });
   });
 
   test('INFO persistence AOF fields are present and agree with the files', async () => {
@@ -1161,9 +976,7 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
     } finally {
       await off.close();
     }
-    const a = await keel({ dir, appendonly: 'yes' });
-    try {
-      const r = a.client();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
       await writeDataset(r);
       let info = await persistenceInfo(r);
       for (const f of [
@@ -1211,16 +1024,12 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       info = await persistenceInfo(r);
       assert.equal(Number(info.aof_current_size), fileSizes().total);
       assert.ok(Number(info.aof_current_size) > sizes.total);
-    } finally {
-      await a.close();
-    }
+    });
   });
 
   test('DEBUG LOADAOF empties the dataset and replays the files', async () => {
     const dir = dirFor();
-    const a = await keel({ dir, appendonly: 'yes' });
-    try {
-      const r = a.client();
+    await withKeel({ dir, appendonly: 'yes' }, async (r, a) => {
       await writeAll(a.port);
       const expected = await snapshotOf(r);
       // a command added to the log behind the server's back shows the data came from the files
@@ -1234,9 +1043,7 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       const expected2 = await snapshotOf(r);
       assert.equal(await r.call('DEBUG', 'LOADAOF'), 'OK');
       assertSameSnapshot(await snapshotOf(r), expected2);
-    } finally {
-      await a.close();
-    }
+    });
   });
 });
 
@@ -1278,11 +1085,34 @@ function fillDisk(dir: string): string {
 }
 
 describe('full disk', { timeout: HANG_GUARD_MS }, () => {
+  type Spawned = Awaited<ReturnType<typeof spawn>>;
+
+  /** Runs fn with `keel server <args>` and a client to it, then disconnects the client and SIGKILLs the server. */
+  async function withSpawned(args: string[], fn: (k: Spawned, r: Redis) => Promise<void>): Promise<void> {
+    const k = await spawn(args);
+    const r = client(k.port);
+    try {
+      await fn(k, r);
+    } finally {
+      r.disconnect();
+      await killProcess(k.proc);
+    }
+  }
+
+  /**
+   * Starts `keel server --appendonly yes` again on mnt, waits until it has loaded, runs fn
+   * with a client, then disconnects it and SIGKILLs the server.
+   */
+  function afterRestart(mnt: string, fn: (r2: Redis, k2: Spawned) => Promise<void>): Promise<void> {
+    return withSpawned(['--dir', mnt, '--appendonly', 'yes', '--save', ''], async (k2, r2) => {
+      await waitFor(async () => (await persistenceInfo(r2)).loading === '0', 10_000, 20);
+      await fn(r2, k2);
+    });
+  }
+
   test('everysec on a full tmpfs: MISCONF and aof_last_write_status:err, then recovery once space is freed', async (t) => {
     await withTmpfs(t, async (mnt) => {
-      const k = await spawn(['--dir', mnt, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']);
-      const r = client(k.port);
-      try {
+      await withSpawned(['--dir', mnt, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''], async (k, r) => {
         const acked: string[] = [];
         const value = 'v'.repeat(4000);
         await r.set('k:first', value);
@@ -1311,30 +1141,19 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
         acked.push('after');
         assert.match(k.output(), /AOF write error looks solved/);
         // every acknowledged write is in the files: a restart after SIGKILL has them
-        await kill(k.proc);
-        const k2 = await spawn(['--dir', mnt, '--appendonly', 'yes', '--save', '']);
-        const r2 = client(k2.port);
-        try {
-          await waitFor(async () => (await persistenceInfo(r2)).loading === '0', 10_000, 20);
+        await killProcess(k.proc);
+        await afterRestart(mnt, async (r2, k2) => {
           for (const key of acked) assert.equal(await r2.exists(key), 1, `${key} survived`);
           assert.equal(await r2.exists('refused'), 0);
           assert.doesNotMatch(k2.output(), /Truncating the AOF/, 'no partial write was left in the file');
-        } finally {
-          r2.disconnect();
-          await kill(k2.proc);
-        }
-      } finally {
-        r.disconnect();
-        await kill(k.proc);
-      }
+        });
+      });
     });
   });
 
   test('always on a full tmpfs: the server exits instead of acknowledging a write it cannot log', async (t) => {
     await withTmpfs(t, async (mnt) => {
-      const k = await spawn(['--dir', mnt, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']);
-      const r = client(k.port);
-      try {
+      await withSpawned(['--dir', mnt, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], async (k, r) => {
         assert.equal(await r.set('before', 'full'), 'OK');
         const filler = fillDisk(mnt);
         const value = 'v'.repeat(4000);
@@ -1353,28 +1172,17 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
         assert.equal(k.proc.exitCode, 1);
         assert.match(k.output(), /Can't recover from AOF write error when the AOF fsync policy is 'always'/);
         fs.rmSync(filler);
-        const k2 = await spawn(['--dir', mnt, '--appendonly', 'yes', '--save', '']);
-        const r2 = client(k2.port);
-        try {
-          await waitFor(async () => (await persistenceInfo(r2)).loading === '0', 10_000, 20);
+        await afterRestart(mnt, async (r2) => {
           assert.equal(await r2.get('before'), 'full');
           for (const key of acked) assert.equal(await r2.exists(key), 1, `${key} survived`);
-        } finally {
-          r2.disconnect();
-          await kill(k2.proc);
-        }
-      } finally {
-        r.disconnect();
-        await kill(k.proc);
-      }
+        });
+      });
     });
   });
 
   test('CONFIG SET appendonly yes on a full disk: the first BASE fails, is retried, and holds the data once space is freed', async (t) => {
     await withTmpfs(t, async (mnt) => {
-      const k = await spawn(['--dir', mnt, '--appendonly', 'no', '--save', '']);
-      const r = client(k.port);
-      try {
+      await withSpawned(['--dir', mnt, '--appendonly', 'no', '--save', ''], async (k, r) => {
         const p = r.pipeline();
         for (let i = 0; i < 1000; i++) p.set(`old:${i}`, 'x'.repeat(100));
         await p.exec();
@@ -1390,24 +1198,15 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
           return i.aof_last_bgrewrite_status === 'ok' && i.aof_rewrite_in_progress === '0' && i.aof_rewrite_scheduled === '0';
         }, 10_000, 20);
         await r.set('new', '1');
-        await kill(k.proc);
+        await killProcess(k.proc);
         const lines = readManifestLines(mnt);
         assert.equal(lines.filter((l) => l.type === 'b').length, 1, 'the manifest has a BASE');
-        const k2 = await spawn(['--dir', mnt, '--appendonly', 'yes', '--save', '']);
-        const r2 = client(k2.port);
-        try {
-          await waitFor(async () => (await persistenceInfo(r2)).loading === '0', 10_000, 20);
+        await afterRestart(mnt, async (r2) => {
           assert.equal(await r2.dbsize(), 1001);
           assert.equal(await r2.get('old:999'), 'x'.repeat(100));
           assert.equal(await r2.get('new'), '1');
-        } finally {
-          r2.disconnect();
-          await kill(k2.proc);
-        }
-      } finally {
-        r.disconnect();
-        await kill(k.proc);
-      }
+        });
+      });
     });
   });
 });

@@ -8,15 +8,13 @@
  * Wherever redis-check-aof 7.0 is installed, its verdict, offsets and report lines are compared
  * with ours, and repaired files must pass it too: the two tools are meant to be interchangeable.
  */
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile, execFileSync } from 'node:child_process';
-import { startTestServer, tempDir, hasRedisServer, waitFor, CLI, type TestServer } from './helpers';
-import { startRedis, type RedisProcess } from './differential';
+import { hasRedisServer, CLI, connectClient, trackResources, waitRewriteDone } from './helpers';
 import { writeDataset } from './dataset';
-import Redis from 'ioredis';
 
 /** Not a timing assertion: a bound that turns a hang into a failure (with the servers reaped). */
 const HANG_GUARD_MS = 180_000;
@@ -37,32 +35,10 @@ const needRedis = haveRedis && haveCheckAof ? false : 'redis-server / redis-chec
 
 // ------------------------------------------------------------------ bookkeeping
 
-const dirs = new Set<string>();
-const servers = new Set<TestServer>();
-const redises = new Set<RedisProcess>();
-
-function dirFor(prefix = 'keel-check-aof-'): string {
-  const d = tempDir(prefix);
-  dirs.add(d);
-  return d;
-}
-
-async function keel(options: Record<string, string | number>): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.add(s);
-  const close = s.close;
-  s.close = () => {
-    servers.delete(s);
-    return close();
-  };
-  return s;
-}
-
-after(async () => {
-  for (const s of [...servers]) await s.close().catch(() => {});
-  for (const r of [...redises]) await r.stop().catch(() => {});
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+/** Servers and temp dirs, released when the file's tests end (see trackResources). */
+const tracked = trackResources('keel-check-aof-');
+const dirFor = tracked.dir;
+const keel = tracked.keel;
 
 // ------------------------------------------------------------------ running the checkers
 
@@ -161,13 +137,6 @@ function copyDir(dir: string): string {
   return copy;
 }
 
-async function waitRewriteDone(r: Redis): Promise<void> {
-  await waitFor(async () => {
-    const info = await r.info('persistence');
-    return /aof_rewrite_in_progress:0\r/.test(info) && /aof_rewrite_scheduled:0\r/.test(info);
-  }, 30_000);
-}
-
 /** The encoding of the command every Keel-written INCR here ends with. */
 const LAST_COMMAND = '*3\r\n$3\r\nset\r\n$8\r\nlast-key\r\n$10\r\nlast-value\r\n';
 
@@ -242,10 +211,8 @@ describe('valid files pass keel check-aof and redis-check-aof alike', { timeout:
     test(`redis-server's appendonlydir, aof-use-rdb-preamble ${preamble}, with #TS annotations and transactions`, { skip: needRedis }, async () => {
       const dir = dirFor();
       // appendfsync always: every reply follows its write, so the SIGKILL in stop() loses nothing
-      const redis = await startRedis(['--appendonly', 'yes', '--dir', dir, '--appendfsync', 'always', '--aof-timestamp-enabled', 'yes', '--aof-use-rdb-preamble', preamble]);
-      redises.add(redis);
-      const r = new Redis({ port: redis.port, host: '127.0.0.1', maxRetriesPerRequest: 3 });
-      r.on('error', () => {});
+      const redis = await tracked.redis(['--appendonly', 'yes', '--dir', dir, '--appendfsync', 'always', '--aof-timestamp-enabled', 'yes', '--aof-use-rdb-preamble', preamble]);
+      const r = connectClient(redis.port);
       try {
         await writeDataset(r);
         await r.multi().set('tx', '1').incr('tx').exec();
@@ -256,7 +223,6 @@ describe('valid files pass keel check-aof and redis-check-aof alike', { timeout:
       } finally {
         r.disconnect();
         await redis.stop();
-        redises.delete(redis);
       }
       const f = filesOf(dir);
       if (preamble === 'yes') assert.ok(f.base.endsWith('.base.rdb'));

@@ -126,7 +126,6 @@ export function diffScenarios(title: string, scenarios: string[][][], keelOption
   // imported lazily so this module stays usable from non-test code
   const { test, before, after } = require('node:test') as typeof import('node:test');
   const { startTestServer, hasRedisServer } = require('./helpers') as typeof import('./helpers');
-  const assert: typeof import('node:assert/strict') = require('node:assert/strict');
   const run = hasRedisServer();
   let keel: Awaited<ReturnType<typeof startTestServer>> | undefined;
   let redis: RedisProcess | undefined;
@@ -141,17 +140,31 @@ export function diffScenarios(title: string, scenarios: string[][][], keelOption
   });
   scenarios.forEach((scenario, i) => {
     test(`${title} ${i}: replies match redis-server byte for byte`, { skip: run ? false : 'redis-server is not installed' }, async () => {
-      const a = await ByteConn.connect(keel!.port);
-      const b = await ByteConn.connect(redis!.port);
-      try {
-        for (const argv of [['FLUSHALL'], ...scenario]) {
-          const [got, want] = [await a.call(argv), await b.call(argv)];
-          assert.equal(JSON.stringify(got), JSON.stringify(want), `reply to ${JSON.stringify(argv)}`);
-        }
-      } finally {
-        a.close();
-        b.close();
-      }
+      await assertSameReplies(keel!.port, redis!.port, scenario);
     });
   });
+}
+
+/**
+ * Opens a connection to each server, sends HELLO 3 to both first when `resp3` (its reply,
+ * which holds the client id, is not compared), then FLUSHALL and every command of the
+ * scenario, asserting that each reply is the same bytes on both.
+ */
+export async function assertSameReplies(keelPort: number, redisPort: number, scenario: string[][], opts: { resp3?: boolean } = {}): Promise<void> {
+  const assert: typeof import('node:assert/strict') = require('node:assert/strict');
+  const a = await ByteConn.connect(keelPort);
+  const b = await ByteConn.connect(redisPort);
+  try {
+    if (opts.resp3) {
+      await a.call(['HELLO', '3']);
+      await b.call(['HELLO', '3']);
+    }
+    for (const argv of [['FLUSHALL'], ...scenario]) {
+      const [got, want] = [await a.call(argv), await b.call(argv)];
+      assert.equal(JSON.stringify(got), JSON.stringify(want), `reply to ${JSON.stringify(argv)}`);
+    }
+  } finally {
+    a.close();
+    b.close();
+  }
 }

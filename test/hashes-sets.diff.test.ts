@@ -8,7 +8,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import { diffScenarios, startRedis, ByteConn, type RedisProcess } from './differential';
+import { diffScenarios, startRedis, assertSameReplies, type RedisProcess } from './differential';
 import { startTestServer, hasRedisServer, type TestServer } from './helpers';
 
 const big = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -185,19 +185,7 @@ function diffScenariosResp3(title: string, scenarios: string[][][]): void {
     });
     scenarios.forEach((scenario, i) => {
       test(`${title} ${i}: RESP3 replies match redis-server byte for byte`, async () => {
-        const a = await ByteConn.connect(keel!.port);
-        const b = await ByteConn.connect(redis!.port);
-        try {
-          await a.call(['HELLO', '3']);
-          await b.call(['HELLO', '3']);
-          for (const argv of [['FLUSHALL'], ...scenario]) {
-            const [got, want] = [await a.call(argv), await b.call(argv)];
-            assert.equal(JSON.stringify(got), JSON.stringify(want), `reply to ${JSON.stringify(argv)}`);
-          }
-        } finally {
-          a.close();
-          b.close();
-        }
+        await assertSameReplies(keel!.port, redis!.port, scenario, { resp3: true });
       });
     });
   });

@@ -6,9 +6,10 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import Redis from 'ioredis';
 import { startServer, type KeelServer, type ServerOptions } from '../src/index';
+import type { RedisProcess } from './differential';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -88,7 +89,12 @@ export async function spawnKeel(args: string[], opts: { cwd?: string; env?: Node
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  await waitFor(async () => out.includes('Ready to accept connections') || proc.exitCode !== null, 20000);
+  try {
+    await waitFor(async () => out.includes('Ready to accept connections') || proc.exitCode !== null, 20000);
+  } catch (e) {
+    await killProcess(proc); // never leave a server that did not become ready running
+    throw e;
+  }
   if (proc.exitCode !== null) throw new Error(`keel exited ${proc.exitCode}: ${out}`);
   return { proc, port, output: () => out };
 }
@@ -114,6 +120,153 @@ export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs 
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** True once the child process has exited or been killed by a signal. */
+export function hasExited(p: ChildProcess): boolean {
+  return p.exitCode !== null || p.signalCode !== null;
+}
+
+/** Resolves when the process has exited (at once if it already has). */
+export function exited(p: ChildProcess): Promise<void> {
+  if (hasExited(p)) return Promise.resolve();
+  return new Promise((res) => p.once('exit', () => res()));
+}
+
+/** SIGKILLs the process (a no-op once it has exited) and resolves when it is gone. */
+export async function killProcess(p: ChildProcess): Promise<void> {
+  if (!hasExited(p)) p.kill('SIGKILL');
+  await exited(p);
+}
+
+/** An ioredis client to 127.0.0.1:port (3 retries a request unless opts say otherwise), its errors ignored. */
+export function connectClient(port: number, opts: Record<string, unknown> = {}): Redis {
+  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 3, ...opts });
+  r.on('error', () => {});
+  return r;
+}
+
+/** INFO persistence as field -> value. */
+export async function persistenceInfo(r: Redis): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const line of (await r.info('persistence')).split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+/** Polls INFO persistence until no AOF rewrite runs or is scheduled; returns the last INFO read. */
+export async function waitRewriteDone(r: Redis, timeoutMs = 30_000): Promise<Record<string, string>> {
+  let last: Record<string, string> = {};
+  await waitFor(
+    async () => {
+      last = await persistenceInfo(r);
+      return last.aof_rewrite_in_progress === '0' && last.aof_rewrite_scheduled === '0';
+    },
+    timeoutMs,
+    20,
+  );
+  return last;
+}
+
+/** SHUTDOWN [args] on a raw connection, waiting for the server to close it (Redis replies nothing on success). */
+export async function shutdownCommand(port: number, ...args: string[]): Promise<void> {
+  const conn = await RawConn.connect(port);
+  try {
+    conn.command('SHUTDOWN', ...args);
+    await conn.waitClose(10000);
+  } finally {
+    conn.close();
+  }
+}
+
+/** What a test file started and must release: see trackResources. */
+export interface Tracked {
+  children: Set<ChildProcess>;
+  servers: Set<TestServer>;
+  redises: Set<RedisProcess>;
+  clients: Set<Redis>;
+  raws: Set<RawConn>;
+  mounts: Set<string>;
+  dirs: Set<string>;
+  /** startTestServer, registered until its close() */
+  keel(options?: ServerOptions): Promise<TestServer>;
+  /** startRedis (test/differential.ts), registered until its stop() */
+  redis(extra?: string[]): Promise<RedisProcess>;
+  /** spawnKeel, the child killed at the end if still running */
+  spawn(args: string[]): Promise<Awaited<ReturnType<typeof spawnKeel>>>;
+  /** a temp dir removed at the end */
+  dir(prefix?: string): string;
+}
+
+/**
+ * Registers an after() hook in the calling test file that releases everything started through
+ * the returned object, whatever failed: clients and raw connections are closed, `keel server`
+ * children SIGKILLed (and waited for), in-process servers closed, redis-servers stopped, tmpfs
+ * mounts unmounted, temp dirs removed. A test that throws before its own cleanup thus never
+ * leaves a server behind (which would also keep the test process alive, hanging the run).
+ */
+export function trackResources(dirPrefix = 'keel-test-'): Tracked {
+  // imported lazily: differential.ts imports this module, and node:test only where a test file asks
+  const { after } = require('node:test') as typeof import('node:test');
+  const t: Tracked = {
+    children: new Set(),
+    servers: new Set(),
+    redises: new Set(),
+    clients: new Set(),
+    raws: new Set(),
+    mounts: new Set(),
+    dirs: new Set(),
+    async keel(options = {}) {
+      const s = await startTestServer(options);
+      t.servers.add(s);
+      const close = s.close;
+      s.close = () => {
+        t.servers.delete(s);
+        return close();
+      };
+      return s;
+    },
+    async redis(extra = []) {
+      const { startRedis } = require('./differential') as typeof import('./differential');
+      const r = await startRedis(extra);
+      t.redises.add(r);
+      const stop = r.stop;
+      r.stop = () => {
+        t.redises.delete(r);
+        return stop();
+      };
+      return r;
+    },
+    async spawn(args) {
+      const k = await spawnKeel(args);
+      t.children.add(k.proc);
+      return k;
+    },
+    dir(prefix = dirPrefix) {
+      const d = tempDir(prefix);
+      t.dirs.add(d);
+      return d;
+    },
+  };
+  after(async () => {
+    for (const c of t.clients) c.disconnect();
+    for (const r of t.raws) r.close();
+    for (const p of t.children) if (!hasExited(p)) p.kill('SIGKILL');
+    await Promise.all([...t.children].map(exited));
+    for (const s of [...t.servers]) await s.close().catch(() => {});
+    for (const r of [...t.redises]) await r.stop().catch(() => {});
+    for (const m of t.mounts) {
+      try {
+        execFileSync('umount', [m], { stdio: 'pipe' });
+      } catch {
+        /* reported by the test that mounted it */
+      }
+    }
+    for (const d of t.dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return t;
 }
 
 export function hasRedisServer(): boolean {

@@ -6,15 +6,15 @@
  *
  * Random choices come from one seed, printed as a diagnostic; KEEL_TEST_SEED=<n> replays it.
  */
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
-import { execFile, execFileSync, spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn as spawnChild } from 'node:child_process';
 import Redis from 'ioredis';
-import { tempDir, waitFor, sleep, spawnKeel, RespError, RawConn, CLI } from './helpers';
+import { waitFor, sleep, spawnKeel, RespError, RawConn, CLI, connectClient, trackResources, killProcess, exited, persistenceInfo } from './helpers';
 import { writeDataset } from './dataset';
 
 /** Not a timing assertion: a bound that turns a hang into a failure (with the servers reaped). */
@@ -54,62 +54,21 @@ const randInt = (n: number, r = random) => Math.floor(r() * n);
 
 /**
  * Every process, client, mount and directory a test creates is registered here and released
- * when the file's tests end, whatever failed, so a failing test can neither leave a server
- * running nor keep this process alive.
+ * when the file's tests end, whatever failed (see trackResources).
  */
-const children = new Set<ChildProcess>();
-const clients = new Set<Redis>();
-const raws = new Set<RawConn>();
-const mounts = new Set<string>();
-const dirs = new Set<string>();
-
-after(async () => {
-  for (const c of clients) c.disconnect();
-  for (const r of raws) r.close();
-  for (const p of children) if (!hasExited(p)) p.kill('SIGKILL');
-  await Promise.all([...children].map((p) => exited(p)));
-  for (const m of mounts) {
-    try {
-      execFileSync('umount', [m], { stdio: 'pipe' });
-    } catch {
-      /* reported by the test that mounted it */
-    }
-  }
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function hasExited(p: ChildProcess): boolean {
-  return p.exitCode !== null || p.signalCode !== null;
-}
-
-function exited(p: ChildProcess): Promise<void> {
-  if (hasExited(p)) return Promise.resolve();
-  return new Promise((res) => p.once('exit', () => res()));
-}
-
-function dirFor(prefix = 'keel-rdb-crash-'): string {
-  const d = tempDir(prefix);
-  dirs.add(d);
-  return d;
-}
+const tracked = trackResources('keel-rdb-crash-');
+const { children, clients, raws, mounts } = tracked;
+const dirFor = tracked.dir;
 
 type Keel = Awaited<ReturnType<typeof spawnKeel>>;
 
 /** `keel server` on a free port with DEBUG enabled and the given save rules (none by default). */
-async function spawn(dir: string, extra: string[] = [], save = ''): Promise<Keel> {
-  const k = await spawnKeel(['--dir', dir, '--save', save, '--enable-debug-command', 'yes', ...extra]);
-  children.add(k.proc);
-  return k;
-}
-
-async function kill(p: ChildProcess): Promise<void> {
-  if (!hasExited(p)) p.kill('SIGKILL');
-  await exited(p);
+function spawn(dir: string, extra: string[] = [], save = ''): Promise<Keel> {
+  return tracked.spawn(['--dir', dir, '--save', save, '--enable-debug-command', 'yes', ...extra]);
 }
 
 function connect(port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: true });
-  r.on('error', () => {});
+  const r = connectClient(port, { maxRetriesPerRequest: 0, enableOfflineQueue: true });
   clients.add(r);
   return r;
 }
@@ -125,18 +84,9 @@ async function rawConn(port: number): Promise<RawConn> {
   return c;
 }
 
-async function persistence(r: Redis): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of (await r.info('persistence')).split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
-
 /** Waits until the server has loaded its dataset (it accepts connections before that). */
 async function loaded(r: Redis): Promise<void> {
-  await waitFor(async () => (await persistence(r)).loading === '0', 120_000, 20);
+  await waitFor(async () => (await persistenceInfo(r)).loading === '0', 120_000, 20);
 }
 
 /** Polls until no BGSAVE runs; `each` sees every INFO read meanwhile. */
@@ -144,7 +94,7 @@ async function bgsaveDone(r: Redis, each: (info: Record<string, string>) => void
   let info: Record<string, string> = {};
   await waitFor(
     async () => {
-      info = await persistence(r);
+      info = await persistenceInfo(r);
       each(info);
       return info.rdb_bgsave_in_progress === '0';
     },
@@ -614,7 +564,7 @@ describe('point-in-time BGSAVE of 1,000,000 keys under concurrent writes', { tim
     assert.equal(perDb.get(0)! + optionalMissing, dbsize0, 'db 0 key count');
     assert.equal(perDb.get(2) ?? 0, dbsize2, 'db 2 key count');
     assert.deepEqual([...perDb.keys()].sort(), dbsize2 > 0 ? [0, 2, 3, 4] : [0, 3, 4]);
-    await kill(k.proc);
+    await killProcess(k.proc);
   });
 });
 
@@ -675,7 +625,7 @@ describe('SIGKILL during SAVE and BGSAVE', { timeout: HANG_GUARD_MS }, () => {
       if (round.slow) await waitFor(() => tempWritten(dir, before), 20_000, 1);
       await sleep(wait);
       const saveReplied = round.cmd === 'SAVE' && answered;
-      await kill(k.proc);
+      await killProcess(k.proc);
       conn.close();
       raws.delete(conn);
       drop(r);
@@ -714,7 +664,7 @@ describe('SIGKILL during SAVE and BGSAVE', { timeout: HANG_GUARD_MS }, () => {
     assert.equal(await r.bgsave(), 'Background saving started');
     assert.equal((await bgsaveDone(r)).rdb_last_bgsave_status, 'ok');
     const finalDigest = (await r.call('DEBUG', 'DIGEST')) as string;
-    await kill(k.proc);
+    await killProcess(k.proc);
     drop(r);
     await checkRdb(file);
     k = await spawn(dir);
@@ -722,7 +672,7 @@ describe('SIGKILL during SAVE and BGSAVE', { timeout: HANG_GUARD_MS }, () => {
     await loaded(r);
     assert.equal(await r.call('DEBUG', 'DIGEST'), finalDigest);
     assert.equal(await r.get('final'), 'yes');
-    await kill(k.proc);
+    await killProcess(k.proc);
     drop(r);
   });
 });
@@ -771,7 +721,7 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
     assert.deepEqual(await conn.call('SAVE'), new RespError('ERR'));
     assert.deepEqual(files(), ['dump.rdb', 'filler'], 'no temp file is left by SAVE');
     assert.ok(fs.readFileSync(file).equals(good), 'the previous dump is intact after SAVE');
-    assert.equal((await persistence(r)).rdb_last_bgsave_status, 'err', 'a failed SAVE does not clear the error');
+    assert.equal((await persistenceInfo(r)).rdb_last_bgsave_status, 'err', 'a failed SAVE does not clear the error');
     assert.deepEqual(await conn.call('SET', 'x', '1'), new RespError(MISCONF_RDB));
 
     // free the space: a BGSAVE succeeds and writes are accepted again
@@ -782,14 +732,14 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
     assert.equal(ok.rdb_last_bgsave_status, 'ok');
     assert.equal(await conn.call('SET', 'x', '1'), 'OK');
     assert.deepEqual(files(), ['dump.rdb']);
-    await kill(k.proc);
+    await killProcess(k.proc);
     drop(r);
     await checkRdb(file);
     const k2 = await spawn(mnt);
     const r2 = connect(k2.port);
     await loaded(r2);
     assert.equal(await r2.call('DEBUG', 'DIGEST'), digest, 'the dump written after recovery holds the dataset');
-    await kill(k2.proc);
+    await killProcess(k2.proc);
     drop(r2);
     execFileSync('umount', [mnt]);
     mounts.delete(mnt);
@@ -821,7 +771,7 @@ describe('huge values', { timeout: HANG_GUARD_MS }, () => {
     phase('load');
     assert.equal(await r.save(), 'OK');
     phase('SAVE');
-    await kill(k.proc);
+    await killProcess(k.proc);
     drop(r);
     const file = path.join(dir, 'dump.rdb');
     await checkRdb(file);
@@ -890,7 +840,7 @@ describe('huge values', { timeout: HANG_GUARD_MS }, () => {
     assert.equal(info.rdb_last_bgsave_status, 'ok');
     assert.ok(overlapped, 'the writer kept writing while the BGSAVE ran');
     assert.ok((await r2.strlen('bigstr')) > atInstant.strlen, 'appends landed after the BGSAVE');
-    await kill(k2.proc);
+    await killProcess(k2.proc);
     drop(r2);
     drop(wc);
 
@@ -916,7 +866,7 @@ describe('huge values', { timeout: HANG_GUARD_MS }, () => {
     assert.ok(saved.subarray(0, STR).equals(big) && saved.subarray(STR).toString('latin1') === '|A'.repeat(appended), 'the saved string');
     phase('check, restart, compare');
     t.diagnostic(phases.join(', '));
-    await kill(k3.proc);
+    await killProcess(k3.proc);
     drop(r3);
   });
 });

@@ -3,14 +3,13 @@
  * redis-check-rdb in both directions, point-in-time BGSAVE under concurrent writes, save
  * rules, failures, corruption, DUMP/RESTORE.
  */
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import Redis from 'ioredis';
-import { startTestServer, tempDir, hasRedisServer, waitFor, sleep, spawnKeel, RespError, RawConn, type TestServer } from './helpers';
-import { startRedis, type RedisProcess } from './differential';
+import { tempDir, hasRedisServer, waitFor, sleep, RespError, RawConn, connectClient, trackResources, exited, shutdownCommand } from './helpers';
 import { writeDataset, dumpServer } from './dataset';
 
 const haveRedis = hasRedisServer();
@@ -24,76 +23,13 @@ function checkRdb(file: string): Promise<{ code: number; out: string }> {
   });
 }
 
-function client(port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 3 });
-  r.on('error', () => {});
-  return r;
-}
+const client = connectClient;
 
-/**
- * Every server a test starts — in-process Keel, `keel server` children, redis-server — is
- * registered here and stopped when the file's tests end, whatever failed: a test that throws
- * before its own cleanup never leaves a server behind (which would also keep this test
- * process alive, so the run would hang instead of reporting the failure).
- */
-const children = new Set<ChildProcess>();
-const servers = new Set<TestServer>();
-const redises = new Set<RedisProcess>();
-
-async function spawn(args: string[]): Promise<Awaited<ReturnType<typeof spawnKeel>>> {
-  const k = await spawnKeel(args);
-  children.add(k.proc);
-  return k;
-}
-
-async function keel(options: Record<string, string | number> = {}): Promise<TestServer> {
-  const s = await startTestServer(options);
-  servers.add(s);
-  const close = s.close;
-  s.close = () => {
-    servers.delete(s);
-    return close();
-  };
-  return s;
-}
-
-async function redisServer(extra: string[] = []): Promise<RedisProcess> {
-  const r = await startRedis(extra);
-  redises.add(r);
-  const stop = r.stop;
-  r.stop = () => {
-    redises.delete(r);
-    return stop();
-  };
-  return r;
-}
-
-after(async () => {
-  for (const p of children) if (!hasExited(p)) p.kill('SIGKILL');
-  for (const s of [...servers]) await s.close().catch(() => {});
-  for (const r of [...redises]) await r.stop().catch(() => {});
-});
-
-function hasExited(p: ChildProcess): boolean {
-  return p.exitCode !== null || p.signalCode !== null;
-}
-
-/** Resolves when the process has exited (at once if it already has). */
-function exited(p: ChildProcess): Promise<void> {
-  if (hasExited(p)) return Promise.resolve();
-  return new Promise((res) => p.once('exit', () => res()));
-}
-
-/** SHUTDOWN [args] on a raw connection: Redis closes the connection instead of replying OK. */
-async function shutdownCommand(port: number, ...args: string[]): Promise<void> {
-  const conn = await RawConn.connect(port);
-  try {
-    conn.command('SHUTDOWN', ...args);
-    await conn.waitClose(10000);
-  } finally {
-    conn.close();
-  }
-}
+/** Every server a test starts is registered and stopped when the file's tests end (see trackResources). */
+const tracked = trackResources();
+const spawn = tracked.spawn;
+const keel = tracked.keel;
+const redisServer = tracked.redis;
 
 describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
   test('every type and encoding survives SAVE and a restart', async () => {
