@@ -112,7 +112,18 @@ export class BackgroundSnapshot {
   }
 
   private finish(err: Error | null): void {
-    if (this.finished) return;
+    if (!this.stop(err !== null)) return;
+    this.onDone(err);
+  }
+
+  /** Stops at once: the temp file is removed and onDone is not called. */
+  abort(): void {
+    this.stop(true);
+  }
+
+  /** Ends the job once: detach, close, optionally remove the temp file, let held writers go. */
+  private stop(removeTmp: boolean): boolean {
+    if (this.finished) return false;
     this.finished = true;
     this.snapshot.detach();
     if (this.fd >= 0) {
@@ -123,28 +134,10 @@ export class BackgroundSnapshot {
       }
       this.fd = -1;
     }
-    if (err) fs.rmSync(this.tmp, { force: true });
+    if (removeTmp) fs.rmSync(this.tmp, { force: true });
     if (this.server.gatedClients.length) this.server.releaseGatedClients();
     this.server.blocking.retryDeferred();
-    this.onDone(err);
-  }
-
-  /** Stops at once: the temp file is removed and onDone is not called. */
-  abort(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.snapshot.detach();
-    if (this.fd >= 0) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        /* closed */
-      }
-      this.fd = -1;
-    }
-    fs.rmSync(this.tmp, { force: true });
-    if (this.server.gatedClients.length) this.server.releaseGatedClients();
-    this.server.blocking.retryDeferred();
+    return true;
   }
 }
 

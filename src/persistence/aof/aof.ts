@@ -687,6 +687,11 @@ export class AofPersistence {
     }
     this.state = 'wait-rewrite';
     this.rewriteScheduled = true;
+    this.ungate();
+  }
+
+  /** No more reply gating: the AOF is off or not yet writing; held replies go now. */
+  private ungate(): void {
     this.server.replyGate = null;
     for (const c of [...this.held]) {
       this.held.delete(c);
@@ -730,11 +735,7 @@ export class AofPersistence {
     this.retireCurrent();
     this.state = 'off';
     this.rewriteScheduled = false;
-    this.server.replyGate = null;
-    for (const c of [...this.held]) {
-      this.held.delete(c);
-      c.flush();
-    }
+    this.ungate();
   }
 
   // ---------------------------------------------------------------- cron, shutdown, INFO
