@@ -28,6 +28,7 @@ const net = require('node:net');
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
+const { CLI, ROOT, freePort, parseArgs, parseInfo, parseReply, resp, sleep, splitWords } = require('./lib');
 
 // ------------------------------------------------------------------ dataset (shared with workers)
 
@@ -123,12 +124,6 @@ function element(r) {
 
 function score(r) {
   return r() < 0.5 ? String(Math.floor(r() * 100000)) : String(Math.round(r() * 1e9) / 1000);
-}
-
-function resp(args) {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
-  return s;
 }
 
 /** commands creating key i: [respText, commandCount] */
@@ -344,46 +339,7 @@ class Client {
   }
 }
 
-function parseReply(b, p) {
-  const nl = b.indexOf('\r\n', p, 'latin1');
-  if (nl < 0) return null;
-  const t = b[p];
-  const line = b.latin1Slice(p + 1, nl);
-  if (t === 0x2b) return { value: line, end: nl + 2 };
-  if (t === 0x2d) return { value: new Error(line), end: nl + 2 };
-  if (t === 0x3a) return { value: Number(line), end: nl + 2 };
-  if (t === 0x24) {
-    const n = Number(line);
-    if (n < 0) return { value: null, end: nl + 2 };
-    if (b.length < nl + 2 + n + 2) return null;
-    return { value: b.latin1Slice(nl + 2, nl + 2 + n), end: nl + 2 + n + 2 };
-  }
-  if (t === 0x2a) {
-    const n = Number(line);
-    const arr = [];
-    let q = nl + 2;
-    for (let k = 0; k < n; k++) {
-      const r = parseReply(b, q);
-      if (r === null) return null;
-      arr.push(r.value);
-      q = r.end;
-    }
-    return { value: n < 0 ? null : arr, end: q };
-  }
-  throw new Error(`unexpected reply byte ${t}`);
-}
-
-function parseInfo(s) {
-  const o = {};
-  for (const line of String(s).split('\r\n')) {
-    const k = line.indexOf(':');
-    if (k > 0 && line[0] !== '#') o[line.slice(0, k)] = line.slice(k + 1);
-  }
-  return o;
-}
-
 const now = () => performance.timeOrigin + performance.now(); // absolute ms, comparable across threads
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ------------------------------------------------------------------ workers
 
@@ -509,45 +465,12 @@ const KEEL_NODE_ARGS = splitWords(args['keel-node-args'] ?? '');
 const KEEP = Boolean(args.keep);
 const BATCH_KEYS = Number(args['writer-batch'] ?? 200);
 const INFLIGHT = Number(args['writer-inflight'] ?? 4);
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 /** bounds on every wait, so a stuck server ends the run with an error instead of hanging */
 const SAVE_TIMEOUT_MS = Number(args['timeout-ms'] ?? 600000);
 /** a BGSAVE still running after this long is reported as a lower bound (">") and abandoned */
 const BGSAVE_TIMEOUT_MS = Number(args['bgsave-timeout-ms'] ?? 300000);
 /** writer: keys per second, 0 = as fast as the server acknowledges (with --writer-inflight batches in flight) */
 const WRITE_RATE = Number(args['write-rate'] ?? 0);
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith('--')) continue;
-    const eq = argv[i].indexOf('=');
-    if (eq > 0) {
-      out[argv[i].slice(2, eq)] = argv[i].slice(eq + 1); // --keel-node-args="--cpu-prof ..."
-      continue;
-    }
-    const k = argv[i].slice(2);
-    const v = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : true;
-    out[k] = v;
-  }
-  return out;
-}
-
-function splitWords(s) {
-  return s.trim() === '' ? [] : s.trim().split(/\s+/);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 const live = new Set(); // spawned processes, killed on any exit
 const workers = new Set();

@@ -14,10 +14,10 @@
  */
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
-const net = require('node:net');
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
+const { CLI, freePort, median, parseArgs, splitWords, waitPort } = require('./lib');
 
 const args = parseArgs(process.argv.slice(2));
 const rounds = Number(args.rounds ?? 5);
@@ -29,52 +29,6 @@ const requests = (p) => Number(args.n ?? (quick ? (p > 1 ? 400000 : 50000) : p >
 const shared = splitWords(args['server-args'] ?? '');
 const extraRedis = [...shared, ...splitWords(args['redis-args'] ?? '')];
 const extraKeel = [...shared, ...splitWords(args['keel-args'] ?? '')];
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith('--')) continue;
-    const k = argv[i].slice(2);
-    // *-args values are server arguments and start with -- themselves
-    const takesValue = k.endsWith('-args') || (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--'));
-    const v = takesValue && argv[i + 1] !== undefined ? argv[++i] : true;
-    out[k] = v;
-  }
-  return out;
-}
-
-function splitWords(s) {
-  return s.trim() === '' ? [] : s.trim().split(/\s+/).map((w) => (w === '""' ? '' : w));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitPort(port, proc, name) {
-  for (let i = 0; i < 200; i++) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}`);
-    const ok = await new Promise((r) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${name} did not start on port ${port}`);
-}
 
 async function startRedis(base) {
   // each server its own dir: with --appendonly yes both would otherwise write appendonlydir/
@@ -107,12 +61,6 @@ function runBenchmark(port, pipeline) {
     if (m) result[m[1]] = Number(m[2]);
   }
   return result;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function main() {

@@ -21,10 +21,10 @@
  */
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
-const net = require('node:net');
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
+const { CLI, Client, ROOT, freePort, gitState, median, parseArgs, resp, sleep, splitWords } = require('./lib');
 
 const args = parseArgs(process.argv.slice(2));
 const rounds = Number(args.rounds ?? 3);
@@ -35,8 +35,6 @@ const requests = (p) => Number(args.n ?? (p > 1 ? 1000000 : 200000));
 const testNames = String(args.tests ?? 'zadd,zrangebyscore').split(',');
 const shared = splitWords(args['server-args'] ?? '');
 const keelNodeArgs = splitWords(args['keel-node-args'] ?? '');
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const KEY = 'bigz';
 
 const TESTS = {
@@ -44,151 +42,8 @@ const TESTS = {
   zrangebyscore: ['zrangebyscore', KEY, '__rand_int__', '+inf', 'LIMIT', '0', '10'],
 };
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith('--')) continue;
-    let k = argv[i].slice(2);
-    let v;
-    const eq = k.indexOf('=');
-    if (eq >= 0) {
-      v = k.slice(eq + 1);
-      k = k.slice(0, eq);
-    } else {
-      // *-args values are server arguments and start with -- themselves
-      const takesValue = k.endsWith('-args') || (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--'));
-      v = takesValue && argv[i + 1] !== undefined ? argv[++i] : true;
-    }
-    out[k] = v;
-  }
-  return out;
-}
-
-function splitWords(s) {
-  return s.trim() === '' ? [] : s.trim().split(/\s+/).map((w) => (w === '""' ? '' : w));
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 // ------------------------------------------------------------------ a minimal RESP client
-
-function resp(a) {
-  let s = `*${a.length}\r\n`;
-  for (const x of a) s += `$${x.length}\r\n${x}\r\n`;
-  return s;
-}
-
-function parseReply(b, p) {
-  const nl = b.indexOf('\r\n', p, 'latin1');
-  if (nl < 0) return null;
-  const t = b[p];
-  const line = b.latin1Slice(p + 1, nl);
-  if (t === 0x2b) return { value: line, end: nl + 2 };
-  if (t === 0x2d) return { value: new Error(line), end: nl + 2 };
-  if (t === 0x3a) return { value: Number(line), end: nl + 2 };
-  if (t === 0x24) {
-    const n = Number(line);
-    if (n < 0) return { value: null, end: nl + 2 };
-    if (b.length < nl + 2 + n + 2) return null;
-    return { value: b.latin1Slice(nl + 2, nl + 2 + n), end: nl + 2 + n + 2 };
-  }
-  if (t === 0x2a) {
-    const n = Number(line);
-    const arr = [];
-    let q = nl + 2;
-    for (let k = 0; k < n; k++) {
-      const r = parseReply(b, q);
-      if (r === null) return null;
-      arr.push(r.value);
-      q = r.end;
-    }
-    return { value: n < 0 ? null : arr, end: q };
-  }
-  throw new Error(`unexpected reply byte ${t}`);
-}
-
-class Client {
-  constructor(port) {
-    this.port = port;
-    this.buf = Buffer.alloc(0);
-    this.waiting = []; // {n, replies, resolve, reject}
-    this.closed = null;
-  }
-
-  connect(timeoutMs = 2000) {
-    return new Promise((resolve, reject) => {
-      const sock = net.connect(this.port, '127.0.0.1');
-      const t = setTimeout(() => {
-        sock.destroy();
-        reject(new Error('connect timeout'));
-      }, timeoutMs);
-      sock.once('connect', () => {
-        clearTimeout(t);
-        this.sock = sock;
-        resolve(this);
-      });
-      sock.on('error', (e) => {
-        clearTimeout(t);
-        reject(e);
-        this.fail(e);
-      });
-      sock.on('close', () => this.fail(new Error('connection closed')));
-      sock.on('data', (d) => this.onData(d));
-      sock.setNoDelay(true);
-    });
-  }
-
-  onData(d) {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-    let p = 0;
-    while (this.waiting.length) {
-      const r = parseReply(this.buf, p);
-      if (r === null) break;
-      p = r.end;
-      const w = this.waiting[0];
-      if (w.replies.length < 8 || r.value instanceof Error) w.replies.push(r.value);
-      if (--w.n === 0) {
-        this.waiting.shift();
-        w.resolve(w.replies);
-      }
-    }
-    this.buf = p === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(p);
-  }
-
-  fail(e) {
-    this.closed ??= e;
-    for (const w of this.waiting.splice(0)) w.reject(e);
-  }
-
-  raw(text, n) {
-    if (this.closed) return Promise.reject(this.closed);
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ n, replies: [], resolve, reject });
-      this.sock.write(text, 'latin1');
-    });
-  }
-
-  async ok(...a) {
-    const r = (await this.raw(resp(a.map(String)), 1))[0];
-    if (r instanceof Error) throw new Error(`${a.join(' ')}: ${r.message}`);
-    return r;
-  }
-
-  close() {
-    this.sock?.destroy();
-  }
-}
 
 // ------------------------------------------------------------------ servers
 
@@ -287,22 +142,6 @@ function runBenchmark(port, test, pipeline) {
     return { rps: v[0], avg_ms: v[1], p50_ms: v[3], p99_ms: v[5], max_ms: v[6] };
   }
   throw new Error(`no result in redis-benchmark output:\n${out.slice(0, 2000)}`);
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function gitState() {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', 'src'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return { head, src_dirty: dirty !== '' };
-  } catch {
-    return null;
-  }
 }
 
 async function main() {
