@@ -14,7 +14,7 @@ import { test, describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import Redis from 'ioredis';
 import { hasRedisServer, waitFor, sleep, RawConn, RespError, connectClient, trackResources, hasExited, killProcess, persistenceInfo, waitRewriteDone, shutdownCommand, type TestServer } from './helpers';
 import { writeDataset, dumpServer, type Dump } from './dataset';
@@ -30,7 +30,6 @@ const MANIFEST = 'appendonly.aof.manifest';
 
 /** Servers, children, mounts and temp dirs, released when the file's tests end (see trackResources). */
 const tracked = trackResources('keel-aof-');
-const { mounts } = tracked;
 const dirFor = tracked.dir;
 const spawn = tracked.spawn;
 const redisServer = tracked.redis;
@@ -1051,20 +1050,13 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
 
 /** Mounts a 2 MB tmpfs for fn and unmounts it after; skips (with the reason) only when mount is not permitted. */
 async function withTmpfs(t: TestContext, fn: (mnt: string) => Promise<void>): Promise<void> {
-  const mnt = dirFor('keel-aof-tmpfs-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { stdio: 'pipe' });
-  } catch (e) {
-    t.skip(`mounting a tmpfs is not permitted here: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
-    return;
-  }
-  mounts.add(mnt);
+  const mnt = tracked.tmpfs(t, '2m');
+  if (mnt === null) return;
   try {
     await fn(mnt);
   } finally {
     // every server on it was killed by fn's own finally blocks
-    execFileSync('umount', [mnt]);
-    mounts.delete(mnt);
+    tracked.unmount(mnt);
   }
 }
 

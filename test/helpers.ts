@@ -198,6 +198,12 @@ export interface Tracked {
   spawn(args: string[]): Promise<Awaited<ReturnType<typeof spawnKeel>>>;
   /** a temp dir removed at the end */
   dir(prefix?: string): string;
+  /**
+   * A fresh tmpfs of `size` (mount's syntax, `2m`) on a temp dir, unmounted at the end (or by
+   * unmount()); null after skipping `test` with the reason when mounting is not permitted here.
+   */
+  tmpfs(test: { skip(msg: string): void }, size: string): string | null;
+  unmount(mnt: string): void;
 }
 
 /**
@@ -238,6 +244,21 @@ export function trackResources(dirPrefix = 'keel-test-'): Tracked {
         return stop();
       };
       return r;
+    },
+    tmpfs(test, size) {
+      const mnt = t.dir(`${dirPrefix}tmpfs-`);
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt], { stdio: 'pipe' });
+      } catch (e) {
+        test.skip(`mounting a tmpfs is not permitted here: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+        return null;
+      }
+      t.mounts.add(mnt);
+      return mnt;
+    },
+    unmount(mnt) {
+      execFileSync('umount', [mnt]);
+      t.mounts.delete(mnt);
     },
     async spawn(args) {
       const k = await spawnKeel(args);

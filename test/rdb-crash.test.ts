@@ -57,7 +57,7 @@ const randInt = (n: number, r = random) => Math.floor(r() * n);
  * when the file's tests end, whatever failed (see trackResources).
  */
 const tracked = trackResources('keel-rdb-crash-');
-const { children, clients, raws, mounts } = tracked;
+const { children, clients, raws } = tracked;
 const dirFor = tracked.dir;
 
 type Keel = Awaited<ReturnType<typeof spawnKeel>>;
@@ -681,14 +681,8 @@ describe('SIGKILL during SAVE and BGSAVE', { timeout: HANG_GUARD_MS }, () => {
 
 describe('full disk', { timeout: HANG_GUARD_MS }, () => {
   test('a BGSAVE that cannot fit fails cleanly and triggers MISCONF; SAVE fails; recovery once space is freed', async (t) => {
-    const mnt = dirFor('keel-rdb-tmpfs-');
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt], { stdio: 'pipe' });
-    } catch (e) {
-      t.skip(`mounting a tmpfs is not permitted here: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
-      return;
-    }
-    mounts.add(mnt);
+    const mnt = tracked.tmpfs(t, '4m');
+    if (mnt === null) return;
     const file = path.join(mnt, 'dump.rdb');
     const k = await spawn(mnt, ['--stop-writes-on-bgsave-error', 'yes'], '3600 1');
     const r = connect(k.port);
@@ -741,8 +735,7 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
     assert.equal(await r2.call('DEBUG', 'DIGEST'), digest, 'the dump written after recovery holds the dataset');
     await killProcess(k2.proc);
     drop(r2);
-    execFileSync('umount', [mnt]);
-    mounts.delete(mnt);
+    tracked.unmount(mnt);
   });
 });
 
