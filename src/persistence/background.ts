@@ -88,6 +88,7 @@ export class BackgroundSnapshot {
     this.writing = true;
     const write = (off: number) => {
       fs.write(this.fd, buf, off, buf.length - off, null, (err, n) => {
+        if (this.finished) return this.ioDone();
         if (err) {
           this.writing = false;
           this.error = err;
@@ -102,8 +103,10 @@ export class BackgroundSnapshot {
   }
 
   private complete(): void {
+    this.writing = true;
     fs.fsync(this.fd, (err) => {
-      if (this.finished) return;
+      if (this.finished) return this.ioDone();
+      this.writing = false;
       if (err) return this.finish(err);
       const fd = this.fd;
       this.fd = -1;
@@ -121,19 +124,30 @@ export class BackgroundSnapshot {
     this.stop(true);
   }
 
+  /** The write or fsync that was running when the job stopped has returned. */
+  private ioDone(): void {
+    this.writing = false;
+    this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd < 0) return;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    this.fd = -1;
+  }
+
   /** Ends the job once: detach, close, optionally remove the temp file, let held writers go. */
   private stop(removeTmp: boolean): boolean {
     if (this.finished) return false;
     this.finished = true;
     this.snapshot.detach();
-    if (this.fd >= 0) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        /* already closed */
-      }
-      this.fd = -1;
-    }
+    // a write or fsync still running on fd must finish first: closing now would let the number
+    // be reused (by a client's socket, say) and the late write land there
+    if (!this.writing) this.closeFd();
     if (removeTmp) fs.rmSync(this.tmp, { force: true });
     if (this.server.gatedClients.length) this.server.releaseGatedClients();
     this.server.blocking.retryDeferred();

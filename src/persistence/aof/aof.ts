@@ -787,6 +787,8 @@ export class AofPersistence {
       this.server.log.warning(`Fsync of the AOF file failed on shutdown: ${(e as Error).message}`);
     }
     this.releaseHeld();
+    // closed once no fsync runs on it: an embedding that starts servers again leaks no fds
+    this.retireCurrent();
   }
 
   private info(): [string, string | number][] {
