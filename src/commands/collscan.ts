@@ -1,9 +1,9 @@
 /**
  * HSCAN / SSCAN (cursors are parsed by store/scan.ts for the whole SCAN family). A collection Redis
  * would keep in its compact encoding is returned whole with cursor 0, as Redis does. A bigger
- * one is walked with a live iterator kept under the cursor it produced (JS Map/Set iterators
- * survive inserts and deletes, so every element present throughout is returned); a cursor
- * that is no longer cached resumes by position.
+ * one either walks itself from the cursor (`walk`: sets) or is walked with a live iterator
+ * kept under the cursor it produced (JS Map iterators survive inserts and deletes, so every
+ * element present throughout is returned); a cursor that is no longer cached resumes by position.
  */
 import type { Client } from '../server/client';
 import { ERR_SYNTAX, intArg } from './args';
@@ -15,6 +15,11 @@ export interface ScanSource {
   small: boolean;
   /** [element, value-or-score] pairs, or bare elements for sets */
   items: Iterable<string | [string, string]>;
+  /**
+   * A stateless walk instead of the cached iterators: visits up to `count` elements from
+   * `cursor` (0 = the start) and returns the next cursor, 0 when done.
+   */
+  walk?: (cursor: number, count: number, visit: (el: string) => void) => number;
 }
 
 interface Cached {
@@ -64,6 +69,8 @@ export function scanCollection(c: Client, argv: string[], lookup: () => ScanSour
   };
   if (src.small) {
     for (const x of src.items) take(x);
+  } else if (src.walk) {
+    next = src.walk(cursor, count, take);
   } else {
     const coll = src.items as object;
     let byCursor = cache.get(coll);

@@ -7,6 +7,7 @@ import { replyHelp } from './connection';
 import { typeOf, encodingOf, isIntegerString, type Value, type EncodingLimits } from '../store/value';
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
+import { IndexedSet } from '../store/types/indexed-set';
 import { stringMatch, isPatternLiteral } from '../util/glob';
 import { ScanCursors, parseCursor } from '../store/scan';
 import type { Db, Entry } from '../store/keyspace';
@@ -164,7 +165,7 @@ export function cloneValue(v: Value): Value {
   if (typeof v === 'string') return v;
   if (v instanceof Deque) return new Deque(v);
   if (v instanceof Map) return new Map(v);
-  if (v instanceof Set) return new Set(v);
+  if (v instanceof IndexedSet) return v.clone(); // keeps a hashtable a hashtable, as Redis's setTypeDup
   const z = new ZSet();
   for (const [m, s] of v) z.set(m, s);
   return z;

@@ -13,6 +13,7 @@ import { encodeOptions } from '../persistence/rdb-persistence';
 import type { Value } from '../store/value';
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
+import { IndexedSet } from '../store/types/indexed-set';
 import { formatDouble17g } from '../util/number';
 
 function save(c: Client): void {
@@ -164,9 +165,9 @@ export function valueDigest(v: Value, expireAt: number): Buffer {
   } else if (v instanceof Map) {
     put('hash');
     unordered([...v].map(([f, x]) => `${f.length}:${f}${x}`));
-  } else if (v instanceof Set) {
+  } else if (v instanceof IndexedSet) {
     put('set');
-    unordered([...v]);
+    unordered(v.toArray());
   } else {
     put('zset');
     for (const [m, s] of v as ZSet) {

@@ -8,6 +8,7 @@ import { ConfigSetError } from '../config';
 import { uniqueCommands } from './registry';
 import { Resp } from '../protocol/reply';
 import { Deque } from '../store/types/deque';
+import { IndexedSet } from '../store/types/indexed-set';
 import { stringMatch } from '../util/glob';
 
 function info(c: Client, argv: string[]): void {
@@ -488,7 +489,7 @@ function memoryUsage(c: Client, argv: string[]): void {
   if (typeof v === 'string') size += STR + v.length;
   else if (v instanceof Deque) size += 32 + avg((function* () { for (const x of v) yield 8 + STR + x.length; })(), v.length);
   else if (v instanceof Map) size += 64 + avg((function* () { for (const [f, x] of v) yield 40 + 2 * STR + f.length + x.length; })(), v.size);
-  else if (v instanceof Set) size += 64 + avg((function* () { for (const x of v) yield 24 + STR + x.length; })(), v.size);
+  else if (v instanceof IndexedSet) size += 64 + avg((function* () { for (const x of v) yield 24 + STR + x.length; })(), v.size);
   else size += 128 + avg((function* () { for (const [m] of v) yield 96 + STR + m.length; })(), v.size);
   c.int(Math.round(size));
 }

@@ -1,18 +1,19 @@
-/** Set commands (t_set.c). A set is a Set of latin1 strings. */
+/** Set commands (t_set.c). A set is an IndexedSet of latin1 strings. */
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
-import { isIntegerString, isConverted, markConverted, forgetConversion } from '../store/value';
+import { isIntegerString } from '../store/value';
+import { IndexedSet } from '../store/types/indexed-set';
 import { scanCollection } from './collscan';
-import { pick, sample, randCountArg } from './hashes';
+import { randCountArg } from './hashes';
 
-type S = Set<string>;
+type S = IndexedSet;
 
 function setForRead(c: Client, key: string): S | undefined | null {
   const e = c.server.keyspace.lookupRead(c.db, key);
   if (e === undefined) return undefined;
-  if (!(e.value instanceof Set)) {
+  if (!(e.value instanceof IndexedSet)) {
     c.error(WRONGTYPE);
     return null;
   }
@@ -22,7 +23,7 @@ function setForRead(c: Client, key: string): S | undefined | null {
 function setForWrite(c: Client, key: string): S | undefined | null {
   const e = c.server.keyspace.lookupWrite(c.db, key);
   if (e === undefined) return undefined;
-  if (!(e.value instanceof Set)) {
+  if (!(e.value instanceof IndexedSet)) {
     c.error(WRONGTYPE);
     return null;
   }
@@ -41,9 +42,9 @@ function intsetContent(c: Client, members: string[]): boolean {
   return members.length <= c.server.config.num('set-max-intset-entries') && members.every(isIntegerString);
 }
 
-/** Whether Redis holds this stored set as an intset (never again once it was converted). */
+/** Whether Redis holds this stored set as an intset (never again once it was converted). O(1). */
 function isIntset(c: Client, s: S): boolean {
-  return !isConverted(s) && s.size <= c.server.config.num('set-max-intset-entries') && [...s].every(isIntegerString);
+  return !s.converted && s.allIntegers && s.size <= c.server.config.num('set-max-intset-entries');
 }
 
 function ascending(arr: string[]): string[] {
@@ -66,7 +67,17 @@ export function orderedMembers(c: Client, members: Iterable<string>): string[] {
 
 /** A stored set's members in its iteration order (see isIntset). */
 function membersOf(c: Client, s: S): string[] {
-  return isIntset(c, s) ? ascending([...s]) : [...s];
+  return isIntset(c, s) ? ascending(s.toArray()) : s.toArray();
+}
+
+/**
+ * Records, before a stored set changes in place, that Redis holds it as a hashtable for good
+ * when its content is not an intset's: a set is a hashtable in Redis however it was built
+ * (SADD, a *STORE, an RDB load) once a non-integer is in it or it is bigger than
+ * set-max-intset-entries, and it stays one when it shrinks back to a few integers. O(1).
+ */
+function markIfHashtable(c: Client, s: S): void {
+  if (!s.converted && (!s.allIntegers || s.size > c.server.config.num('set-max-intset-entries'))) s.converted = true;
 }
 
 /**
@@ -74,23 +85,15 @@ function membersOf(c: Client, s: S): string[] {
  * becomes a hashtable when a non-integer arrives or it grows past set-max-intset-entries.
  */
 function addMember(c: Client, s: S, m: string): boolean {
-  if (s.has(m)) return false;
-  s.add(m);
-  if (!isIntegerString(m) || s.size > c.server.config.num('set-max-intset-entries')) markConverted(s);
+  if (!s.add(m)) return false;
+  markIfHashtable(c, s);
   return true;
 }
 
-/**
- * Removes a member from a stored set. A set whose content is not an intset's is a hashtable
- * in Redis, however it was built (SADD, a *STORE, an RDB load), and stays one when it shrinks
- * back to a few integers: so removing a non-integer, or removing from a set too big for an
- * intset, records the conversion before the content forgets it.
- */
+/** Removes a member from a stored set (see markIfHashtable). */
 function removeMember(c: Client, s: S, m: string): boolean {
-  if (!s.has(m)) return false;
-  if (!isIntegerString(m) || s.size > c.server.config.num('set-max-intset-entries')) markConverted(s);
-  s.delete(m);
-  return true;
+  markIfHashtable(c, s);
+  return s.delete(m);
 }
 
 function replySet(c: Client, members: string[]): void {
@@ -103,7 +106,7 @@ function sadd(c: Client, argv: string[]): void {
   let s = setForWrite(c, key);
   if (s === null) return;
   if (s === undefined) {
-    s = new Set();
+    s = new IndexedSet();
     c.server.keyspace.add(c.db, key, s);
   }
   let n = 0;
@@ -160,7 +163,7 @@ function srandmember(c: Client, argv: string[]): void {
   if (argv.length === 2) {
     const s = setForRead(c, argv[1]);
     if (s === null) return;
-    return s ? c.bulk(pick([...s])) : c.nullBulk();
+    return s ? c.bulk(s.random()) : c.nullBulk();
   }
   const big = randCountArg(c, argv[2]);
   if (big === null) return;
@@ -169,16 +172,16 @@ function srandmember(c: Client, argv: string[]): void {
   // Redis 7.0 answers every counted SRANDMEMBER with an array, also in RESP3 (members may
   // repeat with a negative count, so it is not a set)
   if (!s || big === 0n) return c.arrayLen(0);
-  let out: string[];
   if (big < 0n) {
+    // members may repeat: each one an independent uniform pick, O(1)
     const n = Number(-big);
     if (n > 0x7fffffff) return c.error('ERR value is out of range');
-    const all = [...s];
-    out = Array.from({ length: n }, () => pick(all));
-  } else if (big >= BigInt(s.size)) {
-    out = membersOf(c, s); // the whole set, in its iteration order
-  } else out = sample([...s], Number(big));
-  c.bulkArray(out);
+    c.arrayLen(n);
+    for (let i = 0; i < n; i++) c.bulk(s.random());
+    return;
+  }
+  // the whole set in its iteration order, or `big` distinct members in O(big)
+  c.bulkArray(big >= BigInt(s.size) ? membersOf(c, s) : s.sample(Number(big)));
 }
 
 function spop(c: Client, argv: string[]): void {
@@ -189,8 +192,8 @@ function spop(c: Client, argv: string[]): void {
     const s = setForWrite(c, key);
     if (s === null) return;
     if (!s) return c.nullBulk();
-    const m = pick([...s]);
-    removeMember(c, s, m);
+    markIfHashtable(c, s);
+    const m = s.popRandom();
     ks.events.modified(c.db, key);
     notify(c, NotifyClass.Set, 'spop', key);
     dropIfEmpty(c, key, s);
@@ -215,11 +218,18 @@ function spop(c: Client, argv: string[]): void {
     c.propArgv = ['DEL', key];
     return replySet(c, all);
   }
-  const popped = sample([...s], count);
-  for (const m of popped) removeMember(c, s, m);
-  // When few members remain, Redis builds a new set from them (spopWithCountCommand's
-  // third case) instead of deleting in place: its encoding follows its content again.
-  if (s.size * 5 <= count) forgetConversion(s);
+  // count uniformly random members, one O(1) pop each (spopWithCountCommand's second case)
+  const wasIntset = isIntset(c, s);
+  markIfHashtable(c, s);
+  const popped: string[] = new Array(count);
+  for (let i = 0; i < count; i++) popped[i] = s.popRandom();
+  if (s.size * 5 <= count) {
+    // When few members remain, Redis builds a new set from them (the third case) instead of
+    // deleting in place: its encoding follows its content again. It then replies (and
+    // propagates) the members left in the old set in that set's order: ascending for an intset.
+    s.converted = false;
+    if (wasIntset) ascending(popped);
+  }
   ks.dirty += popped.length;
   c.propArgv = ['SREM', key, ...popped];
   replySet(c, popped);
@@ -231,7 +241,7 @@ function smove(c: Client, argv: string[]): void {
   const se = ks.lookupWrite(c.db, src);
   const de = ks.lookupWrite(c.db, dst);
   if (se === undefined) return c.int(0);
-  if (!(se.value instanceof Set) || (de !== undefined && !(de.value instanceof Set))) return c.error(WRONGTYPE);
+  if (!(se.value instanceof IndexedSet) || (de !== undefined && !(de.value instanceof IndexedSet))) return c.error(WRONGTYPE);
   const s = se.value;
   if (src === dst) return c.int(s.has(member) ? 1 : 0);
   if (!removeMember(c, s, member)) return c.int(0);
@@ -241,7 +251,7 @@ function smove(c: Client, argv: string[]): void {
   ks.dirty++;
   let d: S;
   if (de === undefined) {
-    d = new Set();
+    d = new IndexedSet();
     ks.add(c.db, dst, d);
   } else d = de.value as S;
   if (addMember(c, d, member)) {
@@ -262,7 +272,7 @@ function interInputs(c: Client, keys: string[], write: boolean): S[] | 'empty' |
       empty = true;
       continue;
     }
-    if (!(e.value instanceof Set)) {
+    if (!(e.value instanceof IndexedSet)) {
       c.error(WRONGTYPE);
       return null;
     }
@@ -286,8 +296,8 @@ function intersect(sets: S[], limit = 0): string[] {
 function storeSet(c: Client, dst: string, members: string[], event: string, converted = false): void {
   const ks = c.server.keyspace;
   if (members.length > 0) {
-    const s = new Set(members);
-    if (converted) markConverted(s);
+    const s = new IndexedSet(members);
+    s.converted = converted;
     ks.set(c.db, dst, s);
     notify(c, NotifyClass.Set, event, dst);
     ks.dirty++;
@@ -332,7 +342,7 @@ function sunionDiff(c: Client, argv: string[], op: 'union' | 'diff', store: bool
   const sets: (S | undefined)[] = [];
   for (const k of keys) {
     const e = store ? c.server.keyspace.lookupWrite(c.db, k) : c.server.keyspace.lookupRead(c.db, k);
-    if (e !== undefined && !(e.value instanceof Set)) return c.error(WRONGTYPE);
+    if (e !== undefined && !(e.value instanceof IndexedSet)) return c.error(WRONGTYPE);
     sets.push(e?.value as S | undefined);
   }
   const result = new Set<string>();
@@ -345,7 +355,8 @@ function sunionDiff(c: Client, argv: string[], op: 'union' | 'diff', store: bool
     for (const s of sets) if (s) for (const m of s) result.add(m);
   } else if (sets[0]) {
     const first = sets[0];
-    for (const m of first) if (!sets.slice(1).some((s) => s?.has(m))) result.add(m);
+    const rest = sets.slice(1);
+    for (const m of first) if (!rest.some((s) => s?.has(m))) result.add(m);
     let algoOneWork = 0;
     let algoTwoWork = 0;
     for (const s of sets) {
@@ -354,7 +365,7 @@ function sunionDiff(c: Client, argv: string[], op: 'union' | 'diff', store: bool
       algoTwoWork += s.size;
     }
     const algoTwo = Math.floor(algoOneWork / 2) > algoTwoWork;
-    converted = algoTwo && !intsetContent(c, [...first]);
+    converted = algoTwo && !intsetContent(c, first.toArray());
   }
   const members = converted ? [...result] : orderedMembers(c, result);
   if (store) return storeSet(c, argv[1], members, op === 'union' ? 'sunionstore' : 'sdiffstore', converted);
@@ -363,14 +374,15 @@ function sunionDiff(c: Client, argv: string[], op: 'union' | 'diff', store: bool
 
 /**
  * SSCAN. An intset is returned whole, ascending, with cursor 0, as Redis does. Any other set
- * is walked by position in the Set's iteration order (see collscan.ts): every member present
- * for the whole scan is returned at least once.
+ * walks itself from the cursor (IndexedSet.scan): every member present for the whole scan is
+ * returned at least once, with no state kept between calls.
  */
 function sscan(c: Client, argv: string[]): void {
   scanCollection(c, argv, () => {
     const s = setForRead(c, argv[1]);
     if (!s) return s;
-    return isIntset(c, s) ? { small: true, items: ascending([...s]) } : { small: false, items: s };
+    if (isIntset(c, s)) return { small: true, items: ascending(s.toArray()) };
+    return { small: false, items: s, walk: (cursor, count, visit) => s.scan(cursor, count, visit) };
   });
 }
 

@@ -5,6 +5,7 @@ import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
+import { IndexedSet } from '../store/types/indexed-set';
 
 /** lookupKeyByPattern: `#` is the element itself; `pre*post` a string key; `pre*post->field` a hash field. */
 function byPattern(c: Client, pattern: string, subst: string): string | null {
@@ -75,9 +76,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   const ks = c.server.keyspace;
   const e = ks.lookupRead(c.db, argv[1]);
   const v = e?.value;
-  if (v !== undefined && !(v instanceof Deque) && !(v instanceof Set) && !(v instanceof ZSet)) return c.error(WRONGTYPE);
+  if (v !== undefined && !(v instanceof Deque) && !(v instanceof IndexedSet) && !(v instanceof ZSet)) return c.error(WRONGTYPE);
   // a set sorted "by nothing" into a key gets a deterministic order
-  if (dontsort && v instanceof Set && store !== null) {
+  if (dontsort && v instanceof IndexedSet && store !== null) {
     dontsort = false;
     alpha = true;
     by = null;
@@ -85,9 +86,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   let elements: string[];
   if (v === undefined) elements = [];
   else if (v instanceof Deque) elements = v.toArray();
-  else if (v instanceof Set) elements = [...v];
+  else if (v instanceof IndexedSet) elements = v.toArray();
   else elements = [...(v as ZSet)].map(([m]) => m);
-  if (dontsort && desc && !(v instanceof Set)) elements.reverse();
+  if (dontsort && desc && !(v instanceof IndexedSet)) elements.reverse();
   const len = elements.length;
   let start = offset < 0 ? 0 : offset;
   let end = count < 0 ? len - 1 : start + count - 1;

@@ -4,6 +4,7 @@ import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, notify, timeoutArg, cannotBlock } from './args';
 import { ZSet, type ScoreRange, type LexRange } from '../store/types/zset';
+import { IndexedSet } from '../store/types/indexed-set';
 import { parseDouble, formatDouble17g } from '../util/number';
 import { stringMatch } from '../util/glob';
 import type { Entry } from '../store/keyspace';
@@ -588,7 +589,7 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
     } else if (e.value instanceof ZSet) {
       const z = e.value;
       inputs.push({ size: z.size, get: (m) => z.score(m), [Symbol.iterator]: () => z[Symbol.iterator]() });
-    } else if (e.value instanceof Set) {
+    } else if (e.value instanceof IndexedSet) {
       const s = e.value;
       inputs.push({ size: s.size, get: (m) => (s.has(m) ? 1 : undefined), *[Symbol.iterator]() { for (const m of s) yield [m, 1] as [string, number]; } });
     } else return c.error(WRONGTYPE);

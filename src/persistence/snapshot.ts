@@ -21,6 +21,7 @@
 import type { Db, Entry, Keyspace, SnapshotObserver } from '../store/keyspace';
 import type { Value } from '../store/value';
 import { Deque } from '../store/types/deque';
+import { IndexedSet } from '../store/types/indexed-set';
 import { Crc64 } from './rdb/crc64';
 import { RDB_VERSION, OP } from './rdb/format';
 import { auxBytes, entryChunks, selectDbBytes, resizeDbBytes, type EncodeOptions } from './rdb/writer';
@@ -305,7 +306,7 @@ function estimate(v: Value): number {
     for (const [f, x] of v) n += f.length + x.length + 4;
     return n;
   }
-  if (v instanceof Set) {
+  if (v instanceof IndexedSet) {
     let n = 0;
     for (const x of v) n += x.length + 2;
     return n;

@@ -5,8 +5,12 @@
  */
 import { Deque } from './types/deque';
 import { ZSet } from './types/zset';
+import { IndexedSet } from './types/indexed-set';
+import { isIntegerString } from '../util/intstring';
 
-export type Value = string | Deque<string> | Map<string, string> | Set<string> | ZSet;
+export { isIntegerString };
+
+export type Value = string | Deque<string> | Map<string, string> | IndexedSet | ZSet;
 
 export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset';
 
@@ -14,7 +18,7 @@ export function typeOf(v: Value): TypeName {
   if (typeof v === 'string') return 'string';
   if (v instanceof Deque) return 'list';
   if (v instanceof Map) return 'hash';
-  if (v instanceof Set) return 'set';
+  if (v instanceof IndexedSet) return 'set';
   return 'zset';
 }
 
@@ -29,36 +33,21 @@ export interface EncodingLimits {
   setMaxIntsetEntries: number;
 }
 
-const INT_RE = /^(?:0|-?[1-9][0-9]{0,18})$/;
-
-/** A string Redis would store as an integer (string2ll round-trips and fits in a long long). */
-export function isIntegerString(s: string): boolean {
-  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return false;
-  if (s.length < 19) return true;
-  const n = BigInt(s);
-  return n >= -9223372036854775808n && n <= 9223372036854775807n;
-}
-
 /**
- * Sets and hashes that Redis would have converted to hashtable at some point. Redis converts
- * intset -> hashtable and listpack -> hashtable as a value grows, and never back when it
- * shrinks, so the encoding is the value's history, not just its content: the commands that
- * grow a value in place mark it here. A value built fresh (a *STORE result, an RDB load) is
- * not marked and its encoding follows its content, as Redis builds those the same way.
+ * Hashes that Redis would have converted to hashtable at some point. Redis converts
+ * listpack -> hashtable as a value grows, and never back when it shrinks, so the encoding is
+ * the value's history, not just its content: the commands that grow a value in place mark it
+ * here. A value built fresh (an RDB load) is not marked and its encoding follows its content,
+ * as Redis builds those the same way. (Sets keep the same history in IndexedSet.converted.)
  */
 const converted = new WeakSet<object>();
 
-/** Records that Redis would now hold this set or hash as a hashtable (for good). */
-export function markConverted(v: Set<string> | Map<string, string>): void {
+/** Records that Redis would now hold this hash as a hashtable (for good). */
+export function markConverted(v: Map<string, string>): void {
   converted.add(v);
 }
 
-/** Forgets the history: Redis replaced the value by a freshly built one (SPOP's new set). */
-export function forgetConversion(v: Set<string> | Map<string, string>): void {
-  converted.delete(v);
-}
-
-export function isConverted(v: Set<string> | Map<string, string>): boolean {
+export function isConverted(v: Map<string, string>): boolean {
   return converted.has(v);
 }
 
@@ -76,10 +65,8 @@ export function encodingOf(v: Value, lim: EncodingLimits): string {
     }
     return 'listpack';
   }
-  if (v instanceof Set) {
-    if (converted.has(v) || v.size > lim.setMaxIntsetEntries) return 'hashtable';
-    for (const m of v) if (!isIntegerString(m)) return 'hashtable';
-    return 'intset';
+  if (v instanceof IndexedSet) {
+    return v.converted || v.size > lim.setMaxIntsetEntries || !v.allIntegers ? 'hashtable' : 'intset';
   }
   if (v.size > lim.zsetMaxListpackEntries) return 'skiplist';
   for (const [m] of v) if (m.length > lim.zsetMaxListpackValue) return 'skiplist';

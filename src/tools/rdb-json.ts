@@ -15,6 +15,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { parseRdbSteps, RdbError } from '../persistence/rdb/reader';
 import { Deque } from '../store/types/deque';
+import { IndexedSet } from '../store/types/indexed-set';
 import { typeOf, type Value } from '../store/value';
 
 const ASCII = /^[\x00-\x7f]*$/;
@@ -37,7 +38,7 @@ function jsonScore(d: number): string {
 export function jsonValue(v: Value): string {
   if (typeof v === 'string') return jsonBytes(v);
   const parts: string[] = [];
-  if (v instanceof Deque || v instanceof Set) {
+  if (v instanceof Deque || v instanceof IndexedSet) {
     for (const x of v) parts.push(jsonBytes(x));
   } else if (v instanceof Map) {
     for (const [f, x] of v) parts.push(`[${jsonBytes(f)},${jsonBytes(x)}]`);

@@ -5,6 +5,7 @@
 import type { SnapshotFormat } from '../snapshot';
 import type { Value } from '../../store/value';
 import { Deque } from '../../store/types/deque';
+import { IndexedSet } from '../../store/types/indexed-set';
 import { formatDouble17g } from '../../util/number';
 
 /** `*N\r\n$len\r\narg\r\n...` (args are latin1 strings, so length is the byte count). */
@@ -39,7 +40,7 @@ export function* entryCommands(key: string, v: Value, expireAt: number): Generat
   if (expireAt >= 0 && expireAt < Date.now()) return;
   if (typeof v === 'string') yield Buffer.from(respCommand(['SET', key, v]), 'latin1');
   else if (v instanceof Deque) yield* batches('RPUSH', key, map(v, (x) => [x]));
-  else if (v instanceof Set) yield* batches('SADD', key, map(v, (x) => [x]));
+  else if (v instanceof IndexedSet) yield* batches('SADD', key, map(v, (x) => [x]));
   else if (v instanceof Map) yield* batches('HMSET', key, v);
   else yield* batches('ZADD', key, map(v, ([m, s]) => [formatDouble17g(s), m]));
   if (expireAt >= 0) yield Buffer.from(respCommand(['PEXPIREAT', key, String(expireAt)]), 'latin1');

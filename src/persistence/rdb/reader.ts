@@ -10,6 +10,7 @@ import { decodeListpack, decodeZiplist, decodeZipmap, decodeIntset, CorruptError
 import { Crc64 } from './crc64';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
+import { IndexedSet } from '../../store/types/indexed-set';
 import type { Value } from '../../store/value';
 
 export class RdbError extends Error {
@@ -230,7 +231,7 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
     }
     case T.SET: {
       const n = c.len();
-      const s = new Set<string>();
+      const s = new IndexedSet();
       for (let i = 0; i < n; i++) {
         const m = c.str();
         if (s.has(m)) c.fail('duplicate set member');
@@ -266,9 +267,9 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
     case T.LIST_ZIPLIST:
       return new Deque(blob(c, decodeZiplist));
     case T.SET_INTSET:
-      return new Set(blob(c, decodeIntset));
+      return new IndexedSet(blob(c, decodeIntset));
     case T.SET_LISTPACK:
-      return new Set(blob(c, decodeListpack));
+      return new IndexedSet(blob(c, decodeListpack));
     case T.ZSET_ZIPLIST:
       return pairsToZset(blob(c, decodeZiplist), c);
     case T.ZSET_LISTPACK:

@@ -9,6 +9,7 @@ import { lzfCompressInto } from './lzf';
 import { encodeListpack, encodeIntset, asInt64 } from './compact';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
+import { IndexedSet } from '../../store/types/indexed-set';
 import { isIntegerString, type Value } from '../../store/value';
 import { formatDouble17g } from '../../util/number';
 
@@ -234,7 +235,7 @@ export function zsetIsListpack(z: ZSet, o: EncodeOptions): boolean {
   return true;
 }
 
-export function setIsIntset(s: Set<string>, o: EncodeOptions): boolean {
+export function setIsIntset(s: IndexedSet, o: EncodeOptions): boolean {
   if (s.size > o.setMaxIntsetEntries) return false;
   for (const m of s) if (!isIntegerString(m)) return false;
   return true;
@@ -245,7 +246,7 @@ export function typeOf(v: Value, o: EncodeOptions): number {
   if (typeof v === 'string') return T.STRING;
   if (v instanceof Deque) return T.LIST_QUICKLIST_2;
   if (v instanceof Map) return hashIsListpack(v, o) ? T.HASH_LISTPACK : T.HASH;
-  if (v instanceof Set) return setIsIntset(v, o) ? T.SET_INTSET : T.SET;
+  if (v instanceof IndexedSet) return setIsIntset(v, o) ? T.SET_INTSET : T.SET;
   return zsetIsListpack(v, o) ? T.ZSET_LISTPACK : T.ZSET_2;
 }
 
@@ -312,7 +313,7 @@ function* valueInto(w: Out, v: Value, o: EncodeOptions): Generator<Buffer> {
       yield* stringInto(w, x, c);
       if (++n % (ELEMENTS_PER_CHUNK / 2) === 0 || w.pos >= CHUNK) yield w.take();
     }
-  } else if (v instanceof Set) {
+  } else if (v instanceof IndexedSet) {
     if (setIsIntset(v, o)) {
       writeBlob(w, encodeIntset([...v]), c);
       return;
