@@ -264,12 +264,8 @@ function scan(c: Client, argv: string[]): void {
 function randomkey(c: Client): void {
   const ks = c.server.keyspace;
   for (let tries = 0; tries < 100 && c.db.dict.size > 0; tries++) {
-    let r = Math.floor(Math.random() * c.db.dict.size);
-    for (const [k] of c.db.dict) {
-      if (r-- > 0) continue;
-      if (ks.peek(c.db, k) !== undefined) return c.bulk(k);
-      break;
-    }
+    const [k] = c.db.dict.randomEntry()!;
+    if (ks.peek(c.db, k) !== undefined) return c.bulk(k);
   }
   c.nullBulk();
 }

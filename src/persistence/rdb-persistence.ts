@@ -9,6 +9,7 @@ import type { Server } from '../server/server';
 import type { Client } from '../server/client';
 import type { Command } from '../commands/spec';
 import type { Entry } from '../store/keyspace';
+import { Dict } from '../store/dict';
 import { Snapshot } from './snapshot';
 import { BackgroundSnapshot, writeSnapshotSync } from './background';
 import { parseRdbSteps, RdbError } from './rdb/reader';
@@ -91,7 +92,8 @@ export class RdbPersistence {
 
   private refusal(): string | null {
     const cfg = this.server.config;
-    if (cfg.bool('stop-writes-on-bgsave-error') && cfg.saveRules().length > 0 && this.lastBgsaveStatus === 'err') return MISCONF;
+    // the status first: this runs for every write command, the config lookups only after a failure
+    if (this.lastBgsaveStatus === 'err' && cfg.bool('stop-writes-on-bgsave-error') && cfg.saveRules().length > 0) return MISCONF;
     return null;
   }
 
@@ -276,7 +278,8 @@ export class RdbPersistence {
   loaderFor(buf: Buffer, allowTrailing = false): RdbLoader {
     const server = this.server;
     const dbs = server.keyspace.dbs.length;
-    const dicts: Map<string, Entry>[] = Array.from({ length: dbs }, () => new Map());
+    const dicts: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
+    const expires: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
     const ks = server.keyspace;
     this.loadingStart = Date.now();
     this.loadingTotal = buf.length;
@@ -291,7 +294,12 @@ export class RdbPersistence {
         if (id >= dbs) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${dbs} databases. Exiting`);
       },
       entry: (db, key, value, expireAt) => {
-        dicts[db].set(key, ks.newEntry(value, expireAt));
+        const dict = dicts[db];
+        const before = dict.size;
+        const e = ks.newEntry(value, expireAt);
+        dict.set(key, e);
+        if (expireAt >= 0) expires[db].set(key, e);
+        return dict.size !== before;
       },
       has: (db, key) => dicts[db].has(key),
       unsupported: (what, offset) => {
@@ -304,7 +312,7 @@ export class RdbPersistence {
         for (;;) {
           const r = steps.next();
           if (r.done) {
-            ks.installMaps(dicts);
+            ks.installMaps(dicts, expires);
             this.loadingLoaded = buf.length;
             return { keys: r.value.keys - r.value.expired, expired: r.value.expired, end: r.value.end };
           }

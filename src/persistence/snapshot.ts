@@ -19,6 +19,7 @@
  * written early (by the hook) and late (by the walk) make one valid file, each key once.
  */
 import type { Db, Entry, Keyspace, SnapshotObserver } from '../store/keyspace';
+import type { Dict } from '../store/dict';
 import type { Value } from '../store/value';
 import { Deque } from '../store/types/deque';
 import { IndexedSet } from '../store/types/indexed-set';
@@ -83,8 +84,8 @@ export interface SnapshotOptions {
 
 export class Snapshot implements SnapshotObserver {
   readonly epoch: number;
-  private readonly maps: { index: number; map: Map<string, Entry>; it: Iterator<[string, Entry]> | null; sized: boolean; expires: number }[];
-  private readonly mapIndex = new WeakMap<Map<string, Entry>, number>();
+  private readonly maps: { index: number; map: Dict<Entry>; it: Iterator<[string, Entry]> | null; sized: boolean; expires: number }[];
+  private readonly mapIndex = new WeakMap<Dict<Entry>, number>();
   private dbCursor = 0;
   private currentDb = -1;
   private readonly detached = new Deque<Pending>();

@@ -8,6 +8,7 @@
  *   - invalidate WATCHers and send keyspace notifications.
  */
 import type { Value } from './value';
+import { Dict } from './dict';
 
 export class Entry {
   constructor(
@@ -26,9 +27,9 @@ export class Entry {
 }
 
 export class Db {
-  dict = new Map<string, Entry>();
+  dict = new Dict<Entry>();
   /** the entries of `dict` that have a TTL (same Entry objects) */
-  expires = new Map<string, Entry>();
+  expires = new Dict<Entry>();
   /** active-expire position, kept across cron ticks */
   expireCursor: Iterator<[string, Entry]> | null = null;
   /** sum/count of TTLs seen by the last active-expire pass, for INFO keyspace avg_ttl */
@@ -137,13 +138,19 @@ export class Keyspace {
     return new Entry(value, expireAt, this.lruClock, this.epoch, ++this.seq);
   }
 
-  /** Replaces every database's contents with loaded maps (RDB/AOF load, DEBUG RELOAD). */
-  installMaps(dicts: Map<string, Entry>[]): void {
+  /**
+   * Replaces every database's contents with loaded maps (RDB/AOF load, DEBUG RELOAD). The
+   * loader may pass the TTL maps it built alongside; otherwise they are derived here.
+   */
+  installMaps(dicts: Dict<Entry>[], expiresByDb?: Dict<Entry>[]): void {
     this.dbs.forEach((db, i) => {
       this.flushDb(db);
-      const dict = dicts[i] ?? new Map<string, Entry>();
-      const expires = new Map<string, Entry>();
-      for (const [k, e] of dict) if (e.expireAt >= 0) expires.set(k, e);
+      const dict = dicts[i] ?? new Dict<Entry>();
+      let expires = expiresByDb?.[i];
+      if (expires === undefined) {
+        expires = new Dict<Entry>();
+        for (const [k, e] of dict) if (e.expireAt >= 0) expires.set(k, e);
+      }
       db.dict = dict;
       db.expires = expires;
       this.events.dbReplaced(db);
@@ -231,8 +238,8 @@ export class Keyspace {
   flushDb(db: Db): number {
     const n = db.dict.size;
     if (this.observer !== null) this.observer.beforeReplaceMaps(db);
-    db.dict = new Map();
-    db.expires = new Map();
+    db.dict = new Dict<Entry>();
+    db.expires = new Dict<Entry>();
     db.expireCursor = null;
     db.avgTtl = 0;
     this.events.dbReplaced(db);

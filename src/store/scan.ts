@@ -12,9 +12,10 @@
  * (evicted, or from a different connection) still works by skipping from the start.
  */
 import type { Entry } from './keyspace';
+import type { Dict } from './dict';
 
 interface Cached {
-  dict: Map<string, Entry>;
+  dict: Dict<Entry>;
   it: Iterator<[string, Entry]>;
 }
 
@@ -27,7 +28,7 @@ export class ScanCursors {
    * Visits up to `count` entries after `cursor`; returns the next cursor (0n when done).
    * Cursors are unsigned 64-bit numbers; seq values fit easily.
    */
-  scan(dict: Map<string, Entry>, dbId: number, cursor: bigint, count: number, visit: (key: string, e: Entry) => void): bigint {
+  scan(dict: Dict<Entry>, dbId: number, cursor: bigint, count: number, visit: (key: string, e: Entry) => void): bigint {
     const cacheKey = `${dbId}:${cursor}`;
     let it: Iterator<[string, Entry]>;
     const hit = cursor !== 0n ? this.cache.get(cacheKey) : undefined;

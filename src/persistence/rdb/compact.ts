@@ -135,7 +135,7 @@ export function decodeListpack(b: Buffer): string[] {
       const len = e & 0x3f;
       sz = 1 + len;
       need(b, p, sz);
-      out.push(b.toString('latin1', p + 1, p + 1 + len));
+      out.push(latin1(b, p + 1, p + 1 + len));
     } else if ((e & 0xe0) === 0xc0) {
       need(b, p, 2);
       let v = ((e & 0x1f) << 8) | b[p + 1];
@@ -147,7 +147,7 @@ export function decodeListpack(b: Buffer): string[] {
       const len = ((e & 0x0f) << 8) | b[p + 1];
       sz = 2 + len;
       need(b, p, sz);
-      out.push(b.toString('latin1', p + 2, p + 2 + len));
+      out.push(latin1(b, p + 2, p + 2 + len));
     } else if (e === 0xf1) {
       need(b, p, 3);
       out.push(String(b.readInt16LE(p + 1)));
@@ -169,7 +169,7 @@ export function decodeListpack(b: Buffer): string[] {
       const len = b.readUInt32LE(p + 1);
       sz = 5 + len;
       need(b, p, sz);
-      out.push(b.toString('latin1', p + 5, p + 5 + len));
+      out.push(latin1(b, p + 5, p + 5 + len));
     } else {
       throw new CorruptError(`listpack: invalid entry encoding 0x${e.toString(16)} at ${p}`);
     }
@@ -199,19 +199,19 @@ export function decodeZiplist(b: Buffer): string[] {
     if (top === 0) {
       const len = e & 0x3f;
       need(b, p, 1 + len);
-      out.push(b.toString('latin1', p + 1, p + 1 + len));
+      out.push(latin1(b, p + 1, p + 1 + len));
       p += 1 + len;
     } else if (top === 1) {
       need(b, p, 2);
       const len = ((e & 0x3f) << 8) | b[p + 1];
       need(b, p, 2 + len);
-      out.push(b.toString('latin1', p + 2, p + 2 + len));
+      out.push(latin1(b, p + 2, p + 2 + len));
       p += 2 + len;
     } else if (top === 2) {
       need(b, p, 5);
       const len = b.readUInt32BE(p + 1);
       need(b, p, 5 + len);
-      out.push(b.toString('latin1', p + 5, p + 5 + len));
+      out.push(latin1(b, p + 5, p + 5 + len));
       p += 5 + len;
     } else if (e === 0xc0) {
       need(b, p, 3);
@@ -263,13 +263,13 @@ export function decodeZipmap(b: Buffer): string[] {
   while (p < b.length && b[p] !== 0xff) {
     const kl = len();
     need(b, p, kl);
-    out.push(b.toString('latin1', p, p + kl));
+    out.push(latin1(b, p, p + kl));
     p += kl;
     const vl = len();
     need(b, p, 1);
     const free = b[p++];
     need(b, p, vl + free);
-    out.push(b.toString('latin1', p, p + vl));
+    out.push(latin1(b, p, p + vl));
     p += vl + free;
   }
   if (p !== b.length - 1) throw new CorruptError('zipmap: missing terminator');
@@ -310,4 +310,11 @@ export function encodeIntset(members: readonly string[]): Buffer {
     else out.writeBigInt64LE(v, p);
   });
   return out;
+}
+
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+/** b.toString('latin1', start, end) without its argument handling (bounds were checked by need) */
+function latin1(b: Buffer, start: number, end: number): string {
+  return (b as Latin1Buffer).latin1Slice(start, end);
 }

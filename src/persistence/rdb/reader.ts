@@ -5,13 +5,17 @@
  * RdbError with the byte offset.
  */
 import { T, OP, TYPE_NAMES, RDB_MAX_READ_VERSION, QUICKLIST_NODE_PLAIN, QUICKLIST_NODE_PACKED } from './format';
-import { lzfDecompress } from './lzf';
+import { lzfDecompressInto } from './lzf';
 import { decodeListpack, decodeZiplist, decodeZipmap, decodeIntset, CorruptError } from './compact';
 import { Crc64 } from './crc64';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
 import { IndexedSet } from '../../store/types/indexed-set';
 import type { Value } from '../../store/value';
+
+const ENC_LZF = 3;
+const NO_META: { idle?: number; freq?: number } = Object.freeze({});
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
 
 export class RdbError extends Error {
   /** the key being read when the error happened (set by parseRdbSteps), for checkers' reports */
@@ -34,13 +38,17 @@ export interface RdbHandlers {
   aux?(key: string, value: string, offset: number): void;
   selectDb?(id: number, offset: number): void;
   resizeDb?(size: number, expires: number): void;
-  /** a key: expireAt -1 = none; `lru`/`freq` when the file carried IDLE/FREQ */
-  entry(db: number, key: string, value: Value, expireAt: number, type: number, meta: { idle?: number; freq?: number }): void;
+  /**
+   * A key: expireAt -1 = none; `idle`/`freq` when the file carried IDLE/FREQ. A handler with
+   * `has` returns whether the key was new (false = duplicate: the load fails).
+   */
+  entry(db: number, key: string, value: Value, expireAt: number, type: number, meta: { idle?: number; freq?: number }): boolean | void;
   /** module AUX / function payloads: called with a description; throwing stops the load */
   unsupported?(what: string, offset: number): void;
   /**
-   * Whether `key` was already loaded into `db`. A loader that keeps the keys in a map answers
-   * from it, sparing the reader a second set of every key (its own duplicate check).
+   * Whether `key` was already loaded into `db` (asked for expired keys, which are not passed
+   * to `entry`). A loader that keeps the keys in a map answers from it, sparing the reader a
+   * second set of every key (its own duplicate check).
    */
   has?(db: number, key: string): boolean;
 }
@@ -63,25 +71,33 @@ export class RdbCursor {
     return this.buf[this.pos++];
   }
 
-  /** A length, or the special string encoding (returned as { enc }). */
-  lenOrEnc(): { len: number; enc: number } {
-    const b = this.byte();
+  /**
+   * A length (>= 0), or a special string encoding as -1 - enc (so no object per call: this
+   * runs for every string in the file).
+   */
+  lenOrEnc(): number {
+    const buf = this.buf;
+    if (this.pos >= buf.length) this.need(1);
+    const b = buf[this.pos++];
     const kind = b >> 6;
-    if (kind === 0) return { len: b & 0x3f, enc: -1 };
-    if (kind === 1) return { len: ((b & 0x3f) << 8) | this.byte(), enc: -1 };
-    if (kind === 3) return { len: 0, enc: b & 0x3f };
+    if (kind === 0) return b & 0x3f;
+    if (kind === 1) {
+      if (this.pos >= buf.length) this.need(1);
+      return ((b & 0x3f) << 8) | buf[this.pos++];
+    }
+    if (kind === 3) return -1 - (b & 0x3f);
     if (b === 0x80) {
       this.need(4);
-      const n = this.buf.readUInt32BE(this.pos);
+      const n = buf.readUInt32BE(this.pos);
       this.pos += 4;
-      return { len: n, enc: -1 };
+      return n;
     }
     if (b === 0x81) {
       this.need(8);
-      const n = this.buf.readBigUInt64BE(this.pos);
+      const n = buf.readBigUInt64BE(this.pos);
       this.pos += 8;
       if (n > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('length too large');
-      return { len: Number(n), enc: -1 };
+      return Number(n);
     }
     this.fail(`unknown length encoding 0x${b.toString(16)}`);
   }
@@ -89,53 +105,97 @@ export class RdbCursor {
   len(): number {
     const start = this.pos;
     const r = this.lenOrEnc();
-    if (r.enc !== -1) {
+    if (r < 0) {
       this.pos = start;
       this.fail('expected a length, found a string encoding');
     }
-    return r.len;
+    return r;
   }
 
-  /** A string as raw bytes. */
+  /** A string as raw bytes (a view of the file, or a new buffer for LZF and integers). */
   bytes(): Buffer {
     const r = this.lenOrEnc();
-    if (r.enc === -1) {
-      this.need(r.len);
-      const b = this.buf.subarray(this.pos, this.pos + r.len);
-      this.pos += r.len;
+    if (r >= 0) {
+      this.need(r);
+      const b = this.buf.subarray(this.pos, this.pos + r);
+      this.pos += r;
       return b;
     }
-    if (r.enc === 0) return Buffer.from(String(this.buf.readInt8((this.need(1), this.pos++))), 'latin1');
-    if (r.enc === 1) {
+    if (r === -1 - ENC_LZF) {
+      const n = this.lzf();
+      return Buffer.from(this.scratch.subarray(0, n));
+    }
+    return Buffer.from(this.intString(-1 - r), 'latin1');
+  }
+
+  /**
+   * Like bytes(), but a compressed string comes back as a view of a scratch buffer that the
+   * next call reuses: for blobs (listpacks...) that are decoded at once.
+   */
+  transientBytes(): Buffer {
+    const start = this.pos;
+    const r = this.lenOrEnc();
+    if (r === -1 - ENC_LZF) {
+      const n = this.lzf(); // first: it may replace the scratch buffer with a bigger one
+      return this.scratch.subarray(0, n);
+    }
+    this.pos = start;
+    return this.bytes();
+  }
+
+  /** A string, sliced straight out of the file (or the LZF scratch) without a Buffer view. */
+  str(): string {
+    const r = this.lenOrEnc();
+    if (r >= 0) {
+      const at = this.pos;
+      if (at + r > this.buf.length) this.need(r);
+      this.pos = at + r;
+      return (this.buf as Latin1Buffer).latin1Slice(at, at + r);
+    }
+    if (r === -1 - ENC_LZF) {
+      const n = this.lzf(); // first: it may replace the scratch buffer with a bigger one
+      return (this.scratch as Latin1Buffer).latin1Slice(0, n);
+    }
+    return this.intString(-1 - r);
+  }
+
+  /** An integer-encoded string (encodings 0-2). */
+  private intString(enc: number): string {
+    if (enc === 0) {
+      this.need(1);
+      return String(this.buf.readInt8(this.pos++));
+    }
+    if (enc === 1) {
       this.need(2);
       const v = this.buf.readInt16LE(this.pos);
       this.pos += 2;
-      return Buffer.from(String(v), 'latin1');
+      return String(v);
     }
-    if (r.enc === 2) {
+    if (enc === 2) {
       this.need(4);
       const v = this.buf.readInt32LE(this.pos);
       this.pos += 4;
-      return Buffer.from(String(v), 'latin1');
+      return String(v);
     }
-    if (r.enc === 3) {
-      const clen = this.len();
-      const olen = this.len();
-      this.need(clen);
-      const at = this.pos;
-      try {
-        const out = lzfDecompress(this.buf.subarray(this.pos, this.pos + clen), olen);
-        this.pos += clen;
-        return out;
-      } catch (e) {
-        throw new RdbError(`invalid LZF compressed string: ${(e as Error).message}`, at);
-      }
-    }
-    this.fail(`unknown string encoding ${r.enc}`);
+    this.fail(`unknown string encoding ${enc}`);
   }
 
-  str(): string {
-    return this.bytes().toString('latin1');
+  private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+
+  /** Decompresses an LZF string (after its encoding byte) into `scratch`; returns its length. */
+  private lzf(): number {
+    const clen = this.len();
+    const olen = this.len();
+    this.need(clen);
+    const at = this.pos;
+    if (this.scratch.length < olen) this.scratch = Buffer.allocUnsafe(Math.max(olen, this.scratch.length * 2));
+    try {
+      lzfDecompressInto(this.buf, at, at + clen, this.scratch, olen);
+    } catch (e) {
+      throw new RdbError(`invalid LZF compressed string: ${(e as Error).message}`, at);
+    }
+    this.pos += clen;
+    return olen;
   }
 
   u8(): number {
@@ -192,8 +252,9 @@ function pairsToHash(items: string[], c: RdbCursor): Map<string, string> {
   if (items.length % 2) c.fail('hash blob has an odd number of elements');
   const h = new Map<string, string>();
   for (let i = 0; i < items.length; i += 2) {
-    if (h.has(items[i])) c.fail('duplicate hash field');
+    const before = h.size;
     h.set(items[i], items[i + 1]);
+    if (h.size === before) c.fail('duplicate hash field');
   }
   return h;
 }
@@ -209,7 +270,7 @@ function pairsToZset(items: string[], c: RdbCursor): ZSet {
 
 function blob(c: RdbCursor, decode: (b: Buffer) => string[]): string[] {
   const at = c.pos;
-  const b = c.bytes();
+  const b = c.transientBytes();
   try {
     return decode(b);
   } catch (e) {
@@ -257,8 +318,9 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
       for (let i = 0; i < n; i++) {
         const f = c.str();
         const v = c.str();
-        if (h.has(f)) c.fail('duplicate hash field');
+        const before = h.size;
         h.set(f, v);
+        if (h.size === before) c.fail('duplicate hash field');
       }
       return h;
     }
@@ -349,7 +411,7 @@ export function parseRdb(buf: Buffer, h: RdbHandlers, now = Date.now(), allowTra
 }
 
 /**
- * The same parse as a generator that yields the offset after each key, so a loader can
+ * The same parse as a generator that yields the offset every 64 keys, so a loader can
  * spread a big file over many event-loop turns. With `allowTrailing` (an AOF preamble) the
  * bytes after the checksum are left for the caller; `end` in the summary says where.
  */
@@ -367,8 +429,11 @@ export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), al
   const sum: RdbSummary = { version, end: 0, aux: [], keys: 0, expired: 0, byType: new Map(), byDb: new Map() };
   let db = 0;
   let expireAt = -1;
-  let meta: { idle?: number; freq?: number } = {};
+  let meta: { idle?: number; freq?: number } = NO_META;
   const seen = new Map<number, Set<string>>();
+  const typeCounts: number[] = [];
+  let lastDb = -1;
+  let dbKeys = 0;
   for (;;) {
     const typeAt = c.pos;
     const type = c.byte();
@@ -381,10 +446,12 @@ export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), al
       continue;
     }
     if (type === OP.IDLE) {
+      if (meta === NO_META) meta = {};
       meta.idle = c.len();
       continue;
     }
     if (type === OP.FREQ) {
+      if (meta === NO_META) meta = {};
       meta.freq = c.u8();
       continue;
     }
@@ -440,28 +507,42 @@ export function* parseRdbSteps(buf: Buffer, h: RdbHandlers, now = Date.now(), al
       if (e instanceof RdbError) e.entry ??= { offset: typeAt, type, key: gotKey ? key : undefined };
       throw e;
     }
+    const expired = now >= 0 && expireAt >= 0 && expireAt <= now;
     let dup: boolean;
-    if (h.has !== undefined) dup = h.has(db, key);
-    else {
+    if (h.has !== undefined && !expired) {
+      // the handler's own map answers (one probe instead of has + set)
+      dup = !h.entry(db, key, value, expireAt, type, meta);
+    } else if (h.has !== undefined) {
+      dup = h.has(db, key);
+    } else {
       let keys = seen.get(db);
       if (!keys) seen.set(db, (keys = new Set()));
       dup = keys.has(key);
       keys.add(key);
+      if (!dup && !expired) h.entry(db, key, value, expireAt, type, meta);
     }
     if (dup) {
       c.pos = typeAt;
       c.fail(`duplicate key "${key}" in db ${db}`);
     }
-    const tname = TYPE_NAMES[type] ?? String(type);
-    sum.byType.set(tname, (sum.byType.get(tname) ?? 0) + 1);
-    sum.byDb.set(db, (sum.byDb.get(db) ?? 0) + 1);
+    typeCounts[type] = (typeCounts[type] ?? 0) + 1;
+    if (db !== lastDb) {
+      if (lastDb >= 0) sum.byDb.set(lastDb, (sum.byDb.get(lastDb) ?? 0) + dbKeys);
+      lastDb = db;
+      dbKeys = 0;
+    }
+    dbKeys++;
     sum.keys++;
-    if (now >= 0 && expireAt >= 0 && expireAt <= now) sum.expired++;
-    else h.entry(db, key, value, expireAt, type, meta);
+    if (expired) sum.expired++;
     expireAt = -1;
-    meta = {};
-    yield c.pos;
+    meta = NO_META;
+    // a generator step per key costs more than the key itself: report progress every 64 keys
+    if ((sum.keys & 63) === 0) yield c.pos;
   }
+  if (lastDb >= 0) sum.byDb.set(lastDb, (sum.byDb.get(lastDb) ?? 0) + dbKeys);
+  typeCounts.forEach((n, t) => {
+    if (n !== undefined) sum.byType.set(TYPE_NAMES[t] ?? String(t), n);
+  });
   if (version >= 5) {
     const at = c.pos;
     c.need(8);
