@@ -130,43 +130,39 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
 
 /**
  * Decompresses input[ip0, ipEnd) into out[0, outLen) (out may be longer: a reusable scratch
- * buffer); throws on malformed input. Long literal runs and non-overlapping back references
- * are block copies.
+ * buffer); throws on malformed input. Literal runs (at most 32 bytes) and short back
+ * references are copied by plain loops: a subarray + set or copyWithin per run costs more
+ * than the bytes themselves, so only long non-overlapping references use copyWithin.
  */
 export function lzfDecompressInto(input: Uint8Array, ip0: number, ipEnd: number, out: Uint8Array, outLen: number): void {
   let ip = ip0;
   let op = 0;
-  const inLen = ipEnd;
-  while (ip < inLen) {
+  while (ip < ipEnd) {
     let ctrl = input[ip++];
     if (ctrl < 1 << 5) {
       ctrl++;
       if (op + ctrl > outLen) throw new Error('LZF: output overflow');
-      if (ip + ctrl > inLen) throw new Error('LZF: input overflow');
-      if (ctrl > 12) {
-        out.set(input.subarray(ip, ip + ctrl), op);
-        op += ctrl;
-        ip += ctrl;
-      } else {
-        for (let i = 0; i < ctrl; i++) out[op++] = input[ip++];
-      }
+      if (ip + ctrl > ipEnd) throw new Error('LZF: input overflow');
+      const end = op + ctrl;
+      while (op < end) out[op++] = input[ip++];
     } else {
       let len = ctrl >> 5;
-      let ref = op - ((ctrl & 0x1f) << 8) - 1;
-      if (ip >= inLen) throw new Error('LZF: input overflow');
+      if (ip >= ipEnd) throw new Error('LZF: input overflow');
       if (len === 7) {
         len += input[ip++];
-        if (ip >= inLen) throw new Error('LZF: input overflow');
+        if (ip >= ipEnd) throw new Error('LZF: input overflow');
       }
-      ref -= input[ip++];
-      if (op + len + 2 > outLen) throw new Error('LZF: output overflow');
-      if (ref < 0) throw new Error('LZF: back reference out of range');
+      const ref = op - ((ctrl & 0x1f) << 8) - 1 - input[ip++];
       len += 2;
-      if (len > 16 && ref + len <= op) {
+      if (op + len > outLen) throw new Error('LZF: output overflow');
+      if (ref < 0) throw new Error('LZF: back reference out of range');
+      if (len > 64 && ref + len <= op) {
         out.copyWithin(op, ref, ref + len);
         op += len;
       } else {
-        for (let i = 0; i < len; i++) out[op++] = out[ref++];
+        let r = ref;
+        const end = op + len;
+        while (op < end) out[op++] = out[r++];
       }
     }
   }
