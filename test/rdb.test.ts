@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { tempDir, hasRedisServer, waitFor, sleep, RespError, RawConn, connectClient, trackResources, exited, shutdownCommand } from './helpers';
 import { writeDataset, dumpServer } from './dataset';
@@ -52,6 +53,33 @@ describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () =
       await b.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a big dump (checksum verified on a worker thread) loads, and refuses a flipped value byte or checksum byte', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir });
+    const r = a.client();
+    // 8 MB of incompressible values: above the size where the CRC is computed in parallel
+    for (let i = 0; i < 128; i++) await r.set(`big:${i}`, randomBytes(64 * 1024));
+    const digest = await r.call('DEBUG', 'DIGEST');
+    assert.equal(await r.save(), 'OK');
+    await a.close();
+    const file = path.join(dir, 'dump.rdb');
+    const good = fs.readFileSync(file);
+    assert.ok(good.length > 8 * 1024 * 1024);
+    const b = await keel({ dir });
+    try {
+      assert.equal(await b.client().call('DEBUG', 'DIGEST'), digest);
+    } finally {
+      await b.close();
+    }
+    for (const at of [Math.floor(good.length / 2), good.length - 3]) {
+      const bad = Buffer.from(good);
+      bad[at] ^= 0x40;
+      fs.writeFileSync(file, bad);
+      await assert.rejects(keel({ dir }), /wrong RDB checksum/);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('rdbcompression no and rdbchecksum no still round trip', async () => {

@@ -13,6 +13,7 @@ import { Dict } from '../store/dict';
 import { Snapshot } from './snapshot';
 import { BackgroundSnapshot, writeSnapshotSync } from './background';
 import { parseRdbSteps, RdbError } from './rdb/reader';
+import { checksumFor, readFileShared } from './rdb/parallel-crc';
 import type { EncodeOptions } from './rdb/writer';
 import { fsyncDir } from './fsutil';
 import { REDIS_VERSION, usedMemory } from '../server/server';
@@ -268,7 +269,7 @@ export class RdbPersistence {
 
   /** A loader over an RDB file: parse steps into fresh maps, installed only at the end. */
   private loader(file: string): RdbLoader {
-    return this.loaderFor(fs.readFileSync(file));
+    return this.loaderFor(readFileShared(file));
   }
 
   /**
@@ -305,7 +306,7 @@ export class RdbPersistence {
       unsupported: (what, offset) => {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },
-    }, Date.now(), allowTrailing);
+    }, Date.now(), allowTrailing, checksumFor(buf));
     return {
       step: (budgetMs) => {
         const t = performance.now();

@@ -16,6 +16,7 @@ import { arityOk, type Command } from '../../commands/spec';
 import { AofCommandReader, AofParseError, hasRdbPreamble } from './reader';
 import type { RdbLoader } from '../rdb-persistence';
 import { RdbError } from '../rdb/reader';
+import { readFileShared } from '../rdb/parallel-crc';
 
 export class AofLoadError extends Error {
   constructor(
@@ -72,7 +73,7 @@ export class AofFileLoader {
     isFirst: boolean,
   ) {
     try {
-      this.buf = fs.readFileSync(file);
+      this.buf = readFileShared(file);
     } catch (e) {
       throw new AofLoadError(`Fatal error: can't open the append log file ${file} for reading: ${(e as Error).message}`, file, 0);
     }
