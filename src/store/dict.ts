@@ -6,9 +6,9 @@
  *
  * Why not Map: V8's Map keeps no hash next to its entries, so every probe of a bucket chain
  * loads the candidate key string to compare it — a cache miss per candidate on a big table —
- * and growing rehashes by loading every key again. Here the hashes sit in an Int32Array
- * beside the entries (probing touches only typed arrays until a hash matches), growth never
- * reads a key, and the table is open-addressed (no chain objects). Measured on 1,000,000
+ * and growing rehashes by loading every key again. Here each index slot holds the hash beside
+ * the entry number (probing touches one typed array until a hash matches), a key and its value
+ * sit side by side, growth never reads a key, and there are no chain objects. Measured on 1,000,000
  * keys: inserts and lookups about 2x faster than Map.
  *
  * Layout, as V8's OrderedHashMap: entries are appended to parallel arrays in insertion order
@@ -37,23 +37,23 @@ function hashOf(key: string): number {
 }
 
 export class Dict<V> implements Iterable<[string, V]> {
-  private keysArr: (string | undefined)[];
-  private vals: (V | undefined)[];
+  /** key of entry n at 2n, its value at 2n + 1 (one cache line for both); a hole holds undefined */
+  private kv: unknown[];
+  /** entry hashes, for rehashing without touching the keys */
   private hashes: Int32Array;
   /** entry slots used so far (live + holes) */
   private used = 0;
   private live = 0;
-  /** open-addressed: entry number + 1, 0 = empty */
+  /** open-addressed slots of two ints: the hash at 2i, entry number + 1 at 2i + 1 (0 = empty) */
   private index: Int32Array;
   private mask: number;
   /** the latest compaction; iterators holding an older one catch up through `next` */
   private compaction: Compaction = { removed: null, next: null };
 
   constructor(entries?: Iterable<readonly [string, V]>) {
-    this.keysArr = new Array<string | undefined>(MIN_CAPACITY);
-    this.vals = new Array<V | undefined>(MIN_CAPACITY);
+    this.kv = new Array<unknown>(MIN_CAPACITY * 2);
     this.hashes = new Int32Array(MIN_CAPACITY);
-    this.index = new Int32Array(MIN_CAPACITY * 2);
+    this.index = new Int32Array(MIN_CAPACITY * 4);
     this.mask = MIN_CAPACITY * 2 - 1;
     if (entries) for (const [k, v] of entries) this.set(k, v);
   }
@@ -66,18 +66,19 @@ export class Dict<V> implements Iterable<[string, V]> {
   private find(key: string, h: number): number {
     const index = this.index;
     const mask = this.mask;
+    const kv = this.kv;
     let i = h & mask;
     for (;;) {
-      const e = index[i];
+      const e = index[2 * i + 1];
       if (e === 0) return -1;
-      if (this.hashes[e - 1] === h && this.keysArr[e - 1] === key) return e - 1;
+      if (index[2 * i] === h && kv[2 * (e - 1)] === key) return e - 1;
       i = (i + 1) & mask;
     }
   }
 
   get(key: string): V | undefined {
     const e = this.find(key, hashOf(key));
-    return e < 0 ? undefined : this.vals[e];
+    return e < 0 ? undefined : (this.kv[2 * e + 1] as V);
   }
 
   has(key: string): boolean {
@@ -88,13 +89,13 @@ export class Dict<V> implements Iterable<[string, V]> {
     const h = hashOf(key);
     const e = this.find(key, h);
     if (e >= 0) {
-      this.vals[e] = value;
+      this.kv[2 * e + 1] = value;
       return this;
     }
     if (this.used === this.hashes.length) this.rehash();
     const n = this.used++;
-    this.keysArr[n] = key;
-    this.vals[n] = value;
+    this.kv[2 * n] = key;
+    this.kv[2 * n + 1] = value;
     this.hashes[n] = h;
     this.live++;
     this.insertIndex(h, n);
@@ -105,26 +106,26 @@ export class Dict<V> implements Iterable<[string, V]> {
     const index = this.index;
     const mask = this.mask;
     let i = h & mask;
-    while (index[i] !== 0) i = (i + 1) & mask;
-    index[i] = n + 1;
+    while (index[2 * i + 1] !== 0) i = (i + 1) & mask;
+    index[2 * i] = h;
+    index[2 * i + 1] = n + 1;
   }
 
   delete(key: string): boolean {
     const e = this.find(key, hashOf(key));
     if (e < 0) return false;
     // the index slot keeps pointing at the hole (a tombstone for probing) until the next compaction
-    this.keysArr[e] = undefined;
-    this.vals[e] = undefined;
+    this.kv[2 * e] = undefined;
+    this.kv[2 * e + 1] = undefined;
     this.live--;
     if (this.live === 0 && this.used > MIN_CAPACITY * 4) this.clear();
     return true;
   }
 
   clear(): void {
-    this.keysArr = new Array<string | undefined>(MIN_CAPACITY);
-    this.vals = new Array<V | undefined>(MIN_CAPACITY);
+    this.kv = new Array<unknown>(MIN_CAPACITY * 2);
     this.hashes = new Int32Array(MIN_CAPACITY);
-    this.index = new Int32Array(MIN_CAPACITY * 2);
+    this.index = new Int32Array(MIN_CAPACITY * 4);
     this.mask = MIN_CAPACITY * 2 - 1;
     this.used = 0;
     this.live = 0;
@@ -135,27 +136,26 @@ export class Dict<V> implements Iterable<[string, V]> {
   private rehash(): void {
     const oldCap = this.hashes.length;
     const cap = this.live * 2 > oldCap ? oldCap * 2 : oldCap;
-    const keys = new Array<string | undefined>(cap);
-    const vals = new Array<V | undefined>(cap);
+    const kv = new Array<unknown>(cap * 2);
     const hashes = new Int32Array(cap);
+    const old = this.kv;
     const holes: number[] = [];
     let n = 0;
     for (let i = 0; i < this.used; i++) {
-      const k = this.keysArr[i];
+      const k = old[2 * i];
       if (k === undefined) {
         holes.push(i);
         continue;
       }
-      keys[n] = k;
-      vals[n] = this.vals[i];
+      kv[2 * n] = k;
+      kv[2 * n + 1] = old[2 * i + 1];
       hashes[n] = this.hashes[i];
       n++;
     }
-    this.keysArr = keys;
-    this.vals = vals;
+    this.kv = kv;
     this.hashes = hashes;
     this.used = n;
-    this.index = new Int32Array(cap * 2);
+    this.index = new Int32Array(cap * 4);
     this.mask = cap * 2 - 1;
     for (let i = 0; i < n; i++) this.insertIndex(hashes[i], i);
     if (holes.length !== 0) this.recordCompaction(Int32Array.from(holes));
@@ -174,8 +174,8 @@ export class Dict<V> implements Iterable<[string, V]> {
     if (this.live * 4 < this.used) this.rehash();
     for (;;) {
       const i = Math.floor(Math.random() * this.used);
-      const k = this.keysArr[i];
-      if (k !== undefined) return [k, this.vals[i] as V];
+      const k = this.kv[2 * i] as string | undefined;
+      if (k !== undefined) return [k, this.kv[2 * i + 1] as V];
     }
   }
 
@@ -198,11 +198,11 @@ export class Dict<V> implements Iterable<[string, V]> {
             else pos -= countBelow(removed, pos);
           }
         }
-        const keys = self.keysArr;
+        const kv = self.kv;
         while (pos < self.used) {
-          const k = keys[pos];
+          const k = kv[2 * pos] as string | undefined;
           const i = pos++;
-          if (k !== undefined) return { value: pick(k, self.vals[i] as V), done: false };
+          if (k !== undefined) return { value: pick(k, kv[2 * i + 1] as V), done: false };
         }
         seen = null;
         return { value: undefined as unknown as T, done: true };
