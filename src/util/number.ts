@@ -34,6 +34,8 @@ export function formatDouble17g(d: number): string {
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  // a safe integer (the common zset score) has at most 16 digits, all exact: it prints as itself
+  if (Number.isSafeInteger(d)) return String(d);
   const exp = d.toExponential(16); // 17 significant digits, correctly rounded
   const [mant, e] = exp.split('e');
   const x = Number(e);
