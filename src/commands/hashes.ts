@@ -87,12 +87,15 @@ function hset(c: Client, argv: string[], legacy: boolean): void {
   const h = hashForWrite(c, argv[1], true);
   if (!h) return;
   let created = 0;
+  // a hash already converted to hashtable stays one: skip the encoding bookkeeping
+  const converted = isConverted(h);
   for (let i = 2; i < argv.length; i += 2) {
-    if (!h.has(argv[i])) created++;
-    noteShrink(c, h, argv[i]);
+    if (!converted) noteShrink(c, h, argv[i]);
+    const before = h.size;
     h.set(argv[i], argv[i + 1]);
+    if (h.size !== before) created++;
   }
-  noteWrite(c, h, argv.slice(2));
+  if (!converted) noteWrite(c, h, argv.slice(2));
   notify(c, NotifyClass.Hash, 'hset', argv[1]);
   c.server.keyspace.dirty += (argv.length - 2) / 2;
   legacy ? c.ok() : c.int(created);
