@@ -3,7 +3,7 @@ import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, notify, timeoutArg, cannotBlock } from './args';
-import { ZSet, type ScoreRange, type LexRange } from '../store/types/zset';
+import { ZSet, ZAdd, ZADD_NX, ZADD_XX, ZADD_GT, ZADD_LT, ZADD_INCR, type ScoreRange, type LexRange } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
 import { parseDouble, formatDouble17g } from '../util/number';
 import { stringMatch } from '../util/glob';
@@ -91,7 +91,9 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   let idx = 2;
   if (!forceIncr) {
     for (; idx < argv.length; idx++) {
-      const o = argv[idx].toLowerCase();
+      const a = argv[idx];
+      if (a.length !== 2 && a.length !== 4) break; // not an option: the first score
+      const o = a.toLowerCase();
       if (o === 'nx') nx = true;
       else if (o === 'xx') xx = true;
       else if (o === 'gt') gt = true;
@@ -124,36 +126,19 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   } else {
     z = found.z;
   }
+  const flags = (nx ? ZADD_NX : 0) | (xx ? ZADD_XX : 0) | (gt ? ZADD_GT : 0) | (lt ? ZADD_LT : 0) | (incr ? ZADD_INCR : 0);
   let added = 0;
   let updated = 0;
   let processed = 0;
-  let newScore: number | null = null;
   for (let k = 0; k < scores.length; k++) {
-    const member = argv[idx + 2 * k + 1];
-    let score = scores[k];
-    const cur = z.score(member);
-    if (cur !== undefined) {
-      if (nx) continue;
-      if (incr) {
-        score += cur;
-        if (Number.isNaN(score)) {
-          if (z.size === 0) ks.delete(c.db, key);
-          return c.error('ERR resulting score is not a number (NaN)');
-        }
-      }
-      if ((lt && score >= cur) || (gt && score <= cur)) continue;
-      newScore = score;
-      if (score !== cur) {
-        z.set(member, score);
-        updated++;
-      }
-      processed++;
-    } else if (!xx) {
-      z.set(member, score);
-      newScore = score;
-      added++;
-      processed++;
+    const r = z.add(argv[idx + 2 * k + 1], scores[k], flags);
+    if (r === ZAdd.Added) added++;
+    else if (r === ZAdd.Updated) updated++;
+    else if (r === ZAdd.NaN) {
+      if (z.size === 0) ks.delete(c.db, key);
+      return c.error('ERR resulting score is not a number (NaN)');
     }
+    if (r !== ZAdd.Nop) processed++;
   }
   if (z.size === 0) ks.delete(c.db, key);
   if (added || updated) {
@@ -162,7 +147,7 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
     notify(c, NotifyClass.Zset, incr ? 'zincr' : 'zadd', key);
   }
   ks.dirty += added + updated;
-  if (incr) return processed && newScore !== null ? c.double(newScore) : c.nullBulk();
+  if (incr) return processed ? c.double(z.addedScore) : c.nullBulk();
   c.int(ch ? added + updated : added);
 }
 
@@ -526,7 +511,7 @@ function zrandmember(c: Client, argv: string[]): void {
     for (let i = 0; i < -count; i++) items.push(z.at(Math.floor(Math.random() * z.size))!);
   } else if (count >= z.size) {
     items = [...z];
-  } else {
+  } else if (count * 3 > z.size) {
     // a random subset without repetition: partial Fisher-Yates over ranks
     const ranks = Array.from({ length: z.size }, (_, i) => i);
     for (let i = 0; i < count; i++) {
@@ -534,6 +519,11 @@ function zrandmember(c: Client, argv: string[]): void {
       [ranks[i], ranks[j]] = [ranks[j], ranks[i]];
     }
     items = ranks.slice(0, count).map((r) => z.at(r)!);
+  } else {
+    // few of many (Redis's case 4): distinct random ranks, without an O(size) array
+    const picked = new Set<number>();
+    while (picked.size < count) picked.add(Math.floor(Math.random() * z.size));
+    items = [...picked].map((r) => z.at(r)!);
   }
   replyPairs(c, items, withScores);
 }

@@ -19,7 +19,19 @@ const INF_RE = /^[+-]?(?:inf|infinity)$/i;
 
 /** strtod as Redis uses it for scores and floats: whole string, no leading space, no NaN, no ERANGE. */
 export function parseDouble(s: string): number | null {
-  if (s.length === 0 || s.length > 5120) return null;
+  const n = s.length;
+  if (n === 0 || n > 5120) return null;
+  if (n <= 15) {
+    // fast path: [-]digits (at most 15, so exact), the usual shape of a score
+    let i = s.charCodeAt(0) === 45 ? 1 : 0;
+    if (i < n) {
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 48 || c > 57) break;
+      }
+      if (i === n) return Number(s);
+    }
+  }
   if (INF_RE.test(s)) return s[0] === '-' ? -Infinity : Infinity;
   if (!FLOAT_RE.test(s)) return null;
   const d = Number(s);

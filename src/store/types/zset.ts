@@ -1,7 +1,26 @@
 /**
  * A sorted set as Redis keeps it (t_zset.c): a skiplist ordered by (score, member) whose
- * forward links carry spans, so rank queries are O(log n), plus a member -> score map for
+ * forward links carry spans, so rank queries are O(log n), plus a member -> node map for
  * O(1) ZSCORE. Members are latin1 strings, so `<` is byte order.
+ *
+ * The skiplist lives in one ArrayBuffer per set (viewed as Float64Array and Int32Array), not
+ * in one JS object per node: a step of a search is then one load of the next node's score
+ * from the same buffer (as with Redis's C structs), the nodes cost the garbage collector
+ * nothing, and a node takes 16 + 16 * level bytes. A node is addressed by its offset in
+ * 8-byte words:
+ *
+ *   word x         f64  score
+ *   word x+1       i32  prev (offset of the previous node; 0: none)
+ *                  i32  (slot << 5) | (level - 1); the member is `members[slot]`
+ *   word x+2+2k    i32  next at level k (0: none)
+ *                  i32  span at level k
+ *   word x+3+2k    f64  the score of the next node at level k (+Infinity when none)
+ *
+ * The header node sits at offset 0, so offset 0 doubles as "no node". It has room for 8
+ * levels (a level-9 node is about one in 65536) and is rebuilt with MAX_LEVEL on demand.
+ * As in Redis, a link's span counts the level-0 steps it covers; a null link's span is
+ * never read. Freed nodes go to one free list per level, whose heads follow the header node;
+ * a set that shrinks to a quarter of its buffer is laid out afresh.
  */
 export interface ScoreRange {
   min: number;
@@ -20,22 +39,36 @@ export interface LexRange {
   maxInf?: boolean;
 }
 
+/** ZSet.add flags (zsetAdd's ZADD_IN_*) */
+export const ZADD_NX = 1;
+export const ZADD_XX = 2;
+export const ZADD_GT = 4;
+export const ZADD_LT = 8;
+export const ZADD_INCR = 16;
+
+/** ZSet.add results (zsetAdd's ZADD_OUT_*) */
+export const enum ZAdd {
+  /** NX/XX/GT/LT left the element alone */
+  Nop = 0,
+  Added = 1,
+  Updated = 2,
+  /** processed, score unchanged */
+  Same = 3,
+  /** INCR produced NaN; nothing changed */
+  NaN = 4,
+}
+
 const MAX_LEVEL = 32;
-const P = 0.25;
+const MIN_WORDS = 64;
+/** below this many words a set is never compacted */
+const COMPACT_MIN = 4096;
+/** levels of a new set's header node; a node above them makes the set rebuild with MAX_LEVEL */
+const SMALL_HEAD = 8;
 
-class Node {
-  readonly next: (Node | null)[];
-  readonly span: number[];
-  prev: Node | null = null;
-  constructor(public member: string, public score: number, level: number) {
-    this.next = new Array(level).fill(null);
-    this.span = new Array(level).fill(0);
-  }
-}
-
-function before(score: number, member: string, n: Node): boolean {
-  return n.score < score || (n.score === score && n.member < member);
-}
+// search scratch (zslInsert's update[] and rank[]): every operation is synchronous and
+// runs to completion before the next, so one pair serves every set
+const UPD = new Int32Array(MAX_LEVEL);
+const RNK = new Int32Array(MAX_LEVEL);
 
 function gteMin(v: number, r: ScoreRange): boolean {
   return r.minex ? v > r.min : v >= r.min;
@@ -52,214 +85,553 @@ function lexLteMax(s: string, r: LexRange): boolean {
   return r.maxex ? s < r.max : s <= r.max;
 }
 
+/** zslRandomLevel: level k+1 with probability 1/4 of level k, at most MAX_LEVEL. */
+function randomLevel(): number {
+  let lvl = 1;
+  for (;;) {
+    let r = (Math.random() * 4294967296) >>> 0;
+    for (let b = 0; b < 16; b++) {
+      if ((r & 3) !== 0 || lvl === MAX_LEVEL) return lvl;
+      lvl++;
+      r >>>= 2;
+    }
+  }
+}
+
 export class ZSet implements Iterable<[string, number]> {
-  private readonly head = new Node('', -Infinity, MAX_LEVEL);
-  private tail: Node | null = null;
+  private F: Float64Array;
+  private I: Int32Array;
+  /** levels the header node has room for (SMALL_HEAD or MAX_LEVEL) */
+  private headLevels = SMALL_HEAD;
+  /** i32 index before the free list heads (one per level, after the header node) */
+  private freeBase = 2 * (2 + 2 * SMALL_HEAD) - 1;
+  /** words before the first node: the header node and the free list heads */
+  private reserved = 2 + 2 * SMALL_HEAD + MAX_LEVEL / 2;
+  /** words allocated so far (bump pointer) */
+  private top = this.reserved;
+  /** words held by live nodes, the reserved words included */
+  private live = this.reserved;
   private level = 1;
-  private readonly dict = new Map<string, number>();
+  private tail = 0;
+  private members: string[] = [];
+  private freeSlots: number[] = [];
+  /** member -> node offset */
+  private dict = new Map<string, number>();
+
+  constructor() {
+    this.F = new Float64Array(MIN_WORDS);
+    this.I = new Int32Array(this.F.buffer);
+    this.F[0] = -Infinity;
+    for (let k = 0; k < SMALL_HEAD; k++) this.F[3 + 2 * k] = Infinity;
+  }
 
   get size(): number {
     return this.dict.size;
   }
 
   score(member: string): number | undefined {
-    return this.dict.get(member);
+    const n = this.dict.get(member);
+    return n === undefined ? undefined : this.F[n];
   }
 
   has(member: string): boolean {
     return this.dict.has(member);
   }
 
-  private randomLevel(): number {
-    let l = 1;
-    while (l < MAX_LEVEL && Math.random() < P) l++;
-    return l;
+  // ---------------------------------------------------------------- nodes
+
+  private memberOf(n: number): string {
+    return this.members[this.I[2 * n + 3] >> 5];
   }
 
-  private insert(member: string, score: number): void {
-    const update: Node[] = new Array(MAX_LEVEL);
-    const rank: number[] = new Array(MAX_LEVEL);
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
-      while (x.next[i] !== null && before(score, member, x.next[i]!)) {
-        rank[i] += x.span[i];
-        x = x.next[i]!;
-      }
-      update[i] = x;
+  private levelOf(n: number): number {
+    return (this.I[2 * n + 3] & 31) + 1;
+  }
+
+  private alloc(member: string, score: number, lvl: number): number {
+    const fi = this.freeBase + lvl;
+    let n = this.I[fi];
+    if (n !== 0) {
+      this.I[fi] = this.I[2 * n + 2];
+    } else {
+      const words = 2 + 2 * lvl;
+      if (this.top + words > this.F.length) this.grow(this.top + words);
+      n = this.top;
+      this.top += words;
     }
-    const lvl = this.randomLevel();
+    this.live += 2 + 2 * lvl;
+    let slot: number;
+    if (this.freeSlots.length !== 0) {
+      slot = this.freeSlots.pop()!;
+      this.members[slot] = member;
+    } else {
+      slot = this.members.length;
+      this.members.push(member);
+    }
+    this.F[n] = score;
+    this.I[2 * n + 3] = (slot << 5) | (lvl - 1);
+    // links are written by link()
+    return n;
+  }
+
+  private release(n: number): void {
+    const I = this.I;
+    const meta = I[2 * n + 3];
+    const lvl = (meta & 31) + 1;
+    const slot = meta >> 5;
+    this.members[slot] = '';
+    this.freeSlots.push(slot);
+    const fi = this.freeBase + lvl;
+    I[2 * n + 2] = I[fi];
+    I[fi] = n;
+    this.live -= 2 + 2 * lvl;
+  }
+
+  private grow(need: number): void {
+    let words = this.F.length * 2;
+    while (words < need) words *= 2;
+    const F = new Float64Array(words);
+    F.set(this.F.subarray(0, this.top));
+    this.F = F;
+    this.I = new Int32Array(F.buffer);
+  }
+
+  /**
+   * Lays the nodes out afresh, in order, in a buffer twice their size (after many deletions
+   * the free lists would otherwise hold most of the memory), with a header of `headLevels`.
+   */
+  private compact(headLevels: number): void {
+    const oF = this.F;
+    const oI = this.I;
+    const reserved = 2 + 2 * headLevels + MAX_LEVEL / 2;
+    const live = this.live - this.reserved + reserved;
+    let words = MIN_WORDS;
+    while (words < live * 2) words *= 2;
+    const F = new Float64Array(words);
+    const I = new Int32Array(F.buffer);
+    F[0] = -Infinity;
+    for (let k = 0; k < headLevels; k++) F[3 + 2 * k] = Infinity;
+    for (let k = 0; k < MAX_LEVEL; k++) {
+      UPD[k] = 0;
+      RNK[k] = 0;
+    }
+    const dict = this.dict;
+    const members = this.members;
+    let top = reserved;
+    let prev = 0;
+    let rank = 0;
+    for (let x = oI[4]; x !== 0; x = oI[2 * x + 4]) {
+      rank++;
+      const meta = oI[2 * x + 3];
+      const lvl = (meta & 31) + 1;
+      const n = top;
+      top += 2 + 2 * lvl;
+      const score = oF[x];
+      F[n] = score;
+      I[2 * n + 2] = prev;
+      I[2 * n + 3] = meta;
+      for (let k = 0; k < lvl; k++) {
+        const u = UPD[k];
+        I[2 * u + 4 + 4 * k] = n;
+        I[2 * u + 5 + 4 * k] = rank - RNK[k];
+        F[u + 3 + 2 * k] = score;
+        F[n + 3 + 2 * k] = Infinity; // until a successor links in
+        UPD[k] = n;
+        RNK[k] = rank;
+      }
+      dict.set(members[meta >> 5], n);
+      prev = n;
+    }
+    this.F = F;
+    this.I = I;
+    this.top = top;
+    this.live = top;
+    this.tail = prev;
+    this.headLevels = headLevels;
+    this.reserved = reserved;
+    this.freeBase = 2 * (2 + 2 * headLevels) - 1;
+  }
+
+  // ---------------------------------------------------------------- skiplist
+  //
+  // Node x, level k: next at I[2x + 4 + 4k], span at I[2x + 5 + 4k], and the next node's
+  // score at F[x + 3 + 2k] (+Infinity for a null link): a search decides whether to step
+  // without loading the next node, so only the nodes it steps onto are fetched.
+
+  /** zslInsert: links node n (score and member set, level from its meta). */
+  private link(n: number, score: number, member: string): void {
+    const F = this.F;
+    const I = this.I;
+    const members = this.members;
+    let x = 0;
+    let rank = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (;;) {
+        const xs = F[x + 3 + 2 * i];
+        const o = 2 * x + 4 + 4 * i;
+        if (xs < score) {
+          rank += I[o + 1];
+          x = I[o];
+        } else if (xs === score) {
+          const y = I[o];
+          if (y === 0 || !(members[I[2 * y + 3] >> 5] < member)) break;
+          rank += I[o + 1];
+          x = y;
+        } else break;
+      }
+      UPD[i] = x;
+      RNK[i] = rank;
+    }
+    const lvl = (I[2 * n + 3] & 31) + 1;
     if (lvl > this.level) {
       for (let i = this.level; i < lvl; i++) {
-        rank[i] = 0;
-        update[i] = this.head;
-        update[i].span[i] = this.dict.size; // length before insertion
+        RNK[i] = 0;
+        UPD[i] = 0;
+        I[5 + 4 * i] = this.dict.size; // length before this node
       }
       this.level = lvl;
     }
-    const n = new Node(member, score, lvl);
     for (let i = 0; i < lvl; i++) {
-      n.next[i] = update[i].next[i];
-      update[i].next[i] = n;
-      n.span[i] = update[i].span[i] - (rank[0] - rank[i]);
-      update[i].span[i] = rank[0] - rank[i] + 1;
+      const ux = UPD[i];
+      const u = 2 * ux + 4 + 4 * i;
+      const v = 2 * n + 4 + 4 * i;
+      const d = rank - RNK[i];
+      I[v] = I[u];
+      I[u] = n;
+      I[v + 1] = I[u + 1] - d;
+      I[u + 1] = d + 1;
+      F[n + 3 + 2 * i] = F[ux + 3 + 2 * i];
+      F[ux + 3 + 2 * i] = score;
     }
-    for (let i = lvl; i < this.level; i++) update[i].span[i]++;
-    n.prev = update[0] === this.head ? null : update[0];
-    if (n.next[0] !== null) n.next[0]!.prev = n;
+    for (let i = lvl; i < this.level; i++) I[2 * UPD[i] + 5 + 4 * i]++;
+    const p = UPD[0];
+    I[2 * n + 2] = p;
+    const next = I[2 * n + 4];
+    if (next !== 0) I[2 * next + 2] = n;
     else this.tail = n;
   }
 
-  /** Unlinks the node for (member, score); the dict is handled by the caller. */
-  private remove(member: string, score: number): void {
-    const update: Node[] = new Array(MAX_LEVEL);
-    let x = this.head;
+  /** Fills UPD with the last node before (score, member) on every level. */
+  private findUpdate(score: number, member: string): void {
+    const F = this.F;
+    const I = this.I;
+    const members = this.members;
+    let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && before(score, member, x.next[i]!)) x = x.next[i]!;
-      update[i] = x;
+      for (;;) {
+        const xs = F[x + 3 + 2 * i];
+        if (xs < score) x = I[2 * x + 4 + 4 * i];
+        else if (xs === score) {
+          const y = I[2 * x + 4 + 4 * i];
+          if (y === 0 || !(members[I[2 * y + 3] >> 5] < member)) break;
+          x = y;
+        } else break;
+      }
+      UPD[i] = x;
     }
-    const n = x.next[0]!;
-    this.unlink(n, update);
   }
 
-  private unlink(n: Node, update: Node[]): void {
+  /** zslDeleteNode: unlinks n, whose predecessors are in UPD. */
+  private unlink(n: number): void {
+    const F = this.F;
+    const I = this.I;
     for (let i = 0; i < this.level; i++) {
-      if (update[i].next[i] === n) {
-        update[i].span[i] += n.span[i] - 1;
-        update[i].next[i] = n.next[i];
+      const ux = UPD[i];
+      const u = 2 * ux + 4 + 4 * i;
+      if (I[u] === n) {
+        const v = 2 * n + 4 + 4 * i;
+        I[u + 1] += I[v + 1] - 1;
+        I[u] = I[v];
+        F[ux + 3 + 2 * i] = F[n + 3 + 2 * i];
       } else {
-        update[i].span[i]--;
+        I[u + 1]--;
       }
     }
-    if (n.next[0] !== null) n.next[0]!.prev = n.prev;
-    else this.tail = n.prev;
-    while (this.level > 1 && this.head.next[this.level - 1] === null) this.level--;
+    const next = I[2 * n + 4];
+    const prev = I[2 * n + 2];
+    if (next !== 0) I[2 * next + 2] = prev;
+    else this.tail = prev;
+    while (this.level > 1 && I[4 + 4 * (this.level - 1)] === 0) this.level--;
   }
 
+  private insertNew(member: string, score: number): void {
+    const lvl = randomLevel();
+    if (lvl > this.headLevels) this.compact(MAX_LEVEL);
+    const n = this.alloc(member, score, lvl);
+    this.link(n, score, member);
+    this.dict.set(member, n);
+  }
+
+  /** zslUpdateScore: moves node n to a new score, in place when its neighbours allow. */
+  private rescore(n: number, member: string, score: number): void {
+    const F = this.F;
+    const I = this.I;
+    const prev = I[2 * n + 2];
+    const next = I[2 * n + 4];
+    const old = F[n];
+    if (
+      (prev === 0 || F[prev] < score || (F[prev] === score && this.memberOf(prev) < member)) &&
+      (next === 0 || F[n + 3] > score || (F[n + 3] === score && this.memberOf(next) > member))
+    ) {
+      // stays: the nodes linking to it keep its score too
+      F[n] = score;
+      const lvl = (I[2 * n + 3] & 31) + 1;
+      if (lvl === 1) {
+        F[prev + 3] = score;
+      } else {
+        this.findUpdate(old, member);
+        for (let i = 0; i < lvl; i++) F[UPD[i] + 3 + 2 * i] = score;
+      }
+      return;
+    }
+    this.findUpdate(old, member);
+    this.unlink(n);
+    F[n] = score;
+    this.link(n, score, member);
+  }
+
+  private removeNode(n: number, member: string): void {
+    this.findUpdate(this.F[n], member);
+    this.unlink(n);
+    this.dict.delete(member);
+    this.release(n);
+    this.maybeCompact();
+  }
+
+  private maybeCompact(): void {
+    if (this.top > COMPACT_MIN && this.live * 4 < this.top) this.compact(this.headLevels);
+  }
+
+  // ---------------------------------------------------------------- writes
+
   set(member: string, score: number): 'added' | 'updated' | 'unchanged' {
-    const cur = this.dict.get(member);
-    if (cur === undefined) {
-      this.dict.set(member, score);
-      this.insert(member, score);
+    const n = this.dict.get(member);
+    if (n === undefined) {
+      this.insertNew(member, score);
       return 'added';
     }
-    if (cur === score) return 'unchanged';
-    this.remove(member, cur);
-    this.dict.set(member, score);
-    this.insert(member, score);
+    if (this.F[n] === score) return 'unchanged';
+    this.rescore(n, member, score);
     return 'updated';
   }
 
+  /** The score `add` left the element with (zsetAdd's newscore), when it was processed. */
+  addedScore = 0;
+
+  /**
+   * zsetAdd: ZADD's NX/XX/GT/LT/INCR logic for one element with a single member lookup.
+   * `score` must not be NaN; sets `addedScore` unless the result is Nop or NaN.
+   */
+  add(member: string, score: number, flags: number): ZAdd {
+    const n = this.dict.get(member);
+    if (n === undefined) {
+      if (flags & ZADD_XX) return ZAdd.Nop;
+      this.insertNew(member, score);
+      this.addedScore = score;
+      return ZAdd.Added;
+    }
+    if (flags & ZADD_NX) return ZAdd.Nop;
+    const cur = this.F[n];
+    if (flags & ZADD_INCR) {
+      score += cur;
+      if (Number.isNaN(score)) return ZAdd.NaN;
+    }
+    if (((flags & ZADD_LT) && score >= cur) || ((flags & ZADD_GT) && score <= cur)) return ZAdd.Nop;
+    this.addedScore = score;
+    if (score === cur) return ZAdd.Same;
+    this.rescore(n, member, score);
+    return ZAdd.Updated;
+  }
+
   delete(member: string): boolean {
-    const cur = this.dict.get(member);
-    if (cur === undefined) return false;
-    this.remove(member, cur);
-    this.dict.delete(member);
+    const n = this.dict.get(member);
+    if (n === undefined) return false;
+    this.removeNode(n, member);
     return true;
   }
 
+  // ---------------------------------------------------------------- reads
+
   /** 0-based ascending rank, or -1. */
   rank(member: string): number {
-    const score = this.dict.get(member);
-    if (score === undefined) return -1;
+    const n = this.dict.get(member);
+    if (n === undefined) return -1;
+    return this.rankOf(n, this.F[n], member);
+  }
+
+  /** zslGetRank of node n (0-based). */
+  private rankOf(n: number, score: number, member: string): number {
+    const F = this.F;
+    const I = this.I;
+    const members = this.members;
     let r = 0;
-    let x = this.head;
+    let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && (before(score, member, x.next[i]!) || x.next[i]!.member === member)) {
-        r += x.span[i];
-        x = x.next[i]!;
-        if (x.member === member) return r - 1;
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0) break;
+        const ys = F[x + 3 + 2 * i];
+        if (y === n || ys < score || (ys === score && members[I[2 * y + 3] >> 5] < member)) {
+          r += I[2 * x + o + 1];
+          x = y;
+          if (x === n) return r - 1;
+        } else break;
       }
     }
     return -1;
   }
 
-  /** Node at 0-based ascending rank. */
-  private nodeAt(rank: number): Node | null {
-    if (rank < 0 || rank >= this.dict.size) return null;
+  /** zslGetElementByRank: node at 0-based ascending rank, or 0. */
+  private nodeAt(rank: number): number {
+    if (rank < 0 || rank >= this.dict.size) return 0;
+    const I = this.I;
     const target = rank + 1;
     let traversed = 0;
-    let x = this.head;
+    let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && traversed + x.span[i] <= target) {
-        traversed += x.span[i];
-        x = x.next[i]!;
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0) break;
+        const t = traversed + I[2 * x + o + 1];
+        if (t > target) break;
+        traversed = t;
+        x = y;
       }
       if (traversed === target) return x;
     }
-    return null;
+    return 0;
   }
 
   at(rank: number): [string, number] | undefined {
     const n = this.nodeAt(rank);
-    return n ? [n.member, n.score] : undefined;
+    return n !== 0 ? [this.memberOf(n), this.F[n]] : undefined;
   }
 
   first(): [string, number] | undefined {
-    const n = this.head.next[0];
-    return n ? [n.member, n.score] : undefined;
+    const n = this.I[4];
+    return n !== 0 ? [this.memberOf(n), this.F[n]] : undefined;
   }
 
   last(): [string, number] | undefined {
-    return this.tail ? [this.tail.member, this.tail.score] : undefined;
+    const n = this.tail;
+    return n !== 0 ? [this.memberOf(n), this.F[n]] : undefined;
   }
 
   rangeByRank(start: number, end: number, reverse = false): [string, number][] {
     const out: [string, number][] = [];
     const len = this.dict.size;
     let n = this.nodeAt(reverse ? len - 1 - start : start);
-    for (let i = start; i <= end && n !== null; i++) {
-      out.push([n.member, n.score]);
-      n = reverse ? n.prev : n.next[0];
+    const I = this.I;
+    const step = reverse ? 2 : 4;
+    for (let i = start; i <= end && n !== 0; i++) {
+      out.push([this.memberOf(n), this.F[n]]);
+      n = I[2 * n + step];
     }
     return out;
   }
 
-  /** First node with score in range (ascending). */
-  private firstInScore(r: ScoreRange): Node | null {
-    let x = this.head;
+  /** First node with score in range (ascending), or 0; its rank in `foundRank`. */
+  private firstInScore(r: ScoreRange): number {
+    const F = this.F;
+    const I = this.I;
+    let x = 0;
+    let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && !gteMin(x.next[i]!.score, r)) x = x.next[i]!;
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0 || gteMin(F[x + 3 + 2 * i], r)) break;
+        rank += I[2 * x + o + 1];
+        x = y;
+      }
     }
-    const n = x.next[0];
-    return n !== null && lteMax(n.score, r) ? n : null;
+    const n = I[2 * x + 4];
+    this.foundRank = rank;
+    return n !== 0 && lteMax(F[n], r) ? n : 0;
   }
 
-  private lastInScore(r: ScoreRange): Node | null {
-    let x = this.head;
+  private lastInScore(r: ScoreRange): number {
+    const F = this.F;
+    const I = this.I;
+    let x = 0;
+    let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && lteMax(x.next[i]!.score, r)) x = x.next[i]!;
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0 || !lteMax(F[x + 3 + 2 * i], r)) break;
+        rank += I[2 * x + o + 1];
+        x = y;
+      }
     }
-    return x !== this.head && gteMin(x.score, r) ? x : null;
+    this.foundRank = rank - 1;
+    return x !== 0 && gteMin(F[x], r) ? x : 0;
   }
 
-  private firstInLex(r: LexRange): Node | null {
-    let x = this.head;
+  private firstInLex(r: LexRange): number {
+    const I = this.I;
+    const members = this.members;
+    let x = 0;
+    let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && !lexGteMin(x.next[i]!.member, r)) x = x.next[i]!;
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0 || lexGteMin(members[I[2 * y + 3] >> 5], r)) break;
+        rank += I[2 * x + o + 1];
+        x = y;
+      }
     }
-    const n = x.next[0];
-    return n !== null && lexLteMax(n.member, r) ? n : null;
+    const n = I[2 * x + 4];
+    this.foundRank = rank;
+    return n !== 0 && lexLteMax(this.memberOf(n), r) ? n : 0;
   }
 
-  private lastInLex(r: LexRange): Node | null {
-    let x = this.head;
+  private lastInLex(r: LexRange): number {
+    const I = this.I;
+    const members = this.members;
+    let x = 0;
+    let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && lexLteMax(x.next[i]!.member, r)) x = x.next[i]!;
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0 || !lexLteMax(members[I[2 * y + 3] >> 5], r)) break;
+        rank += I[2 * x + o + 1];
+        x = y;
+      }
     }
-    return x !== this.head && lexGteMin(x.member, r) ? x : null;
+    this.foundRank = rank - 1;
+    return x !== 0 && lexGteMin(this.memberOf(x), r) ? x : 0;
   }
 
-  private collect(start: Node | null, reverse: boolean, inRange: (n: Node) => boolean, offset: number, limit: number): [string, number][] {
+  /** 0-based rank of the node the last first/lastIn* search returned */
+  private foundRank = 0;
+
+  /**
+   * Walks from `start` (at rank foundRank): skips `offset` nodes (by rank when that is
+   * shorter, with the same result), then takes nodes while `inRange` holds, at most `limit`.
+   */
+  private collect(start: number, reverse: boolean, inRange: (n: number) => boolean, offset: number, limit: number): [string, number][] {
     const out: [string, number][] = [];
     let n = start;
-    while (n !== null && offset > 0) {
-      n = reverse ? n.prev : n.next[0];
-      offset--;
+    if (n !== 0 && offset > 0) {
+      if (offset > 16) {
+        n = this.nodeAt(reverse ? this.foundRank - offset : this.foundRank + offset);
+      } else {
+        const step = reverse ? 2 : 4;
+        while (n !== 0 && offset > 0) {
+          n = this.I[2 * n + step];
+          offset--;
+        }
+      }
     }
-    while (n !== null && limit !== 0 && inRange(n)) {
-      out.push([n.member, n.score]);
-      n = reverse ? n.prev : n.next[0];
+    const step = reverse ? 2 : 4;
+    while (n !== 0 && limit !== 0 && inRange(n)) {
+      out.push([this.memberOf(n), this.F[n]]);
+      n = this.I[2 * n + step];
       limit--;
     }
     return out;
@@ -268,50 +640,202 @@ export class ZSet implements Iterable<[string, number]> {
   rangeByScore(r: ScoreRange, reverse = false, offset = 0, limit = -1): [string, number][] {
     if (r.min > r.max || (r.min === r.max && (r.minex || r.maxex))) return [];
     const start = reverse ? this.lastInScore(r) : this.firstInScore(r);
-    return this.collect(start, reverse, (n) => (reverse ? gteMin(n.score, r) : lteMax(n.score, r)), offset, limit);
+    const F = this.F;
+    return this.collect(start, reverse, reverse ? (n) => gteMin(F[n], r) : (n) => lteMax(F[n], r), offset, limit);
   }
 
   rangeByLex(r: LexRange, reverse = false, offset = 0, limit = -1): [string, number][] {
     if (!r.minInf && !r.maxInf && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return [];
     const start = reverse ? this.lastInLex(r) : this.firstInLex(r);
-    return this.collect(start, reverse, (n) => (reverse ? lexGteMin(n.member, r) : lexLteMax(n.member, r)), offset, limit);
+    return this.collect(start, reverse, (n) => (reverse ? lexGteMin(this.memberOf(n), r) : lexLteMax(this.memberOf(n), r)), offset, limit);
   }
 
+  /** zsetCount: by the ranks of the first and the last element in range. */
   countInScore(r: ScoreRange): number {
     if (r.min > r.max || (r.min === r.max && (r.minex || r.maxex))) return 0;
-    const a = this.firstInScore(r);
-    if (a === null) return 0;
-    const b = this.lastInScore(r)!;
-    return this.rank(b.member) - this.rank(a.member) + 1;
+    if (this.firstInScore(r) === 0) return 0;
+    const len = this.dict.size;
+    let count = len - this.foundRank;
+    if (this.lastInScore(r) !== 0) count -= len - 1 - this.foundRank;
+    return count;
   }
 
+  /** zsetLexCount, likewise. */
   countInLex(r: LexRange): number {
     if (!r.minInf && !r.maxInf && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return 0;
-    const a = this.firstInLex(r);
-    if (a === null) return 0;
-    const b = this.lastInLex(r)!;
-    return this.rank(b.member) - this.rank(a.member) + 1;
+    if (this.firstInLex(r) === 0) return 0;
+    const len = this.dict.size;
+    let count = len - this.foundRank;
+    if (this.lastInLex(r) !== 0) count -= len - 1 - this.foundRank;
+    return count;
+  }
+
+  /**
+   * Unlinks and frees the run of nodes starting at UPD[0]'s successor while `more` says so
+   * (zslDeleteRangeBy*: one search, then O(1) per node).
+   */
+  private deleteRun(more: (n: number, i: number) => boolean): number {
+    const I = this.I;
+    let n = I[2 * UPD[0] + 4];
+    let removed = 0;
+    while (n !== 0 && more(n, removed)) {
+      const next = I[2 * n + 4];
+      const member = this.memberOf(n);
+      this.unlink(n);
+      this.dict.delete(member);
+      this.release(n);
+      removed++;
+      n = next;
+    }
+    if (removed) this.maybeCompact();
+    return removed;
   }
 
   deleteRangeByRank(start: number, end: number): number {
-    const victims = this.rangeByRank(start, end);
-    for (const [m] of victims) this.delete(m);
-    return victims.length;
+    if (start < 0) start = 0;
+    if (end >= this.dict.size) end = this.dict.size - 1;
+    if (start > end) return 0;
+    // nodes before rank `start` (0-based) on every level
+    const I = this.I;
+    let x = 0;
+    let traversed = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0) break;
+        const t = traversed + I[2 * x + o + 1];
+        if (t > start) break;
+        traversed = t;
+        x = y;
+      }
+      UPD[i] = x;
+    }
+    const count = end - start + 1;
+    return this.deleteRun((_n, i) => i < count);
   }
 
   deleteRangeByScore(r: ScoreRange): number {
-    const victims = this.rangeByScore(r);
-    for (const [m] of victims) this.delete(m);
-    return victims.length;
+    if (r.min > r.max || (r.min === r.max && (r.minex || r.maxex))) return 0;
+    const F = this.F;
+    const I = this.I;
+    let x = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0 || gteMin(F[x + 3 + 2 * i], r)) break;
+        x = y;
+      }
+      UPD[i] = x;
+    }
+    return this.deleteRun((n) => lteMax(this.F[n], r));
   }
 
   deleteRangeByLex(r: LexRange): number {
-    const victims = this.rangeByLex(r);
-    for (const [m] of victims) this.delete(m);
-    return victims.length;
+    if (!r.minInf && !r.maxInf && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return 0;
+    const I = this.I;
+    const members = this.members;
+    let x = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      const o = 4 + 4 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0 || lexGteMin(members[I[2 * y + 3] >> 5], r)) break;
+        x = y;
+      }
+      UPD[i] = x;
+    }
+    return this.deleteRun((n) => lexLteMax(this.memberOf(n), r));
   }
 
-  *[Symbol.iterator](): Iterator<[string, number]> {
-    for (let n = this.head.next[0]; n !== null; n = n.next[0]) yield [n.member, n.score];
+  [Symbol.iterator](): Iterator<[string, number]> {
+    let n = this.I[4];
+    return {
+      next: (): IteratorResult<[string, number]> => {
+        if (n === 0) return { value: undefined, done: true };
+        const v: [string, number] = [this.memberOf(n), this.F[n]];
+        n = this.I[2 * n + 4];
+        return { value: v, done: false };
+      },
+    };
+  }
+
+  /**
+   * Checks every invariant of the structure (for tests): order, spans, ranks, prev links,
+   * tail, level, the dict and the free lists. Returns a description of the first problem.
+   */
+  check(): string | null {
+    const F = this.F;
+    const I = this.I;
+    const len = this.dict.size;
+    // level 0: order, prev links, tail, dict
+    const rankOfNode = new Map<number, number>();
+    let prev = 0;
+    let r = 0;
+    for (let x = I[4]; x !== 0; x = I[2 * x + 4]) {
+      r++;
+      if (r > len) return `level 0 has more than ${len} nodes`;
+      if (I[2 * x + 2] !== prev) return `prev of rank ${r} is ${I[2 * x + 2]}, not ${prev}`;
+      const m = this.memberOf(x);
+      if (this.dict.get(m) !== x) return `dict does not map ${JSON.stringify(m)} to its node`;
+      if (prev !== 0) {
+        const ps = F[prev];
+        const pm = this.memberOf(prev);
+        if (!(ps < F[x] || (ps === F[x] && pm < m))) return `rank ${r} is out of order`;
+      }
+      if (Number.isNaN(F[x])) return `rank ${r} has a NaN score`;
+      if (this.levelOf(x) > this.level) return `rank ${r} is above the list's level`;
+      rankOfNode.set(x, r);
+      prev = x;
+    }
+    if (r !== len) return `level 0 has ${r} nodes, dict ${len}`;
+    if (this.tail !== prev) return 'tail is not the last node';
+    // upper levels: each link skips to a node of at least that level, with the right span
+    for (let i = 0; i < this.level; i++) {
+      let x = 0;
+      let xr = 0;
+      for (;;) {
+        const y = I[2 * x + 4 + 4 * i];
+        if (F[x + 3 + 2 * i] !== (y === 0 ? Infinity : F[y])) return `the score kept for the next node at level ${i} from rank ${xr} is wrong`;
+        if (y === 0) break;
+        const yr = rankOfNode.get(y);
+        if (yr === undefined) return `level ${i} links to a node not on level 0`;
+        if (this.levelOf(y) <= i) return `level ${i} links to a node of level ${this.levelOf(y)}`;
+        if (I[2 * x + 5 + 4 * i] !== yr - xr) return `span at level ${i} from rank ${xr} is ${I[2 * x + 5 + 4 * i]}, not ${yr - xr}`;
+        // no node of this level is skipped
+        for (let z = x === 0 ? I[4] : I[2 * x + 4]; z !== y; z = I[2 * z + 4]) {
+          if (this.levelOf(z) > i) return `level ${i} skips a node of level ${this.levelOf(z)}`;
+        }
+        x = y;
+        xr = yr;
+      }
+      if (x === 0 ? false : this.levelOf(x) <= i) return `level ${i} ends on a lower node`;
+      // the last node of the level: no node after it has this level
+      for (let z = x === 0 ? I[4] : I[2 * x + 4]; z !== 0; z = I[2 * z + 4]) {
+        if (this.levelOf(z) > i) return `level ${i} misses a node at its end`;
+      }
+    }
+    if (this.level > 1 && I[4 + 4 * (this.level - 1)] === 0) return `level ${this.level} is empty`;
+    if (this.level > this.headLevels) return 'a level above the header';
+    for (let i = this.level; i < this.headLevels; i++) {
+      if (I[4 + 4 * i] !== 0 || F[3 + 2 * i] !== Infinity) return `the header links at level ${i}, above the list's level`;
+    }
+    // memory accounting: live words and free lists
+    let live = this.reserved;
+    for (const x of rankOfNode.keys()) live += 2 + 2 * this.levelOf(x);
+    if (live !== this.live) return `live words ${this.live}, counted ${live}`;
+    let freeWords = 0;
+    for (let l = 1; l <= MAX_LEVEL; l++) {
+      for (let x = I[this.freeBase + l]; x !== 0; x = I[2 * x + 2]) {
+        if (rankOfNode.has(x)) return `free list ${l} holds a live node`;
+        if (this.levelOf(x) !== l) return `free list ${l} holds a node of level ${this.levelOf(x)}`;
+        freeWords += 2 + 2 * l;
+        if (freeWords > this.top) return `free list ${l} loops`;
+      }
+    }
+    if (live + freeWords !== this.top) return `${live} live + ${freeWords} free words, top ${this.top}`;
+    if (this.members.length - this.freeSlots.length !== len) return 'member slots do not add up';
+    return null;
   }
 }
