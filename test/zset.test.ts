@@ -326,3 +326,33 @@ test('rangeByScore with LIMIT on a 100k set: starts found by search, big offsets
     assert.equal(z.countInScore(r), Math.max(0, N - start));
   }
 });
+
+test('nodes of the maximum level (forced through Math.random) link, unlink and compact like any other', () => {
+  const rnd = lcg(7);
+  const real = Math.random;
+  const z = new ZSet();
+  const m = new Map<string, number>();
+  try {
+    for (let i = 0; i < 6000; i++) {
+      // every 500th insert gets level 32 (all random bits zero), the others a deterministic level
+      Math.random = i % 500 === 0 ? () => 0 : rnd;
+      const k = `k${Math.floor(rnd() * 8000)}`;
+      const s = Math.floor(rnd() * 50);
+      z.set(k, s);
+      m.set(k, s);
+    }
+  } finally {
+    Math.random = real;
+  }
+  assertValid(z);
+  assert.deepEqual([...z], sorted(m));
+  const s = sorted(m);
+  for (let i = 0; i < s.length; i += 37) assert.equal(z.rank(s[i][0]), i);
+  // remove everything but a few: the level drops back, the buffer is compacted
+  for (const [k] of s.slice(3)) {
+    z.delete(k);
+    m.delete(k);
+  }
+  assertValid(z);
+  assert.deepEqual([...z], sorted(m));
+});

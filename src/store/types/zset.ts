@@ -6,18 +6,16 @@
  * The skiplist lives in one ArrayBuffer per set (viewed as Float64Array and Int32Array), not
  * in one JS object per node: a step of a search is then one load of the next node's score
  * from the same buffer (as with Redis's C structs), the nodes cost the garbage collector
- * nothing, and a node takes 16 + 16 * level bytes. A node is addressed by its offset in
+ * nothing, and a node takes 16 + 8 * level bytes. A node is addressed by its offset in
  * 8-byte words:
  *
- *   word x         f64  score
- *   word x+1       i32  prev (offset of the previous node; 0: none)
- *                  i32  (slot << 5) | (level - 1); the member is `members[slot]`
- *   word x+2+2k    i32  next at level k (0: none)
- *                  i32  span at level k
- *   word x+3+2k    f64  the score of the next node at level k (+Infinity when none)
+ *   word x        f64  score
+ *   word x+1      i32  prev (offset of the previous node; 0: none)
+ *                 i32  (slot << 5) | (level - 1); the member is `members[slot]`
+ *   word x+2+k    i32  next at level k (0: none)
+ *                 i32  span at level k
  *
- * The header node sits at offset 0, so offset 0 doubles as "no node". It has room for 8
- * levels (a level-9 node is about one in 65536) and is rebuilt with MAX_LEVEL on demand.
+ * The header node sits at offset 0 with MAX_LEVEL levels, so offset 0 doubles as "no node".
  * As in Redis, a link's span counts the level-0 steps it covers; a null link's span is
  * never read. Freed nodes go to one free list per level, whose heads follow the header node;
  * a set that shrinks to a quarter of its buffer is laid out afresh.
@@ -59,11 +57,14 @@ export const enum ZAdd {
 }
 
 const MAX_LEVEL = 32;
+const HEAD_WORDS = 2 + MAX_LEVEL;
+/** i32 index of the free list heads, one per level (1..MAX_LEVEL), after the header node */
+const FREE = 2 * HEAD_WORDS - 1;
+/** words before the first node: the header node and the free list heads */
+const RESERVED = HEAD_WORDS + MAX_LEVEL / 2;
 const MIN_WORDS = 64;
 /** below this many words a set is never compacted */
 const COMPACT_MIN = 4096;
-/** levels of a new set's header node; a node above them makes the set rebuild with MAX_LEVEL */
-const SMALL_HEAD = 8;
 
 // search scratch (zslInsert's update[] and rank[]): every operation is synchronous and
 // runs to completion before the next, so one pair serves every set
@@ -101,16 +102,10 @@ function randomLevel(): number {
 export class ZSet implements Iterable<[string, number]> {
   private F: Float64Array;
   private I: Int32Array;
-  /** levels the header node has room for (SMALL_HEAD or MAX_LEVEL) */
-  private headLevels = SMALL_HEAD;
-  /** i32 index before the free list heads (one per level, after the header node) */
-  private freeBase = 2 * (2 + 2 * SMALL_HEAD) - 1;
-  /** words before the first node: the header node and the free list heads */
-  private reserved = 2 + 2 * SMALL_HEAD + MAX_LEVEL / 2;
   /** words allocated so far (bump pointer) */
-  private top = this.reserved;
+  private top = RESERVED;
   /** words held by live nodes, the reserved words included */
-  private live = this.reserved;
+  private live = RESERVED;
   private level = 1;
   private tail = 0;
   private members: string[] = [];
@@ -119,10 +114,10 @@ export class ZSet implements Iterable<[string, number]> {
   private dict = new Map<string, number>();
 
   constructor() {
-    this.F = new Float64Array(MIN_WORDS);
-    this.I = new Int32Array(this.F.buffer);
+    const buf = new ArrayBuffer(MIN_WORDS * 8);
+    this.F = new Float64Array(buf);
+    this.I = new Int32Array(buf);
     this.F[0] = -Infinity;
-    for (let k = 0; k < SMALL_HEAD; k++) this.F[3 + 2 * k] = Infinity;
   }
 
   get size(): number {
@@ -149,17 +144,16 @@ export class ZSet implements Iterable<[string, number]> {
   }
 
   private alloc(member: string, score: number, lvl: number): number {
-    const fi = this.freeBase + lvl;
-    let n = this.I[fi];
+    let n = this.I[FREE + lvl];
     if (n !== 0) {
-      this.I[fi] = this.I[2 * n + 2];
+      this.I[FREE + lvl] = this.I[2 * n + 2];
     } else {
-      const words = 2 + 2 * lvl;
+      const words = 2 + lvl;
       if (this.top + words > this.F.length) this.grow(this.top + words);
       n = this.top;
       this.top += words;
     }
-    this.live += 2 + 2 * lvl;
+    this.live += 2 + lvl;
     let slot: number;
     if (this.freeSlots.length !== 0) {
       slot = this.freeSlots.pop()!;
@@ -168,9 +162,10 @@ export class ZSet implements Iterable<[string, number]> {
       slot = this.members.length;
       this.members.push(member);
     }
+    const I = this.I;
     this.F[n] = score;
-    this.I[2 * n + 3] = (slot << 5) | (lvl - 1);
-    // links are written by link()
+    I[2 * n + 3] = (slot << 5) | (lvl - 1);
+    // links are written by the caller; spans of null links are never read
     return n;
   }
 
@@ -181,10 +176,9 @@ export class ZSet implements Iterable<[string, number]> {
     const slot = meta >> 5;
     this.members[slot] = '';
     this.freeSlots.push(slot);
-    const fi = this.freeBase + lvl;
-    I[2 * n + 2] = I[fi];
-    I[fi] = n;
-    this.live -= 2 + 2 * lvl;
+    I[2 * n + 2] = I[FREE + lvl];
+    I[FREE + lvl] = n;
+    this.live -= 2 + lvl;
   }
 
   private grow(need: number): void {
@@ -197,27 +191,24 @@ export class ZSet implements Iterable<[string, number]> {
   }
 
   /**
-   * Lays the nodes out afresh, in order, in a buffer twice their size (after many deletions
-   * the free lists would otherwise hold most of the memory), with a header of `headLevels`.
+   * Lays the nodes out afresh, in order, in a buffer twice their size: after many deletions
+   * the free lists would otherwise hold most of the memory.
    */
-  private compact(headLevels: number): void {
+  private compact(): void {
     const oF = this.F;
     const oI = this.I;
-    const reserved = 2 + 2 * headLevels + MAX_LEVEL / 2;
-    const live = this.live - this.reserved + reserved;
     let words = MIN_WORDS;
-    while (words < live * 2) words *= 2;
+    while (words < this.live * 2) words *= 2;
     const F = new Float64Array(words);
     const I = new Int32Array(F.buffer);
     F[0] = -Infinity;
-    for (let k = 0; k < headLevels; k++) F[3 + 2 * k] = Infinity;
     for (let k = 0; k < MAX_LEVEL; k++) {
       UPD[k] = 0;
       RNK[k] = 0;
     }
     const dict = this.dict;
     const members = this.members;
-    let top = reserved;
+    let top = RESERVED;
     let prev = 0;
     let rank = 0;
     for (let x = oI[4]; x !== 0; x = oI[2 * x + 4]) {
@@ -225,17 +216,14 @@ export class ZSet implements Iterable<[string, number]> {
       const meta = oI[2 * x + 3];
       const lvl = (meta & 31) + 1;
       const n = top;
-      top += 2 + 2 * lvl;
-      const score = oF[x];
-      F[n] = score;
+      top += 2 + lvl;
+      F[n] = oF[x];
       I[2 * n + 2] = prev;
       I[2 * n + 3] = meta;
       for (let k = 0; k < lvl; k++) {
         const u = UPD[k];
-        I[2 * u + 4 + 4 * k] = n;
-        I[2 * u + 5 + 4 * k] = rank - RNK[k];
-        F[u + 3 + 2 * k] = score;
-        F[n + 3 + 2 * k] = Infinity; // until a successor links in
+        I[2 * u + 4 + 2 * k] = n;
+        I[2 * u + 5 + 2 * k] = rank - RNK[k];
         UPD[k] = n;
         RNK[k] = rank;
       }
@@ -247,16 +235,9 @@ export class ZSet implements Iterable<[string, number]> {
     this.top = top;
     this.live = top;
     this.tail = prev;
-    this.headLevels = headLevels;
-    this.reserved = reserved;
-    this.freeBase = 2 * (2 + 2 * headLevels) - 1;
   }
 
   // ---------------------------------------------------------------- skiplist
-  //
-  // Node x, level k: next at I[2x + 4 + 4k], span at I[2x + 5 + 4k], and the next node's
-  // score at F[x + 3 + 2k] (+Infinity for a null link): a search decides whether to step
-  // without loading the next node, so only the nodes it steps onto are fetched.
 
   /** zslInsert: links node n (score and member set, level from its meta). */
   private link(n: number, score: number, member: string): void {
@@ -266,16 +247,13 @@ export class ZSet implements Iterable<[string, number]> {
     let x = 0;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
+      const o = 4 + 2 * i;
       for (;;) {
-        const xs = F[x + 3 + 2 * i];
-        const o = 2 * x + 4 + 4 * i;
-        if (xs < score) {
-          rank += I[o + 1];
-          x = I[o];
-        } else if (xs === score) {
-          const y = I[o];
-          if (y === 0 || !(members[I[2 * y + 3] >> 5] < member)) break;
-          rank += I[o + 1];
+        const y = I[2 * x + o];
+        if (y === 0) break;
+        const ys = F[y];
+        if (ys < score || (ys === score && members[I[2 * y + 3] >> 5] < member)) {
+          rank += I[2 * x + o + 1];
           x = y;
         } else break;
       }
@@ -287,23 +265,20 @@ export class ZSet implements Iterable<[string, number]> {
       for (let i = this.level; i < lvl; i++) {
         RNK[i] = 0;
         UPD[i] = 0;
-        I[5 + 4 * i] = this.dict.size; // length before this node
+        I[5 + 2 * i] = this.dict.size; // length before this node
       }
       this.level = lvl;
     }
     for (let i = 0; i < lvl; i++) {
-      const ux = UPD[i];
-      const u = 2 * ux + 4 + 4 * i;
-      const v = 2 * n + 4 + 4 * i;
+      const u = 2 * UPD[i] + 4 + 2 * i;
+      const v = 2 * n + 4 + 2 * i;
       const d = rank - RNK[i];
       I[v] = I[u];
       I[u] = n;
       I[v + 1] = I[u + 1] - d;
       I[u + 1] = d + 1;
-      F[n + 3 + 2 * i] = F[ux + 3 + 2 * i];
-      F[ux + 3 + 2 * i] = score;
     }
-    for (let i = lvl; i < this.level; i++) I[2 * UPD[i] + 5 + 4 * i]++;
+    for (let i = lvl; i < this.level; i++) I[2 * UPD[i] + 5 + 2 * i]++;
     const p = UPD[0];
     I[2 * n + 2] = p;
     const next = I[2 * n + 4];
@@ -318,14 +293,13 @@ export class ZSet implements Iterable<[string, number]> {
     const members = this.members;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
+      const o = 4 + 2 * i;
       for (;;) {
-        const xs = F[x + 3 + 2 * i];
-        if (xs < score) x = I[2 * x + 4 + 4 * i];
-        else if (xs === score) {
-          const y = I[2 * x + 4 + 4 * i];
-          if (y === 0 || !(members[I[2 * y + 3] >> 5] < member)) break;
-          x = y;
-        } else break;
+        const y = I[2 * x + o];
+        if (y === 0) break;
+        const ys = F[y];
+        if (ys < score || (ys === score && members[I[2 * y + 3] >> 5] < member)) x = y;
+        else break;
       }
       UPD[i] = x;
     }
@@ -333,16 +307,13 @@ export class ZSet implements Iterable<[string, number]> {
 
   /** zslDeleteNode: unlinks n, whose predecessors are in UPD. */
   private unlink(n: number): void {
-    const F = this.F;
     const I = this.I;
     for (let i = 0; i < this.level; i++) {
-      const ux = UPD[i];
-      const u = 2 * ux + 4 + 4 * i;
+      const u = 2 * UPD[i] + 4 + 2 * i;
       if (I[u] === n) {
-        const v = 2 * n + 4 + 4 * i;
+        const v = 2 * n + 4 + 2 * i;
         I[u + 1] += I[v + 1] - 1;
         I[u] = I[v];
-        F[ux + 3 + 2 * i] = F[n + 3 + 2 * i];
       } else {
         I[u + 1]--;
       }
@@ -351,13 +322,11 @@ export class ZSet implements Iterable<[string, number]> {
     const prev = I[2 * n + 2];
     if (next !== 0) I[2 * next + 2] = prev;
     else this.tail = prev;
-    while (this.level > 1 && I[4 + 4 * (this.level - 1)] === 0) this.level--;
+    while (this.level > 1 && I[4 + 2 * (this.level - 1)] === 0) this.level--;
   }
 
   private insertNew(member: string, score: number): void {
-    const lvl = randomLevel();
-    if (lvl > this.headLevels) this.compact(MAX_LEVEL);
-    const n = this.alloc(member, score, lvl);
+    const n = this.alloc(member, score, randomLevel());
     this.link(n, score, member);
     this.dict.set(member, n);
   }
@@ -368,23 +337,14 @@ export class ZSet implements Iterable<[string, number]> {
     const I = this.I;
     const prev = I[2 * n + 2];
     const next = I[2 * n + 4];
-    const old = F[n];
     if (
       (prev === 0 || F[prev] < score || (F[prev] === score && this.memberOf(prev) < member)) &&
-      (next === 0 || F[n + 3] > score || (F[n + 3] === score && this.memberOf(next) > member))
+      (next === 0 || F[next] > score || (F[next] === score && this.memberOf(next) > member))
     ) {
-      // stays: the nodes linking to it keep its score too
       F[n] = score;
-      const lvl = (I[2 * n + 3] & 31) + 1;
-      if (lvl === 1) {
-        F[prev + 3] = score;
-      } else {
-        this.findUpdate(old, member);
-        for (let i = 0; i < lvl; i++) F[UPD[i] + 3 + 2 * i] = score;
-      }
       return;
     }
-    this.findUpdate(old, member);
+    this.findUpdate(F[n], member);
     this.unlink(n);
     F[n] = score;
     this.link(n, score, member);
@@ -399,7 +359,7 @@ export class ZSet implements Iterable<[string, number]> {
   }
 
   private maybeCompact(): void {
-    if (this.top > COMPACT_MIN && this.live * 4 < this.top) this.compact(this.headLevels);
+    if (this.top > COMPACT_MIN && this.live * 4 < this.top) this.compact();
   }
 
   // ---------------------------------------------------------------- writes
@@ -467,11 +427,11 @@ export class ZSet implements Iterable<[string, number]> {
     let r = 0;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
         if (y === 0) break;
-        const ys = F[x + 3 + 2 * i];
+        const ys = F[y];
         if (y === n || ys < score || (ys === score && members[I[2 * y + 3] >> 5] < member)) {
           r += I[2 * x + o + 1];
           x = y;
@@ -490,7 +450,7 @@ export class ZSet implements Iterable<[string, number]> {
     let traversed = 0;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
         if (y === 0) break;
@@ -539,10 +499,10 @@ export class ZSet implements Iterable<[string, number]> {
     let x = 0;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
-        if (y === 0 || gteMin(F[x + 3 + 2 * i], r)) break;
+        if (y === 0 || gteMin(F[y], r)) break;
         rank += I[2 * x + o + 1];
         x = y;
       }
@@ -558,10 +518,10 @@ export class ZSet implements Iterable<[string, number]> {
     let x = 0;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
-        if (y === 0 || !lteMax(F[x + 3 + 2 * i], r)) break;
+        if (y === 0 || !lteMax(F[y], r)) break;
         rank += I[2 * x + o + 1];
         x = y;
       }
@@ -576,7 +536,7 @@ export class ZSet implements Iterable<[string, number]> {
     let x = 0;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
         if (y === 0 || lexGteMin(members[I[2 * y + 3] >> 5], r)) break;
@@ -595,7 +555,7 @@ export class ZSet implements Iterable<[string, number]> {
     let x = 0;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
         if (y === 0 || !lexLteMax(members[I[2 * y + 3] >> 5], r)) break;
@@ -700,7 +660,7 @@ export class ZSet implements Iterable<[string, number]> {
     let x = 0;
     let traversed = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
         if (y === 0) break;
@@ -721,10 +681,10 @@ export class ZSet implements Iterable<[string, number]> {
     const I = this.I;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
-        if (y === 0 || gteMin(F[x + 3 + 2 * i], r)) break;
+        if (y === 0 || gteMin(F[y], r)) break;
         x = y;
       }
       UPD[i] = x;
@@ -738,7 +698,7 @@ export class ZSet implements Iterable<[string, number]> {
     const members = this.members;
     let x = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 4 * i;
+      const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
         if (y === 0 || lexGteMin(members[I[2 * y + 3] >> 5], r)) break;
@@ -796,13 +756,12 @@ export class ZSet implements Iterable<[string, number]> {
       let x = 0;
       let xr = 0;
       for (;;) {
-        const y = I[2 * x + 4 + 4 * i];
-        if (F[x + 3 + 2 * i] !== (y === 0 ? Infinity : F[y])) return `the score kept for the next node at level ${i} from rank ${xr} is wrong`;
+        const y = I[2 * x + 4 + 2 * i];
         if (y === 0) break;
         const yr = rankOfNode.get(y);
         if (yr === undefined) return `level ${i} links to a node not on level 0`;
         if (this.levelOf(y) <= i) return `level ${i} links to a node of level ${this.levelOf(y)}`;
-        if (I[2 * x + 5 + 4 * i] !== yr - xr) return `span at level ${i} from rank ${xr} is ${I[2 * x + 5 + 4 * i]}, not ${yr - xr}`;
+        if (I[2 * x + 5 + 2 * i] !== yr - xr) return `span at level ${i} from rank ${xr} is ${I[2 * x + 5 + 2 * i]}, not ${yr - xr}`;
         // no node of this level is skipped
         for (let z = x === 0 ? I[4] : I[2 * x + 4]; z !== y; z = I[2 * z + 4]) {
           if (this.levelOf(z) > i) return `level ${i} skips a node of level ${this.levelOf(z)}`;
@@ -816,21 +775,17 @@ export class ZSet implements Iterable<[string, number]> {
         if (this.levelOf(z) > i) return `level ${i} misses a node at its end`;
       }
     }
-    if (this.level > 1 && I[4 + 4 * (this.level - 1)] === 0) return `level ${this.level} is empty`;
-    if (this.level > this.headLevels) return 'a level above the header';
-    for (let i = this.level; i < this.headLevels; i++) {
-      if (I[4 + 4 * i] !== 0 || F[3 + 2 * i] !== Infinity) return `the header links at level ${i}, above the list's level`;
-    }
+    if (this.level > 1 && I[4 + 2 * (this.level - 1)] === 0) return `level ${this.level} is empty`;
     // memory accounting: live words and free lists
-    let live = this.reserved;
-    for (const x of rankOfNode.keys()) live += 2 + 2 * this.levelOf(x);
+    let live = RESERVED;
+    for (const x of rankOfNode.keys()) live += 2 + this.levelOf(x);
     if (live !== this.live) return `live words ${this.live}, counted ${live}`;
     let freeWords = 0;
     for (let l = 1; l <= MAX_LEVEL; l++) {
-      for (let x = I[this.freeBase + l]; x !== 0; x = I[2 * x + 2]) {
+      for (let x = I[FREE + l]; x !== 0; x = I[2 * x + 2]) {
         if (rankOfNode.has(x)) return `free list ${l} holds a live node`;
         if (this.levelOf(x) !== l) return `free list ${l} holds a node of level ${this.levelOf(x)}`;
-        freeWords += 2 + 2 * l;
+        freeWords += 2 + l;
         if (freeWords > this.top) return `free list ${l} loops`;
       }
     }
