@@ -325,6 +325,7 @@ export const DIRECTIVES: Directive[] = [
     format: (v) => v as string,
   },
   int('rdb-key-save-delay', 0, -2147483648, 2147483647),
+  int('key-load-delay', 0, -2147483648, 2147483647),
   // append only file
   bool('appendonly', false),
   str('appendfilename', 'appendonly.aof', false, noSlashes('appendfilename')),

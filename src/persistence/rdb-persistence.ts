@@ -307,6 +307,10 @@ export class RdbPersistence {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },
     }, Date.now(), allowTrailing, checksumFor(buf));
+    // key-load-delay (Redis's test knob, microseconds per key; negative: 1 µs every -N keys) slows
+    // the load down so tests can watch it; the parser reports every 64 keys
+    const delayUs = server.config.num('key-load-delay');
+    const delayPerStepMs = delayUs > 0 ? (64 * delayUs) / 1000 : delayUs < 0 ? 64 / -delayUs / 1000 : 0;
     return {
       step: (budgetMs) => {
         const t = performance.now();
@@ -318,6 +322,11 @@ export class RdbPersistence {
             return { keys: r.value.keys - r.value.expired, expired: r.value.expired, end: r.value.end };
           }
           this.loadingLoaded = r.value;
+          if (delayPerStepMs > 0) {
+            // a busy wait, as Redis's usleep blocks its loader; clients are still served between steps
+            const until = performance.now() + delayPerStepMs;
+            while (performance.now() < until);
+          }
           if (performance.now() - t >= budgetMs) return null;
         }
       },
