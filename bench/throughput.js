@@ -6,6 +6,8 @@
  *                                             [--pipelines 1,16] [--quick] [--keel-args "..."]
  *   # with the AOF on both sides:
  *   node bench/throughput.js --tests set --server-args "--appendonly yes --appendfsync always"
+ *   # with the Node ceiling (bench/bare-server.js: one Map, PING/SET/GET/INCR/MSET) as a third server:
+ *   node bench/throughput.js --bare
  *
  * Starts redis-server and Keel with the same settings (no persistence unless --redis-args /
  * --keel-args say otherwise), runs redis-benchmark against each, interleaved, for several
@@ -24,6 +26,7 @@ const rounds = Number(args.rounds ?? 5);
 const tests = String(args.tests ?? 'ping,set,get,incr,mset');
 const pipelines = String(args.pipelines ?? '1,16').split(',').map(Number);
 const quick = Boolean(args.quick);
+const bare = Boolean(args.bare);
 const clients = Number(args.clients ?? 50);
 const requests = (p) => Number(args.n ?? (quick ? (p > 1 ? 400000 : 50000) : p > 1 ? 2000000 : 200000));
 const shared = splitWords(args['server-args'] ?? '');
@@ -40,6 +43,13 @@ async function startRedis(base) {
   return { name: 'redis', port, proc };
 }
 
+async function startBare() {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [path.join(__dirname, 'bare-server.js'), String(port)], { stdio: 'ignore' });
+  await waitPort(port, proc, 'bare-server');
+  return { name: 'bare', port, proc };
+}
+
 async function startKeel(base) {
   const dir = path.join(base, 'keel');
   fs.mkdirSync(dir, { recursive: true });
@@ -49,10 +59,13 @@ async function startKeel(base) {
   return { name: 'keel', port, proc };
 }
 
-function runBenchmark(port, pipeline) {
+/** the tests bare-server.js can answer (anything else would be timed as error replies) */
+const BARE_TESTS = new Set(['ping', 'ping_inline', 'ping_mbulk', 'set', 'get', 'incr', 'mset']);
+
+function runBenchmark(port, pipeline, only = tests) {
   const out = execFileSync(
     'redis-benchmark',
-    ['-p', String(port), '-t', tests, '-r', '100000', '-c', String(clients), '-n', String(requests(pipeline)), '-P', String(pipeline), '--csv'],
+    ['-p', String(port), '-t', only, '-r', '100000', '-c', String(clients), '-n', String(requests(pipeline)), '-P', String(pipeline), '--csv'],
     { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
   );
   const result = {};
@@ -67,6 +80,7 @@ async function main() {
   if (!fs.existsSync(CLI)) throw new Error('build first: npm run build');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-bench-'));
   const servers = [await startRedis(dir), await startKeel(dir)];
+  if (bare) servers.push(await startBare());
   const samples = {}; // pipeline -> server -> test -> [rps]
   try {
     for (let r = 0; r < rounds; r++) {
@@ -74,7 +88,12 @@ async function main() {
         // alternate which server goes first so neither always gets the warmer machine
         const order = r % 2 === 0 ? servers : [...servers].reverse();
         for (const s of order) {
-          const res = runBenchmark(s.port, p);
+          let only = tests;
+          if (s.name === 'bare') {
+            only = tests.split(',').filter((t) => BARE_TESTS.has(t.toLowerCase())).join(',');
+            if (only === '') continue;
+          }
+          const res = runBenchmark(s.port, p, only);
           for (const [t, v] of Object.entries(res)) {
             ((((samples[p] ??= {})[s.name] ??= {})[t] ??= [])).push(v);
           }
@@ -87,12 +106,17 @@ async function main() {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\nredis-benchmark -t ${tests} -r 100000 -c ${clients}, ${rounds} rounds, medians (requests/s)`);
-  console.log('pipeline  test              redis        keel   keel/redis');
+  console.log(`pipeline  test              redis        keel   keel/redis${bare ? '        bare   bare/redis   keel/bare' : ''}`);
   for (const p of pipelines) {
     for (const t of Object.keys(samples[p].redis)) {
       const r = median(samples[p].redis[t]);
       const k = samples[p].keel[t] ? median(samples[p].keel[t]) : NaN;
-      console.log(`-P ${String(p).padEnd(5)}  ${t.padEnd(14)} ${r.toFixed(0).padStart(10)} ${k.toFixed(0).padStart(10)}   ${(k / r).toFixed(2)}`);
+      let line = `-P ${String(p).padEnd(5)}  ${t.padEnd(14)} ${r.toFixed(0).padStart(10)} ${k.toFixed(0).padStart(10)}   ${(k / r).toFixed(2)}`;
+      if (bare) {
+        const b = samples[p].bare?.[t] ? median(samples[p].bare[t]) : NaN;
+        line += `   ${b.toFixed(0).padStart(10)}   ${(b / r).toFixed(2).padStart(10)}   ${(k / b).toFixed(2).padStart(9)}`;
+      }
+      console.log(line);
     }
   }
 }

@@ -44,6 +44,35 @@ describe('RequestParser', () => {
     );
   });
 
+  // A command that lies whole in the buffer takes a one-pass fast path; fed one byte at a time
+  // it never does. Damaged streams must give the same commands and the same error either way.
+  test('damaged input: the same commands and error whole or byte by byte (property)', () => {
+    const arg = fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((n) => String.fromCharCode(n)), maxLength: 20 });
+    const damage = fc.array(fc.tuple(fc.nat(), fc.constantFrom(0x2a, 0x24, 0x0d, 0x0a, 0x2d, 0x30, 0x39, 0x41, 0x20)), { maxLength: 3 });
+    const run = (wire: Buffer, step: number): [string[][], string | null] => {
+      const p = new RequestParser({ ...limits(), maxBulkLen: 1000 });
+      const got: string[][] = [];
+      try {
+        for (let i = 0; i < wire.length; i += step) {
+          p.feed(wire.subarray(i, Math.min(wire.length, i + step)));
+          for (let a = p.next(); a !== null; a = p.next()) got.push(a);
+        }
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        return [got, e.message];
+      }
+      return [got, null];
+    };
+    fc.assert(
+      fc.property(fc.array(fc.array(arg, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }), damage, (cmds, hits) => {
+        const wire = Buffer.concat(cmds.map(encode));
+        for (const [at, byte] of hits) wire[at % wire.length] = byte;
+        assert.deepEqual(run(wire, wire.length), run(wire, 1));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   test('binary-safe arguments', () => {
     const p = new RequestParser(limits());
     const bin = '\x00\r\n\xff\x80abc';

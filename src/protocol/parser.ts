@@ -78,6 +78,10 @@ export class RequestParser {
       if (this.buf.length - this.pos < this.need || this.pos >= this.buf.length) {
         if (!this.gather()) return null;
       }
+      if (this.mbRemaining === 0 && this.buf[this.pos] === 42 /* '*' */) {
+        const fast = this.wholeMultibulk();
+        if (fast !== null) return fast;
+      }
       const r = this.mbRemaining > 0 || this.buf[this.pos] === 42 /* '*' */ ? this.multibulk() : this.inline();
       if (r === undefined) {
         if (!this.gather()) return null;
@@ -90,8 +94,14 @@ export class RequestParser {
 
   private lineEnd(maxLen: number, what: string): number {
     const buf = this.buf;
-    const end = buf.indexOf(CR, this.pos);
-    if (end < 0 || end + 1 >= buf.length) {
+    // header lines are a few bytes long: a JS scan is cheaper than a native indexOf call,
+    // which pays off only for long ones
+    const len = buf.length;
+    const stop = Math.min(len, this.pos + 24);
+    let end = this.pos;
+    while (end < stop && buf[end] !== CR) end++;
+    if (end === stop) end = stop < len ? buf.indexOf(CR, stop) : -1;
+    if (end < 0 || end + 1 >= len) {
       if (buf.length - this.pos > maxLen) throw new ProtocolError(`Protocol error: too big ${what}`);
       this.need = buf.length - this.pos + 1;
       return -1;
@@ -114,6 +124,49 @@ export class RequestParser {
       n = n * 10 + d;
     }
     return neg ? -n : n;
+  }
+
+  /**
+   * The common case in one pass with local state: a well-formed multibulk command that lies
+   * entirely in the buffer, within the limits. Anything else (partial, malformed, over a limit,
+   * empty) returns null without consuming a byte, and multibulk() takes it from the start.
+   */
+  private wholeMultibulk(): string[] | null {
+    const buf = this.buf;
+    const len = buf.length;
+    let p = this.pos + 1;
+    let n = 0;
+    let d = 0;
+    let digits = 0;
+    while (p < len && (d = buf[p] - 48) >= 0 && d <= 9 && digits < 10) {
+      n = n * 10 + d;
+      p++;
+      digits++;
+    }
+    if (digits === 0 || p + 1 >= len || buf[p] !== CR || n <= 0 || n > 1024) return null;
+    if (!this.limits.authenticated) return null;
+    p += 2;
+    const maxBulk = this.limits.maxBulkLen;
+    const argv = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      if (p >= len || buf[p] !== 36 /* '$' */) return null;
+      p++;
+      let bl = 0;
+      digits = 0;
+      while (p < len && (d = buf[p] - 48) >= 0 && d <= 9 && digits < 16) {
+        bl = bl * 10 + d;
+        p++;
+        digits++;
+      }
+      if (digits === 0 || p + 1 >= len || buf[p] !== CR || bl > maxBulk) return null;
+      p += 2;
+      if (len - p < bl + 2) return null;
+      argv[i] = buf.latin1Slice(p, p + bl);
+      p += bl + 2;
+    }
+    this.pos = p;
+    this.need = 0;
+    return argv;
   }
 
   /** undefined: incomplete; null: empty command; else argv */

@@ -106,7 +106,13 @@ export class Client extends ReplyWriter {
       }
       throw e;
     }
-    this.processInput();
+    const server = this.server;
+    server.batchClock = performance.now();
+    try {
+      this.processInput();
+    } finally {
+      server.batchClock = -1;
+    }
     this.flush();
   }
 

@@ -109,6 +109,12 @@ export class Server {
   execDepth = 0;
   /** the client whose command is executing (keyspace events attribute to it) */
   currentClient: Client | null = null;
+  /**
+   * While a client's batch of pipelined commands runs: performance.now() at the end of the
+   * previous command, which is when the next one starts (the parse in between is noise), so
+   * timing a command costs one clock read instead of two. -1 outside a batch.
+   */
+  batchClock = -1;
   clientsPausedUntil = 0;
   clientsPauseWriteOnly = false;
   readonly pausedClients: { c: Client; argv: string[] }[] = [];
@@ -437,14 +443,16 @@ export class Server {
     c.forceProp = false;
     if (this.monitors.size !== 0 && !cmd.skipMonitor) this.feedMonitors(c, argv);
     const timed = this.settings.slowlogSlowerThan >= 0 || this.settings.latencyThreshold > 0;
-    const t0 = timed ? performance.now() : 0;
+    const t0 = timed ? (this.batchClock >= 0 ? this.batchClock : performance.now()) : 0;
     const prev = this.currentClient;
     this.currentClient = c;
     const errorsBefore = this.stats.errorReplies;
     cmd.handler!(c, argv);
     this.currentClient = prev;
     if (timed) {
-      const usec = Math.round((performance.now() - t0) * 1000);
+      const t1 = performance.now();
+      if (this.batchClock >= 0) this.batchClock = t1;
+      const usec = Math.round((t1 - t0) * 1000);
       cmd.usec += usec;
       if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
       if (this.settings.latencyThreshold > 0 && usec / 1000 >= this.settings.latencyThreshold) {
