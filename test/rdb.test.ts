@@ -100,6 +100,31 @@ describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () =
     }
   });
 
+  // the loader sizes its tables from RESIZEDB; a damaged or hostile hint must not be trusted
+  test('a RESIZEDB that claims billions of keys is only a hint: the dump still loads', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir, rdbchecksum: 'no' });
+    const r = a.client();
+    await r.mset('a', '1', 'b', '2', 'c', '3');
+    await r.save();
+    await a.close();
+    const file = path.join(dir, 'dump.rdb');
+    const buf = fs.readFileSync(file);
+    const at = buf.indexOf(Buffer.from([0xfe, 0x00, 0xfb])); // SELECTDB 0, RESIZEDB
+    assert.ok(at > 0, 'found SELECTDB 0 + RESIZEDB');
+    assert.equal(buf[at + 3], 3, 'RESIZEDB size 3 as a 6-bit length');
+    // the same RESIZEDB with 32-bit lengths: 0xffffffff keys, 0xffffffff expires
+    const patched = Buffer.concat([buf.subarray(0, at + 3), Buffer.from([0x80, 0xff, 0xff, 0xff, 0xff, 0x80, 0xff, 0xff, 0xff, 0xff]), buf.subarray(at + 5)]);
+    fs.writeFileSync(file, patched);
+    const b = await keel({ dir });
+    try {
+      assert.deepEqual(await b.client().mget('a', 'b', 'c'), ['1', '2', '3']);
+    } finally {
+      await b.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("Keel's dump passes redis-check-rdb and loads in redis-server with identical contents", { skip: needRedis }, async () => {
     const dir = tempDir();
     const a = await keel({ dir });

@@ -285,6 +285,7 @@ export class RdbPersistence {
     this.loadingStart = Date.now();
     this.loadingTotal = buf.length;
     this.loadingLoaded = 0;
+    let currentDb = 0;
     const steps = parseRdbSteps(buf, {
       aux: (k, v) => {
         if (k === 'redis-ver') server.log.notice(`Loading RDB produced by version ${v}`);
@@ -293,6 +294,13 @@ export class RdbPersistence {
       },
       selectDb: (id) => {
         if (id >= dbs) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${dbs} databases. Exiting`);
+        currentDb = id;
+      },
+      resizeDb: (size, expiresSize) => {
+        // a hint: a damaged file may claim anything, and no key takes less than 3 bytes
+        const cap = Math.min(1 << 26, Math.floor(buf.length / 3));
+        dicts[currentDb].reserve(Math.min(size, cap));
+        expires[currentDb].reserve(Math.min(expiresSize, cap));
       },
       entry: (db, key, value, expireAt) => {
         const dict = dicts[db];

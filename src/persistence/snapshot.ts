@@ -25,7 +25,7 @@ import { Deque } from '../store/types/deque';
 import { IndexedSet } from '../store/types/indexed-set';
 import { Crc64 } from './rdb/crc64';
 import { RDB_VERSION, OP } from './rdb/format';
-import { auxBytes, entryChunks, selectDbBytes, resizeDbBytes, type EncodeOptions } from './rdb/writer';
+import { auxBytes, entryChunks, selectDbBytes, resizeDbBytes, stringEntryInto, MAX_COMPRESS_LEN, Out, type EncodeOptions } from './rdb/writer';
 
 /**
  * How a snapshot lays its bytes out: an RDB file (BGSAVE, SAVE, the AOF's RDB preamble) or
@@ -38,6 +38,8 @@ export interface SnapshotFormat {
   /** switching to database `db`; `size`/`expires` are given the first time only (else -1) */
   select(db: number, size: number, expires: number): Buffer;
   entry(key: string, value: Value, expireAt: number, o: EncodeOptions): Generator<Buffer>;
+  /** optional fast path: the same bytes as entry() for a string of at most MAX_COMPRESS_LEN */
+  stringEntryInto?(out: Out, key: string, value: string, expireAt: number, o: EncodeOptions): void;
   /** bytes after the last entry (before the checksum) */
   trailer(): Buffer;
 }
@@ -51,6 +53,7 @@ export const RDB_FORMAT: SnapshotFormat = {
     return size < 0 ? selectDbBytes(db) : Buffer.concat([selectDbBytes(db), resizeDbBytes(size, expires)]);
   },
   entry: entryChunks,
+  stringEntryInto,
   trailer() {
     return Buffer.from([OP.EOF]);
   },
@@ -58,6 +61,8 @@ export const RDB_FORMAT: SnapshotFormat = {
 
 /** Collections above this size are "big": serialized in chunks, guarded by the write gate. */
 export const BIG_VALUE = 4096;
+/** pieces at least this big go to the sink as they are; smaller ones are gathered first */
+const GATHER_BYTES = 64 * 1024;
 
 export function isBig(v: Value): boolean {
   if (typeof v === 'string') return false;
@@ -119,8 +124,32 @@ export class Snapshot implements SnapshotObserver {
     this.emit(this.format.header(opts.aux));
   }
 
+  /**
+   * Bytes not yet handed to the sink: small pieces (most entries are a few dozen bytes) are
+   * gathered here, so the CRC and the sink see ~64 KB at a time. Flushed whenever step()
+   * returns, so nothing waits here between slices.
+   */
+  private readonly gathered = new Out(2 * GATHER_BYTES);
+
   private emit(b: Buffer): void {
     if (b.length === 0) return;
+    if (b.length >= GATHER_BYTES) {
+      this.flushGathered();
+      this.send(b);
+      return;
+    }
+    const g = this.gathered;
+    g.ensure(b.length);
+    b.copy(g.buf, g.pos);
+    g.pos += b.length;
+    if (g.pos >= GATHER_BYTES) this.flushGathered();
+  }
+
+  private flushGathered(): void {
+    if (this.gathered.pos !== 0) this.send(this.gathered.detach());
+  }
+
+  private send(b: Buffer): void {
     if (this.format.checksummed) this.crc.update(b);
     this.bytesWritten += b.length;
     this.opts.sink(b);
@@ -201,6 +230,12 @@ export class Snapshot implements SnapshotObserver {
   /** Does up to `budgetMs` of work; returns true when the snapshot body is complete. */
   step(budgetMs: number): boolean {
     if (this.done) return true;
+    const complete = this.walk(budgetMs);
+    if (!complete) this.flushGathered();
+    return complete;
+  }
+
+  private walk(budgetMs: number): boolean {
     const end = performance.now() + budgetMs;
     const delay = this.opts.keyDelayUs ?? 0;
     let keysThisStep = 0;
@@ -221,6 +256,16 @@ export class Snapshot implements SnapshotObserver {
       const next = this.nextEntry();
       if (next === null) break;
       this.select(next.db);
+      const v = next.value;
+      const fast = this.format.stringEntryInto;
+      if (typeof v === 'string' && v.length <= MAX_COMPRESS_LEN && fast !== undefined) {
+        fast(this.gathered, next.key, v, next.expireAt, this.opts.encode);
+        this.keysWritten++;
+        if (this.gathered.pos >= GATHER_BYTES) this.flushGathered();
+        if (delay > 0 && ++keysThisStep >= 1) return false;
+        if (performance.now() >= end) return false;
+        continue;
+      }
       this.current = { gen: this.format.entry(next.key, next.value, next.expireAt, this.opts.encode), value: next.value };
     }
     this.finish();
@@ -259,6 +304,7 @@ export class Snapshot implements SnapshotObserver {
   private finish(): void {
     for (const r of this.ready.splice(0)) this.emitEntry(r.db, r.chunks);
     this.emit(this.format.trailer());
+    this.flushGathered();
     this.done = true;
     this.detach();
     if (!this.format.checksummed) return;

@@ -36,9 +36,13 @@ const ELEMENTS_PER_CHUNK = 1024;
  * nothing is left in it across a yield and nested/interleaved generators (a value written by
  * the copy-on-write hook while another is mid-stream) cannot mix their bytes.
  */
-class Out {
-  buf = Buffer.allocUnsafeSlow(256 * 1024);
+export class Out {
+  buf: Buffer;
   pos = 0;
+
+  constructor(size = 256 * 1024) {
+    this.buf = Buffer.allocUnsafeSlow(size);
+  }
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -86,6 +90,14 @@ class Out {
     this.ensure(end - start);
     this.buf.set(src.subarray(start, end), this.pos);
     this.pos += end - start;
+  }
+
+  /** The bytes written so far, handing over the buffer itself (no copy); starts a new one. */
+  detach(): Buffer {
+    const b = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafeSlow(Math.max(64 * 1024, this.buf.length));
+    this.pos = 0;
+    return b;
   }
 
   /** The bytes written so far, as a new Buffer; empties the output. */
@@ -368,6 +380,24 @@ export function* entryChunks(key: string, v: Value, expireAt: number, o: EncodeO
   writeString(w, key, o.compression);
   yield* valueInto(w, v, o);
   yield w.take();
+}
+
+/**
+ * A whole entry whose value is a string of at most MAX_COMPRESS_LEN bytes, appended to `w`
+ * in one go: what entryChunks writes for it, without a generator or a Buffer per entry
+ * (most keys of most datasets are such strings).
+ */
+export function stringEntryInto(w: Out, key: string, v: string, expireAt: number, o: EncodeOptions): void {
+  if (expireAt >= 0) {
+    w.ensure(9);
+    w.buf[w.pos] = OP.EXPIRETIME_MS;
+    w.buf.writeUInt32LE(expireAt % 0x100000000, w.pos + 1);
+    w.buf.writeUInt32LE(Math.floor(expireAt / 0x100000000), w.pos + 5);
+    w.pos += 9;
+  }
+  w.byte(T.STRING);
+  writeString(w, key, o.compression);
+  writeString(w, v, o.compression);
 }
 
 export function auxBytes(key: string, value: string): Buffer {
