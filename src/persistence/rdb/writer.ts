@@ -369,17 +369,20 @@ export function* valueChunks(v: Value, o: EncodeOptions): Generator<Buffer> {
 export function* entryChunks(key: string, v: Value, expireAt: number, o: EncodeOptions): Generator<Buffer> {
   const w = out;
   w.pos = 0; // nothing is pending across a yield; drop what an aborted serialization left
-  if (expireAt >= 0) {
-    w.ensure(9);
-    w.buf[w.pos] = OP.EXPIRETIME_MS;
-    w.buf.writeUInt32LE(expireAt % 0x100000000, w.pos + 1);
-    w.buf.writeUInt32LE(Math.floor(expireAt / 0x100000000), w.pos + 5);
-    w.pos += 9;
-  }
+  if (expireAt >= 0) expireTimeInto(w, expireAt);
   w.byte(typeOf(v, o));
   writeString(w, key, o.compression);
   yield* valueInto(w, v, o);
   yield w.take();
+}
+
+/** EXPIRETIME_MS and the absolute expiry in ms, little-endian */
+function expireTimeInto(w: Out, expireAt: number): void {
+  w.ensure(9);
+  w.buf[w.pos] = OP.EXPIRETIME_MS;
+  w.buf.writeUInt32LE(expireAt % 0x100000000, w.pos + 1);
+  w.buf.writeUInt32LE(Math.floor(expireAt / 0x100000000), w.pos + 5);
+  w.pos += 9;
 }
 
 /**
@@ -388,13 +391,7 @@ export function* entryChunks(key: string, v: Value, expireAt: number, o: EncodeO
  * (most keys of most datasets are such strings).
  */
 export function stringEntryInto(w: Out, key: string, v: string, expireAt: number, o: EncodeOptions): void {
-  if (expireAt >= 0) {
-    w.ensure(9);
-    w.buf[w.pos] = OP.EXPIRETIME_MS;
-    w.buf.writeUInt32LE(expireAt % 0x100000000, w.pos + 1);
-    w.buf.writeUInt32LE(Math.floor(expireAt / 0x100000000), w.pos + 5);
-    w.pos += 9;
-  }
+  if (expireAt >= 0) expireTimeInto(w, expireAt);
   w.byte(T.STRING);
   writeString(w, key, o.compression);
   writeString(w, v, o.compression);
