@@ -4,7 +4,7 @@ import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify } from './args';
 import { replyHelp } from './connection';
-import { typeOf, encodingOf, isIntegerString, type Value, type EncodingLimits } from '../store/value';
+import { typeOf, encodingOf, isIntegerString, isConverted, markConverted, type Value, type EncodingLimits } from '../store/value';
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
@@ -164,10 +164,17 @@ function move(c: Client, argv: string[]): void {
 export function cloneValue(v: Value): Value {
   if (typeof v === 'string') return v;
   if (v instanceof Deque) return new Deque(v);
-  if (v instanceof Map) return new Map(v);
-  if (v instanceof IndexedSet) return v.clone(); // keeps a hashtable a hashtable, as Redis's setTypeDup
+  // Redis's hashTypeDup, setTypeDup and zsetDup keep the source's encoding: a hashtable hash,
+  // a hashtable set and a skiplist zset stay so in the copy, whatever their size now
+  if (v instanceof Map) {
+    const h = new Map(v);
+    if (isConverted(v)) markConverted(h);
+    return h;
+  }
+  if (v instanceof IndexedSet) return v.clone();
   const z = new ZSet();
   for (const [m, s] of v) z.set(m, s);
+  z.converted = v.converted;
   return z;
 }
 

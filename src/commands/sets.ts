@@ -231,7 +231,10 @@ function spop(c: Client, argv: string[]): void {
     if (wasIntset) ascending(popped);
   }
   ks.dirty += popped.length;
-  c.propArgv = ['SREM', key, ...popped];
+  // Redis 7.0 propagates one SREM per member (alsoPropagate), never the SPOP itself; a unit
+  // of several writes goes out wrapped in MULTI/EXEC, a single SREM (SPOP key 1) bare.
+  for (const m of popped) c.server.alsoPropagate(c.db.id, ['SREM', key, m]);
+  c.preventProp = true;
   replySet(c, popped);
 }
 

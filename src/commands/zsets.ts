@@ -40,6 +40,39 @@ function dropIfEmpty(c: Client, key: string, z: ZSet): void {
   }
 }
 
+/**
+ * Before members leave a zset in place (`removed`, or any member when null): records that Redis
+ * holds it as a skiplist for good when its content was a skiplist's, bigger than
+ * zset-max-listpack-entries (`sizeBefore`) or with a removed member longer than
+ * zset-max-listpack-value. A zset with such content is a skiplist in Redis however it was built
+ * (ZADD, a *STORE, an RDB load), and Redis never converts it back as it shrinks. The scan of
+ * all members only runs on a zset no bigger than the listpack limit.
+ */
+function noteShrink(c: Client, z: ZSet, removed: Iterable<string> | null, sizeBefore = z.size): void {
+  if (z.converted) return;
+  const cfg = c.server.config;
+  if (sizeBefore > cfg.num('zset-max-listpack-entries')) {
+    z.converted = true;
+    return;
+  }
+  const maxValue = cfg.num('zset-max-listpack-value');
+  if (removed === null) {
+    for (const [m] of z) if (m.length > maxValue) return void (z.converted = true);
+  } else {
+    for (const m of removed) if (m.length > maxValue) return void (z.converted = true);
+  }
+}
+
+/** Whether Redis holds this stored zset as a listpack (see noteShrink). O(1) for big zsets. */
+function isListpack(c: Client, z: ZSet): boolean {
+  if (z.converted) return false;
+  const cfg = c.server.config;
+  if (z.size > cfg.num('zset-max-listpack-entries')) return false;
+  const maxValue = cfg.num('zset-max-listpack-value');
+  for (const [m] of z) if (m.length > maxValue) return false;
+  return true;
+}
+
 /** zslParseRange: `(1.5`, `-inf`, `+inf`, `3` */
 export function parseScoreRange(min: string, max: string): ScoreRange | null {
   const one = (s: string): [number, boolean] | null => {
@@ -130,10 +163,18 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   let added = 0;
   let updated = 0;
   let processed = 0;
+  // Redis's zsetAdd converts a listpack to a skiplist (for good) when an insertion takes it
+  // past zset-max-listpack-entries or brings a member longer than zset-max-listpack-value
+  const cfg = c.server.config;
+  const maxEntries = z.converted ? 0 : cfg.num('zset-max-listpack-entries');
+  const maxValue = z.converted ? 0 : cfg.num('zset-max-listpack-value');
   for (let k = 0; k < scores.length; k++) {
-    const r = z.add(argv[idx + 2 * k + 1], scores[k], flags);
-    if (r === ZAdd.Added) added++;
-    else if (r === ZAdd.Updated) updated++;
+    const m = argv[idx + 2 * k + 1];
+    const r = z.add(m, scores[k], flags);
+    if (r === ZAdd.Added) {
+      added++;
+      if (!z.converted && (z.size > maxEntries || m.length > maxValue)) z.converted = true;
+    } else if (r === ZAdd.Updated) updated++;
     else if (r === ZAdd.NaN) {
       if (z.size === 0) ks.delete(c.db, key);
       return c.error('ERR resulting score is not a number (NaN)');
@@ -157,8 +198,16 @@ function zrem(c: Client, argv: string[]): void {
   if (found === null) return;
   if (found === undefined) return c.int(0);
   let n = 0;
-  for (let i = 2; i < argv.length; i++) if (found.z.delete(argv[i])) n++;
+  const sizeBefore = found.z.size;
+  const removed: string[] = [];
+  for (let i = 2; i < argv.length; i++) {
+    if (found.z.delete(argv[i])) {
+      n++;
+      removed.push(argv[i]);
+    }
+  }
   if (n) {
+    noteShrink(c, found.z, removed, sizeBefore);
     c.server.keyspace.events.modified(c.db, key);
     notify(c, NotifyClass.Zset, 'zrem', key);
     dropIfEmpty(c, key, found.z);
@@ -359,6 +408,7 @@ function zremrange(c: Client, argv: string[], type: RT): void {
   if (found === null) return;
   if (found === undefined) return c.int(0);
   const z = found.z;
+  noteShrink(c, z, null);
   let removed = 0;
   if (type === RT.Rank) {
     const len = z.size;
@@ -397,12 +447,14 @@ function zpop(c: Client, keys: string[], max: boolean, count: number, emitKey: b
     }
     const z = e.value;
     const n = Math.min(count, z.size);
+    const sizeBefore = z.size;
     const items: [string, number][] = [];
     for (let i = 0; i < n; i++) {
       const it = (max ? z.last() : z.first())!;
       z.delete(it[0]);
       items.push(it);
     }
+    noteShrink(c, z, items.map((it) => it[0]), sizeBefore);
     ks.events.modified(c.db, key);
     if (emitKey) {
       c.arrayLen(flatPairs ? 3 : 2);
@@ -661,10 +713,8 @@ function zscan(c: Client, argv: string[]): void {
   const out: [string, number][] = [];
   let next = 0;
   if (z) {
-    const cfg = c.server.config;
-    // a listpack-sized zset is returned whole, as Redis does; bigger ones by rank position
-    let small = z.size <= cfg.num('zset-max-listpack-entries');
-    if (small) for (const [m] of z) if (m.length > cfg.num('zset-max-listpack-value')) small = false;
+    // a listpack zset is returned whole, as Redis does; a skiplist one by rank position
+    const small = isListpack(c, z);
     const items = small ? [...z] : z.rangeByRank(cur, Math.min(z.size - 1, cur + count - 1));
     if (!small && cur + count < z.size) next = cur + count;
     for (const it of items) if (pat === null || stringMatch(pat, it[0])) out.push(it);

@@ -38,7 +38,8 @@ export interface EncodingLimits {
  * listpack -> hashtable as a value grows, and never back when it shrinks, so the encoding is
  * the value's history, not just its content: the commands that grow a value in place mark it
  * here. A value built fresh (an RDB load) is not marked and its encoding follows its content,
- * as Redis builds those the same way. (Sets keep the same history in IndexedSet.converted.)
+ * as Redis builds those the same way. (Sets and zsets keep the same history in
+ * IndexedSet.converted and ZSet.converted.)
  */
 const converted = new WeakSet<object>();
 
@@ -68,7 +69,7 @@ export function encodingOf(v: Value, lim: EncodingLimits): string {
   if (v instanceof IndexedSet) {
     return v.converted || v.size > lim.setMaxIntsetEntries || !v.allIntegers ? 'hashtable' : 'intset';
   }
-  if (v.size > lim.zsetMaxListpackEntries) return 'skiplist';
+  if (v.converted || v.size > lim.zsetMaxListpackEntries) return 'skiplist';
   for (const [m] of v) if (m.length > lim.zsetMaxListpackValue) return 'skiplist';
   return 'listpack';
 }

@@ -112,6 +112,13 @@ export class ZSet implements Iterable<[string, number]> {
   private freeSlots: number[] = [];
   /** member -> node offset */
   private dict = new Map<string, number>();
+  /**
+   * Redis holds this zset as a skiplist for good: it grew out of a listpack in place (past
+   * zset-max-listpack-entries, or a member longer than zset-max-listpack-value), and Redis never
+   * converts back when it shrinks. A zset built fresh (a *STORE result, an RDB load) starts
+   * unmarked and its encoding follows its content. Set by the commands (zsets.ts).
+   */
+  converted = false;
 
   constructor() {
     const buf = new ArrayBuffer(MIN_WORDS * 8);
