@@ -317,13 +317,11 @@ describe('OBJECT ENCODING is the value history, as in Redis 7.0', () => {
 /**
  * Redis writes a value's RDB type from its encoding (rdbSaveObjectType): a zset that shrank
  * back as a skiplist is a ZSET_2, a shrunk hashtable hash a HASH, a hashtable set of a few
- * integers a SET (not an INTSET). DUMP shows the type as the payload's first byte. Keel's RDB
- * writer (src/persistence/rdb/writer.ts typeOf and valueInto) still picks the type from the
- * content alone; that file is being changed elsewhere, so this is a todo until it reads the
- * encoding history (ZSet.converted, IndexedSet.converted, isConverted(hash)).
+ * integers a SET (not an INTSET). DUMP shows the type as the payload's first byte; Keel's RDB
+ * writer reads the encoding history (ZSet.converted, IndexedSet.converted, isConverted(hash)).
  */
 describe('DUMP / RDB type of values whose encoding outlived their content', () => {
-  test('the payload type byte is the one redis-server 7.0 writes', { skip: needRedis, todo: 'writer.ts typeOf/valueInto ignore the sticky encodings' }, async () => {
+  test('the payload type byte is the one redis-server 7.0 writes', { skip: needRedis }, async () => {
     const keel = await tracked.keel();
     const redis = await tracked.redis();
     const setup: string[][] = [

@@ -10,7 +10,7 @@ import { encodeListpack, encodeIntset, asInt64 } from './compact';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
 import { IndexedSet } from '../../store/types/indexed-set';
-import { isIntegerString, type Value } from '../../store/value';
+import { isConverted, isIntegerString, type Value } from '../../store/value';
 import { formatDouble17g } from '../../util/number';
 
 export interface EncodeOptions {
@@ -235,20 +235,23 @@ function scoreString(d: number): string {
   return formatDouble17g(d);
 }
 
+// Redis writes the encoding the value has, and never converts a hashtable or skiplist back to
+// a compact encoding when it shrinks: a value with that history is written in the plain form.
+
 export function hashIsListpack(h: Map<string, string>, o: EncodeOptions): boolean {
-  if (h.size > o.hashMaxListpackEntries) return false;
+  if (isConverted(h) || h.size > o.hashMaxListpackEntries) return false;
   for (const [f, v] of h) if (f.length > o.hashMaxListpackValue || v.length > o.hashMaxListpackValue) return false;
   return true;
 }
 
 export function zsetIsListpack(z: ZSet, o: EncodeOptions): boolean {
-  if (z.size > o.zsetMaxListpackEntries) return false;
+  if (z.converted || z.size > o.zsetMaxListpackEntries) return false;
   for (const [m] of z) if (m.length > o.zsetMaxListpackValue) return false;
   return true;
 }
 
 export function setIsIntset(s: IndexedSet, o: EncodeOptions): boolean {
-  if (s.size > o.setMaxIntsetEntries) return false;
+  if (s.converted || s.size > o.setMaxIntsetEntries) return false;
   for (const m of s) if (!isIntegerString(m)) return false;
   return true;
 }
