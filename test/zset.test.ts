@@ -356,3 +356,26 @@ test('nodes of the maximum level (forced through Math.random) link, unlink and c
   assertValid(z);
   assert.deepEqual([...z], sorted(m));
 });
+
+test('deleteRangeByRank and at() where the rank walk reaches its target on an upper level', () => {
+  // shrinking a 600-member set from scattered starts: many starts follow an upper-level node,
+  // where the walk stops early and the levels below must get that same predecessor
+  const z = new ZSet();
+  const m = new Map<string, number>();
+  for (let i = 0; i < 600; i++) {
+    z.set(`k${i}`, i % 97);
+    m.set(`k${i}`, i % 97);
+  }
+  let step = 0;
+  while (m.size > 0) {
+    const s = sorted(m);
+    for (let i = 0; i < s.length; i += 11) assert.deepEqual(z.at(i), s[i]);
+    const a = (step * 37) % s.length;
+    const b = a + (step % 3);
+    for (const [x] of s.slice(a, b + 1)) m.delete(x);
+    assert.equal(z.deleteRangeByRank(a, b), Math.min(b, s.length - 1) - a + 1);
+    assertValid(z);
+    step++;
+  }
+  assert.equal(z.size, 0);
+});

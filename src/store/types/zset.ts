@@ -248,25 +248,8 @@ export class ZSet implements Iterable<[string, number]> {
 
   /** zslInsert: links node n (score and member set, level from its meta). */
   private link(n: number, score: number, member: string): void {
-    const F = this.F;
     const I = this.I;
-    const members = this.members;
-    let x = 0;
-    let rank = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 2 * i;
-      for (;;) {
-        const y = I[2 * x + o];
-        if (y === 0) break;
-        const ys = F[y];
-        if (ys < score || (ys === score && members[I[2 * y + 3] >> 5] < member)) {
-          rank += I[2 * x + o + 1];
-          x = y;
-        } else break;
-      }
-      UPD[i] = x;
-      RNK[i] = rank;
-    }
+    const rank = this.findUpdate(score, member);
     const lvl = (I[2 * n + 3] & 31) + 1;
     if (lvl > this.level) {
       for (let i = this.level; i < lvl; i++) {
@@ -293,23 +276,103 @@ export class ZSet implements Iterable<[string, number]> {
     else this.tail = n;
   }
 
-  /** Fills UPD with the last node before (score, member) on every level. */
-  private findUpdate(score: number, member: string): void {
+  /**
+   * Fills UPD with the last node before (score, member) on every level and RNK with its rank
+   * (1-based; 0: the header); returns the rank of UPD[0].
+   */
+  private findUpdate(score: number, member: string): number {
     const F = this.F;
     const I = this.I;
     const members = this.members;
     let x = 0;
+    let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
       const o = 4 + 2 * i;
       for (;;) {
         const y = I[2 * x + o];
         if (y === 0) break;
         const ys = F[y];
-        if (ys < score || (ys === score && members[I[2 * y + 3] >> 5] < member)) x = y;
-        else break;
+        if (ys < score || (ys === score && members[I[2 * y + 3] >> 5] < member)) {
+          rank += I[2 * x + o + 1];
+          x = y;
+        } else break;
+      }
+      UPD[i] = x;
+      RNK[i] = rank;
+    }
+    return rank;
+  }
+
+  /**
+   * The walk by rank (zslGetElementByRank's): returns the node at 1-based rank `target`
+   * (0 <= target <= size; 0 is the header) and fills UPD with the last node of rank <= target
+   * on every level. It stops on the level where it reaches the target; the levels below it
+   * get that same node.
+   */
+  private rankWalk(target: number): number {
+    const I = this.I;
+    let traversed = 0;
+    let x = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      const o = 4 + 2 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0) break;
+        const t = traversed + I[2 * x + o + 1];
+        if (t > target) break;
+        traversed = t;
+        x = y;
+      }
+      UPD[i] = x;
+      if (traversed === target) {
+        while (i > 0) UPD[--i] = x;
+        break;
+      }
+    }
+    return x;
+  }
+
+  /**
+   * The last node whose score is below the range (0: the header), with UPD filled likewise on
+   * every level and its rank (1-based), which is the 0-based rank of its successor, in foundRank.
+   */
+  private beforeScore(r: ScoreRange): number {
+    const F = this.F;
+    const I = this.I;
+    let x = 0;
+    let rank = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      const o = 4 + 2 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0 || gteMin(F[y], r)) break;
+        rank += I[2 * x + o + 1];
+        x = y;
       }
       UPD[i] = x;
     }
+    this.foundRank = rank;
+    return x;
+  }
+
+  /** beforeScore by member: the last node below the lex range. */
+  private beforeLex(r: LexRange): number {
+    const I = this.I;
+    const members = this.members;
+    let x = 0;
+    let rank = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      const o = 4 + 2 * i;
+      for (;;) {
+        const y = I[2 * x + o];
+        if (y === 0 || lexGteMin(members[I[2 * y + 3] >> 5], r)) break;
+        rank += I[2 * x + o + 1];
+        x = y;
+      }
+      UPD[i] = x;
+    }
+    this.foundRank = rank;
+    return x;
   }
 
   /** zslDeleteNode: unlinks n, whose predecessors are in UPD. */
@@ -452,23 +515,7 @@ export class ZSet implements Iterable<[string, number]> {
   /** zslGetElementByRank: node at 0-based ascending rank, or 0. */
   private nodeAt(rank: number): number {
     if (rank < 0 || rank >= this.dict.size) return 0;
-    const I = this.I;
-    const target = rank + 1;
-    let traversed = 0;
-    let x = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 2 * i;
-      for (;;) {
-        const y = I[2 * x + o];
-        if (y === 0) break;
-        const t = traversed + I[2 * x + o + 1];
-        if (t > target) break;
-        traversed = t;
-        x = y;
-      }
-      if (traversed === target) return x;
-    }
-    return 0;
+    return this.rankWalk(rank + 1);
   }
 
   at(rank: number): [string, number] | undefined {
@@ -501,22 +548,8 @@ export class ZSet implements Iterable<[string, number]> {
 
   /** First node with score in range (ascending), or 0; its rank in `foundRank`. */
   private firstInScore(r: ScoreRange): number {
-    const F = this.F;
-    const I = this.I;
-    let x = 0;
-    let rank = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 2 * i;
-      for (;;) {
-        const y = I[2 * x + o];
-        if (y === 0 || gteMin(F[y], r)) break;
-        rank += I[2 * x + o + 1];
-        x = y;
-      }
-    }
-    const n = I[2 * x + 4];
-    this.foundRank = rank;
-    return n !== 0 && lteMax(F[n], r) ? n : 0;
+    const n = this.I[2 * this.beforeScore(r) + 4];
+    return n !== 0 && lteMax(this.F[n], r) ? n : 0;
   }
 
   private lastInScore(r: ScoreRange): number {
@@ -538,21 +571,7 @@ export class ZSet implements Iterable<[string, number]> {
   }
 
   private firstInLex(r: LexRange): number {
-    const I = this.I;
-    const members = this.members;
-    let x = 0;
-    let rank = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 2 * i;
-      for (;;) {
-        const y = I[2 * x + o];
-        if (y === 0 || lexGteMin(members[I[2 * y + 3] >> 5], r)) break;
-        rank += I[2 * x + o + 1];
-        x = y;
-      }
-    }
-    const n = I[2 * x + 4];
-    this.foundRank = rank;
+    const n = this.I[2 * this.beforeLex(r) + 4];
     return n !== 0 && lexLteMax(this.memberOf(n), r) ? n : 0;
   }
 
@@ -662,57 +681,20 @@ export class ZSet implements Iterable<[string, number]> {
     if (start < 0) start = 0;
     if (end >= this.dict.size) end = this.dict.size - 1;
     if (start > end) return 0;
-    // nodes before rank `start` (0-based) on every level
-    const I = this.I;
-    let x = 0;
-    let traversed = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 2 * i;
-      for (;;) {
-        const y = I[2 * x + o];
-        if (y === 0) break;
-        const t = traversed + I[2 * x + o + 1];
-        if (t > start) break;
-        traversed = t;
-        x = y;
-      }
-      UPD[i] = x;
-    }
+    this.rankWalk(start); // UPD: the nodes before rank `start` (0-based)
     const count = end - start + 1;
     return this.deleteRun((_n, i) => i < count);
   }
 
   deleteRangeByScore(r: ScoreRange): number {
     if (r.min > r.max || (r.min === r.max && (r.minex || r.maxex))) return 0;
-    const F = this.F;
-    const I = this.I;
-    let x = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 2 * i;
-      for (;;) {
-        const y = I[2 * x + o];
-        if (y === 0 || gteMin(F[y], r)) break;
-        x = y;
-      }
-      UPD[i] = x;
-    }
+    this.beforeScore(r);
     return this.deleteRun((n) => lteMax(this.F[n], r));
   }
 
   deleteRangeByLex(r: LexRange): number {
     if (!r.minInf && !r.maxInf && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return 0;
-    const I = this.I;
-    const members = this.members;
-    let x = 0;
-    for (let i = this.level - 1; i >= 0; i--) {
-      const o = 4 + 2 * i;
-      for (;;) {
-        const y = I[2 * x + o];
-        if (y === 0 || lexGteMin(members[I[2 * y + 3] >> 5], r)) break;
-        x = y;
-      }
-      UPD[i] = x;
-    }
+    this.beforeLex(r);
     return this.deleteRun((n) => lexLteMax(this.memberOf(n), r));
   }
 
