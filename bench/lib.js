@@ -128,12 +128,17 @@ function parseReply(b, p) {
   throw new Error(`unexpected reply byte ${t}`);
 }
 
-/** A pipelining RESP client over one socket. */
+/**
+ * A pipelining RESP client over one socket.
+ * `timeoutMs` (0: no limit): a send whose replies have not all arrived within it fails, and so
+ * does the connection (the reply order is lost): every pending and later call rejects.
+ */
 class Client {
-  constructor(port) {
+  constructor(port, { timeoutMs = 0 } = {}) {
     this.port = port;
+    this.timeoutMs = timeoutMs;
     this.buf = Buffer.alloc(0);
-    this.waiting = []; // {n, replies, resolve, reject}
+    this.waiting = []; // {n, replies, resolve, reject, timer}
     this.closed = null;
   }
 
@@ -171,6 +176,7 @@ class Client {
       if (w.replies.length < 8 || r.value instanceof Error) w.replies.push(r.value);
       if (--w.n === 0) {
         this.waiting.shift();
+        clearTimeout(w.timer);
         w.resolve(w.replies);
       }
     }
@@ -179,21 +185,34 @@ class Client {
 
   fail(e) {
     this.closed ??= e;
-    for (const w of this.waiting.splice(0)) w.reject(e);
+    for (const w of this.waiting.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(e);
+    }
   }
 
-  /** sends raw RESP holding n commands; resolves with (the first few and any error) replies */
-  raw(text, n) {
+  /**
+   * sends raw RESP holding n commands; resolves with (the first few and any error) replies;
+   * `what` names them in the timeout error
+   */
+  raw(text, n, what = `${n} command(s)`) {
     if (this.closed) return Promise.reject(this.closed);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ n, replies: [], resolve, reject });
+      const w = { n, replies: [], resolve, reject, timer: undefined };
+      if (this.timeoutMs > 0) {
+        w.timer = setTimeout(() => {
+          this.fail(new Error(`${what}: no reply within ${this.timeoutMs} ms`));
+          this.sock.destroy();
+        }, this.timeoutMs);
+      }
+      this.waiting.push(w);
       this.sock.write(text, 'latin1');
     });
   }
 
   /** one command; an error reply resolves to an Error instance */
   async call(...a) {
-    return (await this.raw(resp(a.map(String)), 1))[0];
+    return (await this.raw(resp(a.map(String)), 1, String(a[0])))[0];
   }
 
   async ok(...a) {

@@ -28,7 +28,7 @@ const net = require('node:net');
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
-const { CLI, ROOT, freePort, parseArgs, parseInfo, parseReply, resp, sleep, splitWords } = require('./lib');
+const { CLI, Client, ROOT, freePort, parseArgs, parseInfo, resp, sleep, splitWords } = require('./lib');
 
 // ------------------------------------------------------------------ dataset (shared with workers)
 
@@ -265,80 +265,6 @@ class LinePipe {
   }
 }
 
-// ------------------------------------------------------------------ a minimal RESP client
-
-class Client {
-  /** every call fails after `timeoutMs` without a reply (0: no limit) */
-  constructor(port, timeoutMs = 0) {
-    this.port = port;
-    this.timeoutMs = timeoutMs;
-    this.buf = Buffer.alloc(0);
-    this.waiting = [];
-  }
-
-  connect(timeoutMs = 2000) {
-    return new Promise((resolve, reject) => {
-      const sock = net.connect(this.port, '127.0.0.1');
-      const t = setTimeout(() => {
-        sock.destroy();
-        reject(new Error('connect timeout'));
-      }, timeoutMs);
-      sock.once('connect', () => {
-        clearTimeout(t);
-        this.sock = sock;
-        resolve(this);
-      });
-      sock.on('error', (e) => {
-        clearTimeout(t);
-        reject(e);
-        this.fail(e);
-      });
-      sock.on('close', () => this.fail(new Error('connection closed')));
-      sock.on('data', (d) => {
-        this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-        for (;;) {
-          const r = parseReply(this.buf, 0);
-          if (r === null) break;
-          this.buf = this.buf.subarray(r.end);
-          const w = this.waiting.shift();
-          if (w) w.resolve(r.value);
-        }
-      });
-      sock.setNoDelay(true);
-    });
-  }
-
-  fail(e) {
-    for (const w of this.waiting.splice(0)) w.reject(e);
-  }
-
-  /** resolves with the reply; an error reply resolves to an Error instance */
-  call(...args) {
-    return new Promise((resolve, reject) => {
-      if (this.timeoutMs > 0) {
-        const t = setTimeout(() => {
-          reject(new Error(`${args[0]}: no reply within ${this.timeoutMs} ms`));
-          this.sock.destroy(); // the reply order is lost: this connection is done
-        }, this.timeoutMs);
-        this.waiting.push({ resolve: (v) => (clearTimeout(t), resolve(v)), reject: (e) => (clearTimeout(t), reject(e)) });
-      } else {
-        this.waiting.push({ resolve, reject });
-      }
-      this.sock.write(resp(args.map(String)), 'latin1');
-    });
-  }
-
-  async ok(...args) {
-    const r = await this.call(...args);
-    if (r instanceof Error) throw new Error(`${args.join(' ')}: ${r.message}`);
-    return r;
-  }
-
-  close() {
-    this.sock?.destroy();
-  }
-}
-
 const now = () => performance.timeOrigin + performance.now(); // absolute ms, comparable across threads
 
 // ------------------------------------------------------------------ workers
@@ -518,7 +444,7 @@ async function startServer(kind, dir, tag) {
   for (let i = 0; i < 1500 && !client; i++) {
     if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${kind} exited (${proc.exitCode ?? proc.signalCode}); log: ${logFile}\n${tail(logFile)}`);
     try {
-      client = await new Client(port, SAVE_TIMEOUT_MS).connect(500);
+      client = await new Client(port, { timeoutMs: SAVE_TIMEOUT_MS }).connect(500);
     } catch {
       await sleep(10);
     }
