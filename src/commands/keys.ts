@@ -268,12 +268,26 @@ function scan(c: Client, argv: string[]): void {
   c.bulkArray(found);
 }
 
+/**
+ * dbRandomKey: random picks until one is not expired (expired picks are deleted on the way,
+ * except while clients are paused: see Keyspace.expiryPaused). After 100 picks the db is
+ * walked for a live key instead. While clients are paused a db of keys that all have a TTL may
+ * hold only expired ones: Redis 7.0.15 loops forever there (redis#13862); like the fix (#13863,
+ * as a replica does) the last pick is returned, although expired.
+ */
 function randomkey(c: Client): void {
   const ks = c.server.keyspace;
-  for (let tries = 0; tries < 100 && c.db.dict.size > 0; tries++) {
-    const [k] = c.db.dict.randomEntry()!;
-    if (ks.peek(c.db, k) !== undefined) return c.bulk(k);
+  const db = c.db;
+  let last: string | null = null;
+  for (let tries = 0; tries < 100 && db.dict.size > 0; tries++) {
+    const [k] = db.dict.randomEntry()!;
+    if (ks.peek(db, k) !== undefined) return c.bulk(k);
+    last = k;
   }
+  if (db.dict.size === 0) return c.nullBulk();
+  for (const [k, e] of db.dict) if (!ks.isExpired(e)) return c.bulk(k);
+  // only expired keys left, and still there: clients are paused
+  if (last !== null && db.dict.has(last)) return c.bulk(last);
   c.nullBulk();
 }
 

@@ -115,7 +115,16 @@ export class Server {
    * timing a command costs one clock read instead of two. -1 outside a batch.
    */
   batchClock = -1;
-  clientsPausedUntil = 0;
+  /**
+   * Unix ms at which CLIENT PAUSE ends, 0 when clients are not paused. Kept in the keyspace,
+   * where it also holds expiry back: see Keyspace.expiryPaused.
+   */
+  get clientsPausedUntil(): number {
+    return this.keyspace.pausedUntil;
+  }
+  set clientsPausedUntil(until: number) {
+    this.keyspace.pausedUntil = until;
+  }
   clientsPauseWriteOnly = false;
   readonly pausedClients: { c: Client; argv: string[] }[] = [];
   /** run by SHUTDOWN / SIGTERM before the process or embedding closes; persistence adds its save here */

@@ -81,12 +81,32 @@ export class Keyspace {
   loading = false;
   /** DEBUG SET-ACTIVE-EXPIRE */
   activeExpireEnabled = true;
+  /**
+   * Unix ms at which CLIENT PAUSE (WRITE or ALL) ends, 0 when clients are not paused. The
+   * server's pause state lives here (Server.clientsPausedUntil reads and writes it) because
+   * expiry depends on it: while clients are paused the dataset stays constant, as in Redis
+   * 7.0 (expireIfNeeded and activeExpireCycle ask checkClientPauseTimeoutAndReturnIfPaused).
+   * See expiryPaused().
+   */
+  pausedUntil = 0;
   private seq = 0;
   stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0, expiredStalePerc: 0, expiredTimeCapReached: 0 };
 
   constructor(count: number, public events: KeyspaceEvents) {
     this.dbs = [];
     for (let i = 0; i < count; i++) this.dbs.push(new Db(i));
+  }
+
+  /**
+   * True while clients are paused (CLIENT PAUSE WRITE or ALL, until its deadline). Then a key
+   * whose TTL has passed is reported missing by every lookup but stays in place: no DEL is
+   * propagated, no `expired` event raised, expired_keys is not counted, and the active expire
+   * cycle does not run (Redis 7.0's expireIfNeeded returns "expired" without deleting, and
+   * activeExpireCycle returns at once). DBSIZE and INFO keyspace still count such a key. Once
+   * the pause ends the key expires normally, lazily or by the cycle.
+   */
+  expiryPaused(): boolean {
+    return this.pausedUntil !== 0 && Date.now() < this.pausedUntil;
   }
 
   /** Looks a key up for reading: expires it if due, records the access. */
@@ -97,7 +117,7 @@ export class Keyspace {
       return undefined;
     }
     if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
-      this.expireNow(db, key, e);
+      if (!this.expiryPaused()) this.expireNow(db, key, e);
       this.stats.keyspaceMisses++;
       return undefined;
     }
@@ -108,13 +128,15 @@ export class Keyspace {
 
   /**
    * Looks a key up with the intent to modify its value in place (LPUSH, SADD, APPEND...).
-   * An active snapshot saves the current value first.
+   * An active snapshot saves the current value first. A due key is missing; while clients
+   * are paused it is left in place like on a read (add() and set() expire it if a write
+   * gets to run during the pause, e.g. one queued in a MULTI after CLIENT PAUSE).
    */
   lookupWrite(db: Db, key: string): Entry | undefined {
     const e = db.dict.get(key);
     if (e === undefined) return undefined;
     if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
-      this.expireNow(db, key, e);
+      if (!this.expiryPaused()) this.expireNow(db, key, e);
       return undefined;
     }
     e.lru = this.lruClock;
@@ -127,10 +149,27 @@ export class Keyspace {
     const e = db.dict.get(key);
     if (e === undefined) return undefined;
     if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
-      this.expireNow(db, key, e);
+      if (!this.expiryPaused()) this.expireNow(db, key, e);
       return undefined;
     }
     return e;
+  }
+
+  /** Whether an entry is due, counting and deleting nothing (Redis's keyIsExpired). */
+  isExpired(e: Entry): boolean {
+    return e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading;
+  }
+
+  /**
+   * Before a write adds or overwrites `key` while clients are paused: a due key that the
+   * lookups left in place (they report it missing) is expired now, so the write starts from
+   * the same state it would outside a pause and `dict` and `expires` stay in step. Writes are
+   * held during a pause; this covers those that still run (queued in a MULTI after CLIENT
+   * PAUSE). Redis 7.0 would hit an assertion in dbAdd there.
+   */
+  private expireKept(db: Db, key: string): void {
+    const e = db.dict.get(key);
+    if (e !== undefined && this.isExpired(e)) this.expireNow(db, key, e);
   }
 
   /** A new entry for a loader filling fresh maps (installed later with installMaps). */
@@ -159,6 +198,7 @@ export class Keyspace {
 
   /** Adds a key that does not exist (caller checked). */
   add(db: Db, key: string, value: Value, expireAt = -1): Entry {
+    if (this.pausedUntil !== 0) this.expireKept(db, key);
     const e = new Entry(value, expireAt, this.lruClock, this.epoch, ++this.seq);
     db.dict.set(key, e);
     if (expireAt >= 0) db.expires.set(key, e);
@@ -171,6 +211,7 @@ export class Keyspace {
    * Overwriting reuses the Entry so the key keeps its SCAN position.
    */
   set(db: Db, key: string, value: Value, keepTtl = false, expireAt = -1): Entry {
+    if (this.pausedUntil !== 0) this.expireKept(db, key);
     const e = db.dict.get(key);
     if (e === undefined) return this.add(db, key, value, expireAt);
     if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, true);
@@ -280,7 +321,8 @@ export class Keyspace {
    * cycles, which is what sampling achieves statistically.
    */
   activeExpireCycle(budgetMs: number, effort: number): void {
-    if (!this.activeExpireEnabled || this.loading) return;
+    // while clients are paused the dataset stays constant (expiryPaused)
+    if (!this.activeExpireEnabled || this.loading || this.expiryPaused()) return;
     const perLoop = 20 + Math.floor((20 / 4) * (effort - 1));
     const acceptableStale = 10 - (effort - 1);
     const start = Date.now();
