@@ -129,7 +129,7 @@ export class Snapshot implements SnapshotObserver {
    * gathered here, so the CRC and the sink see ~64 KB at a time. Flushed whenever step()
    * returns, so nothing waits here between slices.
    */
-  private readonly gathered = new Out(2 * GATHER_BYTES);
+  private readonly gathered = new Out(GATHER_BYTES + 16 * 1024);
 
   private emit(b: Buffer): void {
     if (b.length === 0) return;

@@ -40,7 +40,7 @@ export class Out {
   buf: Buffer;
   pos = 0;
 
-  constructor(size = 256 * 1024) {
+  constructor(private readonly size = 256 * 1024) {
     this.buf = Buffer.allocUnsafeSlow(size);
   }
 
@@ -92,10 +92,22 @@ export class Out {
     this.pos += end - start;
   }
 
-  /** The bytes written so far, handing over the buffer itself (no copy); starts a new one. */
+  /**
+   * The bytes written so far, emptying the output: the buffer itself when they fill at least
+   * half of it (no copy), else a copy, so what the caller keeps never holds much more memory
+   * than its bytes. The next buffer has the initial size again.
+   */
   detach(): Buffer {
-    const b = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafeSlow(Math.max(64 * 1024, this.buf.length));
+    const n = this.pos;
+    let b: Buffer;
+    if (n * 2 >= this.buf.length) {
+      b = this.buf.subarray(0, n);
+      this.buf = Buffer.allocUnsafeSlow(this.size);
+    } else {
+      b = Buffer.allocUnsafeSlow(n);
+      this.buf.copy(b, 0, 0, n);
+      if (this.buf.length > this.size) this.buf = Buffer.allocUnsafeSlow(this.size);
+    }
     this.pos = 0;
     return b;
   }
