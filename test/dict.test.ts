@@ -109,15 +109,3 @@ test('Dict keys are binary-safe latin1 strings, the empty string included', () =
   keys.forEach((k, i) => assert.equal(d.get(k), i));
   assert.equal(d.size, keys.length);
 });
-
-test('reserve sizes an empty table up front and is ignored once entries exist', () => {
-  const d = new Dict<number>();
-  d.reserve(1000);
-  for (let i = 0; i < 1500; i++) d.set(`k${i}`, i);
-  assert.equal(d.size, 1500);
-  assert.deepEqual([...d.keys()].slice(0, 3), ['k0', 'k1', 'k2']);
-  for (let i = 0; i < 1500; i++) assert.equal(d.get(`k${i}`), i);
-  d.reserve(1 << 20); // not empty: nothing happens
-  assert.equal(d.size, 1500);
-  assert.equal(d.get('k1499'), 1499);
-});

@@ -100,7 +100,7 @@ describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () =
     }
   });
 
-  // the loader sizes its tables from RESIZEDB; a damaged or hostile hint must not be trusted
+  // RESIZEDB is a hint a damaged or hostile file can get wrong: the loader must not trust it
   test('a RESIZEDB that claims billions of keys is only a hint: the dump still loads', async () => {
     const dir = tempDir();
     const a = await keel({ dir, rdbchecksum: 'no' });

@@ -122,20 +122,6 @@ export class Dict<V> implements Iterable<[string, V]> {
     return true;
   }
 
-  /**
-   * Sizes an empty table for `n` entries up front (a loader that knows the count from the
-   * file's RESIZEDB), so filling it never rehashes. Ignored when not empty.
-   */
-  reserve(n: number): void {
-    if (this.used !== 0 || n <= this.hashes.length) return;
-    let cap = MIN_CAPACITY;
-    while (cap < n) cap *= 2;
-    this.kv = new Array<unknown>(cap * 2);
-    this.hashes = new Int32Array(cap);
-    this.index = new Int32Array(cap * 4);
-    this.mask = cap * 2 - 1;
-  }
-
   clear(): void {
     this.kv = new Array<unknown>(MIN_CAPACITY * 2);
     this.hashes = new Int32Array(MIN_CAPACITY);
