@@ -9,6 +9,8 @@ import { parseDouble, formatDouble17g } from '../util/number';
 import { stringMatch } from '../util/glob';
 import type { Entry } from '../store/keyspace';
 import { parseCursor } from '../store/scan';
+import { encodingOf } from '../store/value';
+import { encodingLimits } from './keys';
 
 const ERR_SCORE_RANGE = 'ERR min or max is not a float';
 const ERR_LEX_RANGE = 'ERR min or max not valid string range item';
@@ -41,36 +43,12 @@ function dropIfEmpty(c: Client, key: string, z: ZSet): void {
 }
 
 /**
- * Before members leave a zset in place (`removed`, or any member when null): records that Redis
- * holds it as a skiplist for good when its content was a skiplist's, bigger than
- * zset-max-listpack-entries (`sizeBefore`) or with a removed member longer than
- * zset-max-listpack-value. A zset with such content is a skiplist in Redis however it was built
- * (ZADD, a *STORE, an RDB load), and Redis never converts it back as it shrinks. The scan of
- * all members only runs on a zset no bigger than the listpack limit.
+ * Before members leave a zset in place: a zset whose content is a skiplist's (bigger than
+ * zset-max-listpack-entries, or with a member longer than zset-max-listpack-value) stays a
+ * skiplist in Redis however small it gets, so its current encoding is made permanent.
  */
-function noteShrink(c: Client, z: ZSet, removed: Iterable<string> | null, sizeBefore = z.size): void {
-  if (z.converted) return;
-  const cfg = c.server.config;
-  if (sizeBefore > cfg.num('zset-max-listpack-entries')) {
-    z.converted = true;
-    return;
-  }
-  const maxValue = cfg.num('zset-max-listpack-value');
-  if (removed === null) {
-    for (const [m] of z) if (m.length > maxValue) return void (z.converted = true);
-  } else {
-    for (const m of removed) if (m.length > maxValue) return void (z.converted = true);
-  }
-}
-
-/** Whether Redis holds this stored zset as a listpack (see noteShrink). O(1) for big zsets. */
-function isListpack(c: Client, z: ZSet): boolean {
-  if (z.converted) return false;
-  const cfg = c.server.config;
-  if (z.size > cfg.num('zset-max-listpack-entries')) return false;
-  const maxValue = cfg.num('zset-max-listpack-value');
-  for (const [m] of z) if (m.length > maxValue) return false;
-  return true;
+function keepEncoding(c: Client, z: ZSet): void {
+  if (!z.converted && encodingOf(z, encodingLimits(c)) === 'skiplist') z.converted = true;
 }
 
 /** zslParseRange: `(1.5`, `-inf`, `+inf`, `3` */
@@ -198,16 +176,9 @@ function zrem(c: Client, argv: string[]): void {
   if (found === null) return;
   if (found === undefined) return c.int(0);
   let n = 0;
-  const sizeBefore = found.z.size;
-  const removed: string[] = [];
-  for (let i = 2; i < argv.length; i++) {
-    if (found.z.delete(argv[i])) {
-      n++;
-      removed.push(argv[i]);
-    }
-  }
+  keepEncoding(c, found.z);
+  for (let i = 2; i < argv.length; i++) if (found.z.delete(argv[i])) n++;
   if (n) {
-    noteShrink(c, found.z, removed, sizeBefore);
     c.server.keyspace.events.modified(c.db, key);
     notify(c, NotifyClass.Zset, 'zrem', key);
     dropIfEmpty(c, key, found.z);
@@ -408,7 +379,7 @@ function zremrange(c: Client, argv: string[], type: RT): void {
   if (found === null) return;
   if (found === undefined) return c.int(0);
   const z = found.z;
-  noteShrink(c, z, null);
+  keepEncoding(c, z);
   let removed = 0;
   if (type === RT.Rank) {
     const len = z.size;
@@ -447,14 +418,13 @@ function zpop(c: Client, keys: string[], max: boolean, count: number, emitKey: b
     }
     const z = e.value;
     const n = Math.min(count, z.size);
-    const sizeBefore = z.size;
+    keepEncoding(c, z);
     const items: [string, number][] = [];
     for (let i = 0; i < n; i++) {
       const it = (max ? z.last() : z.first())!;
       z.delete(it[0]);
       items.push(it);
     }
-    noteShrink(c, z, items.map((it) => it[0]), sizeBefore);
     ks.events.modified(c.db, key);
     if (emitKey) {
       c.arrayLen(flatPairs ? 3 : 2);
@@ -714,7 +684,7 @@ function zscan(c: Client, argv: string[]): void {
   let next = 0;
   if (z) {
     // a listpack zset is returned whole, as Redis does; a skiplist one by rank position
-    const small = isListpack(c, z);
+    const small = encodingOf(z, encodingLimits(c)) === 'listpack';
     const items = small ? [...z] : z.rangeByRank(cur, Math.min(z.size - 1, cur + count - 1));
     if (!small && cur + count < z.size) next = cur + count;
     for (const it of items) if (pat === null || stringMatch(pat, it[0])) out.push(it);

@@ -291,8 +291,7 @@ export class RdbPersistence {
         else if (k === 'ctime') server.log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - Number(v))} seconds`);
         else if (k === 'used-mem') server.log.notice(`RDB memory usage when created ${(Number(v) / 1024 / 1024).toFixed(2)} Mb`);
       },
-      // RESIZEDB is not used to presize the tables: it made no measurable difference to the load
-      // time, and BGSAVEs after a presized load peaked ~100 MB higher (bench/rdb.js, 1M keys)
+      // RESIZEDB is not used to presize the tables: it made no measurable difference to the load time
       selectDb: (id) => {
         if (id >= dbs) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${dbs} databases. Exiting`);
       },

@@ -116,7 +116,7 @@ export class Keyspace {
       this.stats.keyspaceMisses++;
       return undefined;
     }
-    if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
+    if (this.isExpired(e)) {
       if (!this.expiryPaused()) this.expireNow(db, key, e);
       this.stats.keyspaceMisses++;
       return undefined;
@@ -135,7 +135,7 @@ export class Keyspace {
   lookupWrite(db: Db, key: string): Entry | undefined {
     const e = db.dict.get(key);
     if (e === undefined) return undefined;
-    if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
+    if (this.isExpired(e)) {
       if (!this.expiryPaused()) this.expireNow(db, key, e);
       return undefined;
     }
@@ -148,7 +148,7 @@ export class Keyspace {
   peek(db: Db, key: string): Entry | undefined {
     const e = db.dict.get(key);
     if (e === undefined) return undefined;
-    if (e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading) {
+    if (this.isExpired(e)) {
       if (!this.expiryPaused()) this.expireNow(db, key, e);
       return undefined;
     }

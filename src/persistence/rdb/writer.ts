@@ -10,7 +10,7 @@ import { encodeListpack, encodeIntset, asInt64 } from './compact';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
 import { IndexedSet } from '../../store/types/indexed-set';
-import { isConverted, isIntegerString, type Value } from '../../store/value';
+import { encodingOf, type Value } from '../../store/value';
 import { formatDouble17g } from '../../util/number';
 
 export interface EncodeOptions {
@@ -247,25 +247,19 @@ function scoreString(d: number): string {
   return formatDouble17g(d);
 }
 
-// Redis writes the encoding the value has, and never converts a hashtable or skiplist back to
-// a compact encoding when it shrinks: a value with that history is written in the plain form.
+// Redis writes the encoding the value has (rdbSaveObjectType), which is what OBJECT ENCODING
+// reports: history included (a value that outgrew the compact encoding keeps the plain one).
 
 export function hashIsListpack(h: Map<string, string>, o: EncodeOptions): boolean {
-  if (isConverted(h) || h.size > o.hashMaxListpackEntries) return false;
-  for (const [f, v] of h) if (f.length > o.hashMaxListpackValue || v.length > o.hashMaxListpackValue) return false;
-  return true;
+  return encodingOf(h, o) === 'listpack';
 }
 
 export function zsetIsListpack(z: ZSet, o: EncodeOptions): boolean {
-  if (z.converted || z.size > o.zsetMaxListpackEntries) return false;
-  for (const [m] of z) if (m.length > o.zsetMaxListpackValue) return false;
-  return true;
+  return encodingOf(z, o) === 'listpack';
 }
 
 export function setIsIntset(s: IndexedSet, o: EncodeOptions): boolean {
-  if (s.converted || s.size > o.setMaxIntsetEntries) return false;
-  for (const m of s) if (!isIntegerString(m)) return false;
-  return true;
+  return encodingOf(s, o) === 'intset';
 }
 
 /** The RDB type byte Redis 7.0 would use for this value. */
