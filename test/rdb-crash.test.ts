@@ -16,6 +16,7 @@ import { execFile, execFileSync, spawn as spawnChild } from 'node:child_process'
 import Redis from 'ioredis';
 import { waitFor, sleep, spawnKeel, RespError, RawConn, CLI, connectClient, trackResources, killProcess, exited, persistenceInfo } from './helpers';
 import { writeDataset } from './dataset';
+import { OFFLOAD_MIN_KEYS } from '../src/persistence/offload';
 
 /** Not a timing assertion: a bound that turns a hang into a failure (with the servers reaped). */
 const HANG_GUARD_MS = 300_000;
@@ -680,63 +681,72 @@ describe('SIGKILL during SAVE and BGSAVE', { timeout: HANG_GUARD_MS }, () => {
 // ------------------------------------------------------------------ 3. full disk
 
 describe('full disk', { timeout: HANG_GUARD_MS }, () => {
-  test('a BGSAVE that cannot fit fails cleanly and triggers MISCONF; SAVE fails; recovery once space is freed', async (t) => {
-    const mnt = tracked.tmpfs(t, '4m');
-    if (mnt === null) return;
-    const file = path.join(mnt, 'dump.rdb');
-    const k = await spawn(mnt, ['--stop-writes-on-bgsave-error', 'yes'], '3600 1');
-    const r = connect(k.port);
-    await writeDataset(r);
-    assert.equal(await r.save(), 'OK');
-    const good = fs.readFileSync(file);
-    // about 1.5 MB that does not compress, then a filler leaving 256 KB free
-    for (let i = 0; i < 24; i++) await r.set(`big:${i}`, randomBytes(64 * 1024));
-    const st = fs.statfsSync(mnt);
-    const filler = path.join(mnt, 'filler');
-    fs.writeFileSync(filler, Buffer.alloc(Number(st.bavail) * Number(st.bsize) - 256 * 1024, 1));
-    const files = () => fs.readdirSync(mnt).sort();
+  // with enough keys the file is compressed, checksummed and written by a worker thread
+  // (src/persistence/offload.ts): its write errors must come back the same way
+  for (const [variant, extraKeys, fsSize] of [['', 0, '4m'], [', the file written by a worker thread', OFFLOAD_MIN_KEYS + 5000, '8m']] as const) {
+    test(`a BGSAVE that cannot fit fails cleanly and triggers MISCONF; SAVE fails; recovery once space is freed${variant}`, async (t) => {
+      const mnt = tracked.tmpfs(t, fsSize);
+      if (mnt === null) return;
+      const file = path.join(mnt, 'dump.rdb');
+      const k = await spawn(mnt, ['--stop-writes-on-bgsave-error', 'yes'], '3600 1');
+      const r = connect(k.port);
+      await writeDataset(r);
+      for (let i = 0; i < extraKeys; i += 1000) {
+        const args: string[] = [];
+        for (let j = i; j < Math.min(extraKeys, i + 1000); j++) args.push(`extra:${j}`, `value ${j} of the extra keys, compressible`);
+        await r.call('MSET', ...args);
+      }
+      assert.equal(await r.save(), 'OK');
+      const good = fs.readFileSync(file);
+      // about 1.5 MB that does not compress, then a filler leaving 256 KB free
+      for (let i = 0; i < 24; i++) await r.set(`big:${i}`, randomBytes(64 * 1024));
+      const st = fs.statfsSync(mnt);
+      const filler = path.join(mnt, 'filler');
+      fs.writeFileSync(filler, Buffer.alloc(Number(st.bavail) * Number(st.bsize) - 256 * 1024, 1));
+      const files = () => fs.readdirSync(mnt).sort();
 
-    assert.equal(await r.bgsave(), 'Background saving started');
-    const failed = await bgsaveDone(r);
-    assert.equal(failed.rdb_last_bgsave_status, 'err');
-    assert.deepEqual(files(), ['dump.rdb', 'filler'], 'no temp file is left');
-    assert.ok(fs.readFileSync(file).equals(good), 'the previous dump is intact');
-    assert.match(k.output(), /Background saving error.*(ENOSPC|no space left)/i);
+      assert.equal(await r.bgsave(), 'Background saving started');
+      const failed = await bgsaveDone(r);
+      assert.equal(failed.rdb_last_bgsave_status, 'err');
+      assert.deepEqual(files(), ['dump.rdb', 'filler'], 'no temp file is left');
+      assert.ok(fs.readFileSync(file).equals(good), 'the previous dump is intact');
+      assert.match(k.output(), /Background saving error.*(ENOSPC|no space left)/i);
 
-    const conn = await rawConn(k.port);
-    for (const write of [['SET', 'x', '1'], ['DEL', 'short'], ['LPUSH', 'list:small', 'z'], ['FLUSHALL']]) {
-      assert.deepEqual(await conn.call(...write), new RespError(MISCONF_RDB), write.join(' '));
-    }
-    assert.equal(await conn.call('GET', 'short'), 'hello', 'reads still work');
-    assert.equal(await conn.call('LLEN', 'list:small'), 5);
-    assert.equal(await conn.call('EXISTS', 'x'), 0);
+      const conn = await rawConn(k.port);
+      for (const write of [['SET', 'x', '1'], ['DEL', 'short'], ['LPUSH', 'list:small', 'z'], ['FLUSHALL']]) {
+        assert.deepEqual(await conn.call(...write), new RespError(MISCONF_RDB), write.join(' '));
+      }
+      assert.equal(await conn.call('GET', 'short'), 'hello', 'reads still work');
+      assert.equal(await conn.call('LLEN', 'list:small'), 5);
+      assert.equal(await conn.call('EXISTS', 'x'), 0);
 
-    // SAVE on the full disk: Redis answers a bare -ERR, keeps the previous dump
-    assert.deepEqual(await conn.call('SAVE'), new RespError('ERR'));
-    assert.deepEqual(files(), ['dump.rdb', 'filler'], 'no temp file is left by SAVE');
-    assert.ok(fs.readFileSync(file).equals(good), 'the previous dump is intact after SAVE');
-    assert.equal((await persistenceInfo(r)).rdb_last_bgsave_status, 'err', 'a failed SAVE does not clear the error');
-    assert.deepEqual(await conn.call('SET', 'x', '1'), new RespError(MISCONF_RDB));
+      // SAVE on the full disk: Redis answers a bare -ERR, keeps the previous dump
+      assert.deepEqual(await conn.call('SAVE'), new RespError('ERR'));
+      assert.deepEqual(files(), ['dump.rdb', 'filler'], 'no temp file is left by SAVE');
+      assert.ok(fs.readFileSync(file).equals(good), 'the previous dump is intact after SAVE');
+      assert.equal((await persistenceInfo(r)).rdb_last_bgsave_status, 'err', 'a failed SAVE does not clear the error');
+      assert.deepEqual(await conn.call('SET', 'x', '1'), new RespError(MISCONF_RDB));
 
-    // free the space: a BGSAVE succeeds and writes are accepted again
-    fs.rmSync(filler);
-    const digest = await r.call('DEBUG', 'DIGEST');
-    assert.equal(await conn.call('BGSAVE'), 'Background saving started');
-    const ok = await bgsaveDone(r);
-    assert.equal(ok.rdb_last_bgsave_status, 'ok');
-    assert.equal(await conn.call('SET', 'x', '1'), 'OK');
-    assert.deepEqual(files(), ['dump.rdb']);
-    await killProcess(k.proc);
-    drop(r);
-    await checkRdb(file);
-    const k2 = await spawn(mnt);
-    const r2 = connect(k2.port);
-    await loaded(r2);
-    assert.equal(await r2.call('DEBUG', 'DIGEST'), digest, 'the dump written after recovery holds the dataset');
-    await killProcess(k2.proc);
-    drop(r2);
-    tracked.unmount(mnt);
-  });
+      // free the space: a BGSAVE succeeds and writes are accepted again
+      fs.rmSync(filler);
+      const digest = await r.call('DEBUG', 'DIGEST');
+      assert.equal(await conn.call('BGSAVE'), 'Background saving started');
+      const ok = await bgsaveDone(r);
+      assert.equal(ok.rdb_last_bgsave_status, 'ok');
+      assert.equal(await conn.call('SET', 'x', '1'), 'OK');
+      assert.deepEqual(files(), ['dump.rdb']);
+      await killProcess(k.proc);
+      drop(r);
+      await checkRdb(file);
+      const k2 = await spawn(mnt);
+      const r2 = connect(k2.port);
+      await loaded(r2);
+      assert.equal(await r2.call('DEBUG', 'DIGEST'), digest, 'the dump written after recovery holds the dataset');
+      await killProcess(k2.proc);
+      drop(r2);
+      tracked.unmount(mnt);
+    });
+  }
 });
 
 // ------------------------------------------------------------------ 4. huge values

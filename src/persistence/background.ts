@@ -7,8 +7,33 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Server } from '../server/server';
-import { Snapshot, type SnapshotOptions } from './snapshot';
+import { RDB_FORMAT, Snapshot, type SnapshotOptions } from './snapshot';
 import { fsyncDirSync } from './fsutil';
+import { OffloadedFile, OFFLOAD_MIN_KEYS, TRAILER_CRC, TRAILER_NONE, TRAILER_ZEROS } from './offload';
+
+/**
+ * The file's finishing work on a worker thread (offload.ts) for a snapshot of many keys, or
+ * null to do it here: a small one, or when no worker can start. The worker then owns `fd`.
+ */
+function startOffload(server: Server, fd: number, opts: Omit<SnapshotOptions, 'sink'>, blocking: boolean): OffloadedFile | null {
+  let keys = 0;
+  for (const db of server.keyspace.dbs) keys += db.dict.size;
+  if (keys < OFFLOAD_MIN_KEYS) return null;
+  try {
+    const off = new OffloadedFile(fd, (opts.format ?? RDB_FORMAT).checksummed);
+    return !blocking || off.waitReady(WORKER_START_MS) ? off : null;
+  } catch {
+    return null;
+  }
+}
+
+/** how long a blocking save waits for its worker to start before doing the work itself */
+const WORKER_START_MS = 5000;
+
+function trailerOf(opts: Omit<SnapshotOptions, 'sink'>, checksum: boolean): number {
+  if (!(opts.format ?? RDB_FORMAT).checksummed) return TRAILER_NONE;
+  return checksum ? TRAILER_CRC : TRAILER_ZEROS;
+}
 
 /**
  * A slice of serialization per event-loop turn: as long as the rest of the turn took (so a
@@ -42,12 +67,23 @@ export class BackgroundSnapshot {
   ) {
     this.fd = fs.openSync(tmp, 'w', 0o644);
     this.keyDelayUs = opts.keyDelayUs ?? 0;
+    const off = startOffload(server, this.fd, opts, false);
+    this.offload = off;
+    if (off !== null) {
+      this.fd = -1; // the worker's now
+      this.trailer = trailerOf(opts, checksum);
+      off.whenSettled((err) => this.finish(err));
+    }
     this.snapshot = new Snapshot(server.keyspace, {
       ...opts,
-      sink: (b) => {
-        this.pending.push(b);
-        this.pendingBytes += b.length;
-      },
+      offloaded: off !== null,
+      sink:
+        off !== null
+          ? (b, marks, owned) => off.write(b, marks, owned)
+          : (b) => {
+              this.pending.push(b);
+              this.pendingBytes += b.length;
+            },
     });
     this.snapshot.checksum = checksum;
     setImmediate(() => this.drive());
@@ -55,6 +91,9 @@ export class BackgroundSnapshot {
 
   private fd: number;
   private readonly keyDelayUs: number;
+  /** the worker finishing and writing the file, when it does (then fd is not ours) */
+  private readonly offload: OffloadedFile | null;
+  private trailer = TRAILER_NONE;
 
   /** when the last slice ended: the time since then went to everything else */
   private lastStepEnd = performance.now();
@@ -63,7 +102,10 @@ export class BackgroundSnapshot {
     if (this.finished) return;
     if (this.error) return this.finish(this.error);
     const snap = this.snapshot;
-    if (!snap.done && this.pendingBytes < MAX_PENDING_BYTES) {
+    const off = this.offload;
+    if (off !== null && off.failed) return; // whenSettled reports it
+    const backlog = off !== null ? off.backlog : this.pendingBytes;
+    if (!snap.done && backlog < MAX_PENDING_BYTES) {
       try {
         const others = performance.now() - this.lastStepEnd;
         snap.step(Math.min(MAX_STEP_MS, Math.max(MIN_STEP_MS, others)));
@@ -75,8 +117,13 @@ export class BackgroundSnapshot {
       if (this.server.gatedClients.length) this.server.releaseGatedClients();
       this.server.blocking.retryDeferred();
     }
-    this.flushPending();
-    if (snap.done && this.pendingBytes === 0 && !this.writing) return this.complete();
+    if (off !== null) {
+      // the worker appends the trailer, fsyncs and closes; whenSettled takes it from there
+      if (snap.done) return off.end(this.trailer);
+    } else {
+      this.flushPending();
+      if (snap.done && this.pendingBytes === 0 && !this.writing) return this.complete();
+    }
     if (this.keyDelayUs > 0 && !snap.done) setTimeout(() => this.drive(), Math.max(1, Math.ceil(this.keyDelayUs / 1000)));
     else setImmediate(() => this.drive());
   }
@@ -145,6 +192,7 @@ export class BackgroundSnapshot {
     if (this.finished) return false;
     this.finished = true;
     this.snapshot.detach();
+    if (removeTmp) this.offload?.abort();
     // a write or fsync still running on fd must finish first: closing now would let the number
     // be reused (by a client's socket, say) and the late write land there
     if (!this.writing) this.closeFd();
@@ -165,6 +213,8 @@ const SYNC_WRITE_CHUNK = 1024 * 1024;
  */
 export function writeSnapshotSync(server: Server, tmp: string, target: string, opts: Omit<SnapshotOptions, 'sink'>, checksum: boolean): Snapshot {
   const fd = fs.openSync(tmp, 'w', 0o644);
+  const off = startOffload(server, fd, opts, true);
+  if (off !== null) return offloadedSnapshotSync(server, off, tmp, target, opts, checksum);
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const writeOut = () => {
@@ -198,6 +248,47 @@ export function writeSnapshotSync(server: Server, tmp: string, target: string, o
     throw e;
   }
   fs.closeSync(fd);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDirSync(path.dirname(target));
+  return snap;
+}
+
+/** writeSnapshotSync with the file's finishing work on the worker `off`, which owns the fd. */
+function offloadedSnapshotSync(server: Server, off: OffloadedFile, tmp: string, target: string, opts: Omit<SnapshotOptions, 'sink'>, checksum: boolean): Snapshot {
+  let snap: Snapshot;
+  try {
+    snap = new Snapshot(server.keyspace, {
+      ...opts,
+      offloaded: true,
+      sink: (b, marks, owned) => {
+        if (off.failed) throw off.waitSettled();
+        off.write(b, marks, owned);
+        if (off.backlog > MAX_PENDING_BYTES) off.waitBacklog(MAX_PENDING_BYTES / 2);
+      },
+    });
+    snap.checksum = checksum;
+    try {
+      snap.runSync();
+    } finally {
+      snap.detach();
+    }
+  } catch (e) {
+    off.abort();
+    off.waitSettled();
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  off.end(trailerOf(opts, checksum));
+  const err = off.waitSettled();
+  if (err !== null) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
   try {
     fs.renameSync(tmp, target);
   } catch (e) {

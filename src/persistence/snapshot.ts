@@ -79,8 +79,16 @@ interface Pending {
 export interface SnapshotOptions {
   encode: EncodeOptions;
   aux: [string, string][];
-  /** receives the file's bytes in order */
-  sink: (chunk: Buffer) => void;
+  /**
+   * Receives the file's bytes in order. `owned`: the chunk is the only view of its memory.
+   * With `offloaded`, a chunk may come with marks (see Out.marks) and the sink finishes it.
+   */
+  sink: (chunk: Buffer, marks: Int32Array | null, owned: boolean) => void;
+  /**
+   * The sink does the file's finishing work (offload.ts): compressible strings come marked
+   * instead of compressed, and the CRC64 and the checksum trailer are left to it.
+   */
+  offloaded?: boolean;
   /** rdb-key-save-delay, microseconds per key (tests use it to slow a save down) */
   keyDelayUs?: number;
   /** RDB (the default) or AOF commands */
@@ -121,6 +129,8 @@ export class Snapshot implements SnapshotObserver {
     this.keysTotal = total;
     ks.observer = this;
     this.format = opts.format ?? RDB_FORMAT;
+    this.offloaded = opts.offloaded ?? false;
+    if (this.offloaded) this.gathered.marks = [];
     this.emit(this.format.header(opts.aux));
   }
 
@@ -131,11 +141,13 @@ export class Snapshot implements SnapshotObserver {
    */
   private readonly gathered = new Out(GATHER_BYTES + 16 * 1024);
 
+  private readonly offloaded: boolean;
+
   private emit(b: Buffer): void {
     if (b.length === 0) return;
     if (b.length >= GATHER_BYTES) {
       this.flushGathered();
-      this.send(b);
+      this.send(b, null, false);
       return;
     }
     const g = this.gathered;
@@ -146,13 +158,16 @@ export class Snapshot implements SnapshotObserver {
   }
 
   private flushGathered(): void {
-    if (this.gathered.pos !== 0) this.send(this.gathered.detach());
+    const g = this.gathered;
+    if (g.pos === 0) return;
+    const marks = g.takeMarks();
+    this.send(g.detach(), marks, true);
   }
 
-  private send(b: Buffer): void {
-    if (this.format.checksummed) this.crc.update(b);
+  private send(b: Buffer, marks: Int32Array | null, owned: boolean): void {
+    if (this.format.checksummed && !this.offloaded) this.crc.update(b);
     this.bytesWritten += b.length;
-    this.opts.sink(b);
+    this.opts.sink(b, marks, owned);
   }
 
   private select(db: number): void {
@@ -307,8 +322,8 @@ export class Snapshot implements SnapshotObserver {
     this.flushGathered();
     this.done = true;
     this.detach();
-    if (!this.format.checksummed) return;
-    this.opts.sink(this.checksum ? this.crc.bytes() : Buffer.alloc(8));
+    if (!this.format.checksummed || this.offloaded) return;
+    this.opts.sink(this.checksum ? this.crc.bytes() : Buffer.alloc(8), null, false);
     this.bytesWritten += 8;
   }
 

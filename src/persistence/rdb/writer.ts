@@ -39,6 +39,12 @@ const ELEMENTS_PER_CHUNK = 1024;
 export class Out {
   buf: Buffer;
   pos = 0;
+  /**
+   * When set, a string LZF may shrink is written raw, without its length, and its position
+   * and length are recorded here (pairs) instead: finishDeferred turns such bytes into the
+   * final ones later, on another thread (see ../offload.ts). Only snapshots set it.
+   */
+  marks: number[] | null = null;
 
   constructor(private readonly size = 256 * 1024) {
     this.buf = Buffer.allocUnsafeSlow(size);
@@ -112,6 +118,15 @@ export class Out {
     return b;
   }
 
+  /** The marks recorded since the last call (positions relative to the buffer), emptied. */
+  takeMarks(): Int32Array | null {
+    const m = this.marks;
+    if (m === null || m.length === 0) return null;
+    const r = Int32Array.from(m);
+    m.length = 0;
+    return r;
+  }
+
   /** The bytes written so far, as a new Buffer; empties the output. */
   take(): Buffer {
     const n = this.pos;
@@ -156,7 +171,7 @@ function shortInt(s: string): number {
 }
 
 /** Appends the LZF form of input[0, len) (0xc3, clen, len, data) if it compresses; else false. */
-function compressedInto(o: Out, input: Buffer, len: number): boolean {
+function compressedInto(o: Out, input: Uint8Array, len: number): boolean {
   if (lzfOut.length < len + 3) lzfOut = Buffer.allocUnsafeSlow(Math.max(len + 3, lzfOut.length * 2));
   const clen = lzfCompressInto(input, len, lzfOut, len - 4);
   if (clen < 0) return false;
@@ -197,6 +212,11 @@ function writeString(o: Out, s: string, compress: boolean): void {
     }
   }
   if (compress && len > 20) {
+    if (o.marks !== null) {
+      o.marks.push(o.pos, len);
+      o.latin1(s);
+      return;
+    }
     if (lzfIn.length < len) lzfIn = Buffer.allocUnsafeSlow(Math.max(len, lzfIn.length * 2));
     (lzfIn as Latin1Buffer).latin1Write(s, 0, len);
     if (compressedInto(o, lzfIn, len)) return;
@@ -206,6 +226,27 @@ function writeString(o: Out, s: string, compress: boolean): void {
   }
   o.len(len);
   o.latin1(s);
+}
+
+/**
+ * The final bytes of a piece written with `marks` (see Out.marks), appended to `o`: each
+ * marked string compressed as writeString would have (or raw, with its length, when LZF does
+ * not shrink it), everything between marks copied as it is.
+ */
+export function finishDeferred(piece: Uint8Array, marks: Int32Array, o: Out): void {
+  let at = 0;
+  for (let i = 0; i < marks.length; i += 2) {
+    const start = marks[i];
+    const len = marks[i + 1];
+    o.copy(piece, at, start);
+    const str = piece.subarray(start, start + len);
+    if (!compressedInto(o, str, len)) {
+      o.len(len);
+      o.copy(piece, start, start + len);
+    }
+    at = start + len;
+  }
+  o.copy(piece, at, piece.length);
 }
 
 /** A blob (listpack, intset) as an RDB string, compressed when that pays. */
