@@ -25,7 +25,7 @@ import { Deque } from '../store/types/deque';
 import { IndexedSet } from '../store/types/indexed-set';
 import { Crc64 } from './rdb/crc64';
 import { RDB_VERSION, OP } from './rdb/format';
-import { auxBytes, entryChunks, selectDbBytes, resizeDbBytes, stringEntryInto, MAX_COMPRESS_LEN, Out, type EncodeOptions } from './rdb/writer';
+import { auxBytes, entryChunks, selectDbBytes, resizeDbBytes, stringEntryInto, MAX_COMPRESS_LEN, Out, type EncodeOptions, type MarkedChunk } from './rdb/writer';
 
 /**
  * How a snapshot lays its bytes out: an RDB file (BGSAVE, SAVE, the AOF's RDB preamble) or
@@ -130,7 +130,12 @@ export class Snapshot implements SnapshotObserver {
     ks.observer = this;
     this.format = opts.format ?? RDB_FORMAT;
     this.offloaded = opts.offloaded ?? false;
-    if (this.offloaded) this.gathered.marks = [];
+    if (this.offloaded) {
+      this.gathered.marks = [];
+      this.encode = { ...opts.encode, deferCompression: true };
+    } else {
+      this.encode = opts.encode;
+    }
     this.emit(this.format.header(opts.aux));
   }
 
@@ -142,17 +147,21 @@ export class Snapshot implements SnapshotObserver {
   private readonly gathered = new Out(GATHER_BYTES + 16 * 1024);
 
   private readonly offloaded: boolean;
+  /** opts.encode, deferring compression when offloaded */
+  private readonly encode: EncodeOptions;
 
-  private emit(b: Buffer): void {
+  private emit(b: MarkedChunk): void {
     if (b.length === 0) return;
+    const marks = b.marks ?? null;
     if (b.length >= GATHER_BYTES) {
       this.flushGathered();
-      this.send(b, null, false);
+      this.send(b, marks, false);
       return;
     }
     const g = this.gathered;
     g.ensure(b.length);
     b.copy(g.buf, g.pos);
+    if (marks !== null) for (let i = 0; i < marks.length; i += 2) g.marks!.push(g.pos + marks[i], marks[i + 1]);
     g.pos += b.length;
     if (g.pos >= GATHER_BYTES) this.flushGathered();
   }
@@ -184,7 +193,7 @@ export class Snapshot implements SnapshotObserver {
 
   /** Serializes an entry now; its bytes go out at once, or after the entry being streamed. */
   private writeWhole(p: Pending): void {
-    const chunks = [...this.format.entry(p.key, p.value, p.expireAt, this.opts.encode)];
+    const chunks = [...this.format.entry(p.key, p.value, p.expireAt, this.encode)];
     for (const c of chunks) this.cowBytes += c.length;
     if (this.current !== null) {
       this.ready.push({ db: p.db, chunks });
@@ -274,14 +283,14 @@ export class Snapshot implements SnapshotObserver {
       const v = next.value;
       const fast = this.format.stringEntryInto;
       if (typeof v === 'string' && v.length <= MAX_COMPRESS_LEN && fast !== undefined) {
-        fast(this.gathered, next.key, v, next.expireAt, this.opts.encode);
+        fast(this.gathered, next.key, v, next.expireAt, this.encode);
         this.keysWritten++;
         if (this.gathered.pos >= GATHER_BYTES) this.flushGathered();
         if (delay > 0 && ++keysThisStep >= 1) return false;
         if (performance.now() >= end) return false;
         continue;
       }
-      this.current = { gen: this.format.entry(next.key, next.value, next.expireAt, this.opts.encode), value: next.value };
+      this.current = { gen: this.format.entry(next.key, next.value, next.expireAt, this.encode), value: next.value };
     }
     this.finish();
     return true;

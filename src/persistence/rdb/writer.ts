@@ -22,7 +22,12 @@ export interface EncodeOptions {
   setMaxIntsetEntries: number;
   /** list-max-listpack-size: negative = node size class (-2 = 8 KB), positive = max elements */
   listMaxListpackSize: number;
+  /** entryChunks marks compressible strings instead of compressing them (see Out.marks) */
+  deferCompression?: boolean;
 }
+
+/** A chunk from entryChunks with deferCompression: its marks, when it has any, ride along. */
+export type MarkedChunk = Buffer & { marks?: Int32Array };
 
 /** Strings longer than this are streamed raw in slices instead of LZF-compressed whole. */
 export const MAX_COMPRESS_LEN = 1024 * 1024;
@@ -127,12 +132,14 @@ export class Out {
     return r;
   }
 
-  /** The bytes written so far, as a new Buffer; empties the output. */
+  /** The bytes written so far, as a new Buffer (carrying the marks); empties the output. */
   take(): Buffer {
     const n = this.pos;
-    const b = Buffer.allocUnsafe(n);
+    const b: MarkedChunk = Buffer.allocUnsafe(n);
     this.buf.copy(b, 0, 0, n);
     this.pos = 0;
+    const marks = this.takeMarks();
+    if (marks !== null) b.marks = marks;
     if (this.buf.length > 8 * 1024 * 1024) this.buf = Buffer.allocUnsafeSlow(256 * 1024);
     return b;
   }
@@ -141,6 +148,10 @@ export class Out {
 type Latin1Buffer = Buffer & { latin1Write(s: string, offset: number, length: number): number };
 
 const out = new Out();
+/** entryChunks' output under deferCompression: kept apart, so a DUMP running between two
+ * chunks of a snapshot's entry (they share nothing across a yield) never sees marks */
+const markedOut = new Out();
+markedOut.marks = [];
 /** LZF input (a string's bytes) and output, reused */
 let lzfIn = Buffer.allocUnsafeSlow(64 * 1024);
 let lzfOut = Buffer.allocUnsafeSlow(64 * 1024);
@@ -251,6 +262,11 @@ export function finishDeferred(piece: Uint8Array, marks: Int32Array, o: Out): vo
 
 /** A blob (listpack, intset) as an RDB string, compressed when that pays. */
 function writeBlob(o: Out, b: Buffer, compress: boolean): void {
+  if (compress && b.length > 20 && o.marks !== null) {
+    o.marks.push(o.pos, b.length);
+    o.copy(b, 0, b.length);
+    return;
+  }
   if (compress && b.length > 20 && compressedInto(o, b, b.length)) return;
   o.len(b.length);
   o.copy(b, 0, b.length);
@@ -417,8 +433,9 @@ export function* valueChunks(v: Value, o: EncodeOptions): Generator<Buffer> {
 
 /** One key: optional expiry, type, key, value; small entries come out as one chunk. */
 export function* entryChunks(key: string, v: Value, expireAt: number, o: EncodeOptions): Generator<Buffer> {
-  const w = out;
+  const w = o.deferCompression === true ? markedOut : out;
   w.pos = 0; // nothing is pending across a yield; drop what an aborted serialization left
+  w.marks?.splice(0);
   if (expireAt >= 0) expireTimeInto(w, expireAt);
   w.byte(typeOf(v, o));
   writeString(w, key, o.compression);
