@@ -125,6 +125,8 @@ export class BackgroundSnapshot {
       if (snap.done && this.pendingBytes === 0 && !this.writing) return this.complete();
     }
     if (this.keyDelayUs > 0 && !snap.done) setTimeout(() => this.drive(), Math.max(1, Math.ceil(this.keyDelayUs / 1000)));
+    // waiting for the worker to catch up: spinning here would take CPU from it
+    else if (off !== null && backlog >= MAX_PENDING_BYTES) setTimeout(() => this.drive(), 1);
     else setImmediate(() => this.drive());
   }
 
