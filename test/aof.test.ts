@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import Redis from 'ioredis';
-import { hasRedisServer, waitFor, sleep, RawConn, RespError, connectClient, trackResources, hasExited, killProcess, persistenceInfo, waitRewriteDone, shutdownCommand, type TestServer } from './helpers';
+import { hasRedisServer, waitFor, sleep, RawConn, RespError, connectClient, trackResources, hasExited, exited, killProcess, persistenceInfo, waitRewriteDone, shutdownCommand, type TestServer } from './helpers';
 import { writeDataset, dumpServer, type Dump } from './dataset';
 
 const haveRedis = hasRedisServer();
@@ -766,6 +766,38 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
       await assert.rejects(keel({ dir, appendonly: 'yes' }), new RegExp(base.name.replace(/\./g, '\\.')));
       assert.equal(fs.statSync(file).size, cut, 'the BASE is not trimmed');
     }
+  });
+});
+
+// ------------------------------------------------------------------ shutdown while loading
+
+describe('shutdown while loading', { timeout: HANG_GUARD_MS }, () => {
+  // Redis forces NOSAVE while loading; what is in memory then is only part of the dataset
+  test('SHUTDOWN during the AOF load writes nothing: no dump.rdb, the AOF files as they were', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes', save: '' }, async (r) => {
+      for (let i = 0; i < 20; i++) await r.mset(Object.fromEntries(Array.from({ length: 1000 }, (_, j) => [`key:${i}:${j}`, `value-${j}`])));
+      await r.bgrewriteaof(); // an RDB-preamble BASE, which key-load-delay slows down
+      await waitRewriteDone(r);
+      await r.set('after', 'the rewrite');
+    });
+    const aofDir = path.join(dir, AOF_DIR);
+    const snapshot = () => Object.fromEntries(fs.readdirSync(aofDir).sort().map((f) => [f, fs.readFileSync(path.join(aofDir, f)).toString('base64')]));
+    const before = snapshot();
+    // about 20 s of loading (20,000 keys x 1 ms), with the default save rules
+    const k = await spawn(['--dir', dir, '--appendonly', 'yes', '--key-load-delay', '1000']);
+    const conn = await RawConn.connect(k.port);
+    try {
+      assert.match((await conn.call('INFO', 'persistence')) as string, /^loading:1\r$/m);
+    } finally {
+      conn.close();
+    }
+    await shutdownCommand(k.port);
+    await exited(k.proc);
+    assert.equal(k.proc.exitCode, 0, k.output());
+    assert.doesNotMatch(k.output(), /DB saved on disk|DB loaded from/);
+    assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), false, 'no dump.rdb');
+    assert.deepEqual(snapshot(), before, 'the AOF directory is untouched');
   });
 });
 

@@ -344,6 +344,42 @@ describe('loading', { timeout: HANG_GUARD_MS }, () => {
 });
 
 describe('shutdown', { timeout: HANG_GUARD_MS }, () => {
+  // Redis forces NOSAVE while loading: what is in memory then is part of the dataset, and a
+  // save would replace the file being loaded with it. Keel once did exactly that.
+  for (const args of [[], ['SAVE']]) {
+    test(`SHUTDOWN ${args.join(' ')}while loading saves nothing and stops the load: dump.rdb is left as it was`, async () => {
+      const dir = tempDir();
+      try {
+        const a = await keel({ dir, save: '' });
+        try {
+          const r = a.client();
+          for (let i = 0; i < 20; i++) await r.mset(Object.fromEntries(Array.from({ length: 1000 }, (_, j) => [`key:${i}:${j}`, `value-${j}`])));
+          await r.save();
+        } finally {
+          await a.close();
+        }
+        const file = path.join(dir, 'dump.rdb');
+        const before = fs.readFileSync(file);
+        // about 20 s of loading (20,000 keys x 1 ms), with the default save rules
+        const k = await spawn(['--dir', dir, '--key-load-delay', '1000']);
+        const conn = await RawConn.connect(k.port);
+        try {
+          assert.match((await conn.call('INFO', 'persistence')) as string, /^loading:1\r$/m);
+        } finally {
+          conn.close();
+        }
+        await shutdownCommand(k.port, ...args);
+        await exited(k.proc);
+        assert.equal(k.proc.exitCode, 0, k.output());
+        assert.doesNotMatch(k.output(), /DB saved on disk|Done loading/);
+        assert.ok(fs.readFileSync(file).equals(before), 'dump.rdb is untouched');
+        assert.deepEqual(fs.readdirSync(dir), ['dump.rdb']);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
   test('SIGTERM saves when save rules are set; SHUTDOWN NOSAVE does not', async () => {
     const dir = tempDir();
     try {

@@ -339,13 +339,17 @@ export class RdbPersistence {
     return this.loader(file).step(Infinity)!;
   }
 
-  /** Loads an RDB a few milliseconds per event-loop turn, so clients get -LOADING meanwhile. */
-  async loadAsync(file: string): Promise<{ keys: number; expired: number }> {
+  /**
+   * Loads an RDB a few milliseconds per event-loop turn, so clients get -LOADING meanwhile;
+   * null when the server was shut down before the load ended (nothing is installed then).
+   */
+  async loadAsync(file: string): Promise<{ keys: number; expired: number } | null> {
     const l = this.loader(file);
     for (;;) {
       const r = l.step(5);
       if (r) return r;
       await new Promise((res) => setImmediate(res));
+      if (this.server.isClosed) return null;
     }
   }
 
@@ -357,7 +361,9 @@ export class RdbPersistence {
     const t0 = Date.now();
     server.loading = true;
     try {
-      const { keys, expired } = await this.loadAsync(file);
+      const r = await this.loadAsync(file);
+      if (r === null) return; // shut down while loading
+      const { keys, expired } = r;
       server.log.notice(`Done loading RDB, keys loaded: ${keys}, keys expired: ${expired}.`);
       server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
     } catch (e) {

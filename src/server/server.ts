@@ -652,6 +652,9 @@ export class Server {
    */
   shutdown(opts: { save: boolean | null; now: boolean; force: boolean } = { save: null, now: false, force: false }): Promise<void> {
     if (this.shutdownPromise) return this.shutdownPromise;
+    // while the dataset loads, what is in memory is not the dataset: saving it would replace
+    // the file being loaded with part of it (Redis forces NOSAVE here too, even for SAVE)
+    if (this.loading) opts = { ...opts, save: false };
     const run = async () => {
       this.log.warning('User requested shutdown...');
       for (const hook of this.shutdownHooks) await hook(opts);

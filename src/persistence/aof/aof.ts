@@ -414,6 +414,8 @@ export class AofPersistence {
       server.loading = true;
       try {
         const loaded = await this.loadFiles(this.manifest, 5);
+        // shut down while loading: what is in memory is part of the dataset, write nothing
+        if (server.isClosed) return;
         if (loaded) server.log.notice(`DB loaded from append only file: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
       } finally {
         server.loading = false;
@@ -491,6 +493,7 @@ export class AofPersistence {
       const r = steps.next();
       if (r.done) return r.value;
       await new Promise((res) => setImmediate(res));
+      if (this.server.isClosed) return false;
     }
   }
 
