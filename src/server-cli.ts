@@ -6,7 +6,7 @@
  */
 import { Config, parseServerArgs, loadConfigFile, loadConfigFromString, ConfigFileError } from './config';
 import { boot } from './server/boot';
-import { KEEL_VERSION, REDIS_VERSION } from './server/server';
+import { KEEL_VERSION, REDIS_VERSION, type Server } from './server/server';
 
 const USAGE = `Usage: keel-server [/path/to/keel.conf] [options] [-]
        keel-server - (read config from stdin)
@@ -45,28 +45,30 @@ export async function runServerCli(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  let server;
-  try {
-    server = await boot(config);
-  } catch (e) {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  }
+  // the handlers go in before the data loads: a signal while loading shuts down without saving
+  let server: Server | null = null;
   let signals = 0;
   const onSignal = (name: string) => {
     signals++;
-    if (signals > 1 && name === 'SIGINT') {
-      server.log.warning('You insist... exiting now.');
+    if (server === null || (signals > 1 && name === 'SIGINT')) {
+      server?.log.warning('You insist... exiting now.');
       process.exit(1);
     }
-    server.log.warning(`Received ${name} scheduling shutdown...`);
+    if (server.loading) server.log.warning('Received shutdown signal during loading, scheduling shutdown.');
+    else server.log.warning(`Received ${name} scheduling shutdown...`);
     server.shutdown({ save: null, now: false, force: false }).catch((e: unknown) => {
       signals = 0;
-      server.log.warning(`Errors trying to shut down the server. Check the logs for more information. (${e instanceof Error ? e.message : e})`);
+      server?.log.warning(`Errors trying to shut down the server. Check the logs for more information. (${e instanceof Error ? e.message : e})`);
     });
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  try {
+    server = await boot(config, (s) => (server = s));
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   await server.closedPromise;
   return 0;
 }

@@ -346,8 +346,8 @@ describe('loading', { timeout: HANG_GUARD_MS }, () => {
 describe('shutdown', { timeout: HANG_GUARD_MS }, () => {
   // Redis forces NOSAVE while loading: what is in memory then is part of the dataset, and a
   // save would replace the file being loaded with it. Keel once did exactly that.
-  for (const args of [[], ['SAVE']]) {
-    test(`SHUTDOWN ${args.join(' ')}while loading saves nothing and stops the load: dump.rdb is left as it was`, async () => {
+  for (const how of ['SHUTDOWN', 'SHUTDOWN SAVE', 'SIGTERM']) {
+    test(`${how} while loading saves nothing and stops the load: dump.rdb is left as it was`, async () => {
       const dir = tempDir();
       try {
         const a = await keel({ dir, save: '' });
@@ -368,8 +368,10 @@ describe('shutdown', { timeout: HANG_GUARD_MS }, () => {
         } finally {
           conn.close();
         }
-        await shutdownCommand(k.port, ...args);
+        if (how === 'SIGTERM') k.proc.kill('SIGTERM');
+        else await shutdownCommand(k.port, ...how.split(' ').slice(1));
         await exited(k.proc);
+        if (how === 'SIGTERM') assert.match(k.output(), /Received shutdown signal during loading, scheduling shutdown/);
         assert.equal(k.proc.exitCode, 0, k.output());
         assert.doesNotMatch(k.output(), /DB saved on disk|Done loading/);
         assert.ok(fs.readFileSync(file).equals(before), 'dump.rdb is untouched');

@@ -8,8 +8,10 @@ import { Server, KEEL_VERSION, REDIS_VERSION } from './server';
 import { RdbPersistence } from '../persistence/rdb-persistence';
 import { AofPersistence } from '../persistence/aof/aof';
 
-export async function boot(config: Config): Promise<Server> {
+/** `onCreated` sees the server before it loads its data (the CLI's signal handlers need it). */
+export async function boot(config: Config, onCreated?: (server: Server) => void): Promise<Server> {
   const server = new Server(config);
+  onCreated?.(server);
   const log = server.log;
   log.notice('oO0OoO0OoO0Oo Keel is starting oO0OoO0OoO0Oo');
   log.notice(`Keel version=${KEEL_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${process.pid}, just started`);
