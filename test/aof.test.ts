@@ -769,9 +769,43 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
   });
 });
 
-// ------------------------------------------------------------------ shutdown while loading
+// ------------------------------------------------------------------ while loading
 
-describe('shutdown while loading', { timeout: HANG_GUARD_MS }, () => {
+describe('while loading', { timeout: HANG_GUARD_MS }, () => {
+  // appendonly and dir are DENY_LOADING_CONFIG in Redis 7.0: turning the AOF on mid-load would
+  // write its first BASE from part of the dataset (Keel once did: an empty BASE, data lost)
+  test('CONFIG SET appendonly / dir answer -LOADING; other settings change; afterwards appendonly yes works', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, save: '' }, async (r) => {
+      for (let i = 0; i < 20; i++) await r.mset(Object.fromEntries(Array.from({ length: 1000 }, (_, j) => [`key:${i}:${j}`, `value-${j}`])));
+      await r.save();
+    });
+    // about 4 s of loading (20,000 keys x 200 µs)
+    const k = await spawn(['--dir', dir, '--save', '', '--key-load-delay', '200']);
+    const conn = await RawConn.connect(k.port);
+    try {
+      assert.match((await conn.call('INFO', 'persistence')) as string, /^loading:1\r$/m);
+      const loadingErr = new RespError('LOADING Redis is loading the dataset in memory');
+      assert.deepEqual(await conn.call('CONFIG', 'SET', 'appendonly', 'yes'), loadingErr);
+      assert.deepEqual(await conn.call('CONFIG', 'SET', 'loglevel', 'notice', 'appendonly', 'yes'), loadingErr);
+      assert.deepEqual(await conn.call('CONFIG', 'SET', 'dir', dir), loadingErr);
+      assert.equal(await conn.call('CONFIG', 'SET', 'loglevel', 'notice'), 'OK');
+      assert.equal(fs.existsSync(path.join(dir, AOF_DIR)), false, 'no AOF written');
+      await waitFor(async () => /^loading:0\r$/m.test((await conn.call('INFO', 'persistence')) as string), 60_000, 50);
+      assert.equal(await conn.call('CONFIG', 'SET', 'appendonly', 'yes'), 'OK');
+      await waitFor(async () => /^aof_rewrite_in_progress:0\r$/m.test((await conn.call('INFO', 'persistence')) as string), 60_000, 50);
+    } finally {
+      conn.close();
+    }
+    await shutdownCommand(k.port, 'NOSAVE');
+    await exited(k.proc);
+    fs.rmSync(path.join(dir, 'dump.rdb'));
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      assert.equal(await r.dbsize(), 20000, 'the first BASE holds the whole dataset');
+    });
+  });
+
+
   // Redis forces NOSAVE while loading; what is in memory then is only part of the dataset
   test('SHUTDOWN during the AOF load writes nothing: no dump.rdb, the AOF files as they were', async () => {
     const dir = dirFor();

@@ -34,7 +34,7 @@ function configSet(c: Client, argv: string[]): void {
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
   try {
     const a = c.socket.remoteAddress ?? '';
-    c.server.config.setMany(pairs, a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.'));
+    c.server.config.setMany(pairs, a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.'), c.server.loading);
   } catch (e) {
     if (e instanceof ConfigSetError) return c.error(e.message);
     throw e;

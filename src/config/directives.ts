@@ -26,6 +26,8 @@ export interface Directive {
   default: string;
   /** CONFIG SET refuses it unless enable-protected-configs allows (dir, dbfilename) */
   protected?: boolean;
+  /** CONFIG SET answers -LOADING while the dataset loads (Redis's DENY_LOADING_CONFIG) */
+  denyLoading?: boolean;
   /** several arguments on one config-file line (save 3600 1 300 100, bind a b) */
   multiArg?: boolean;
   /** parse one config-file line's arguments (or CONFIG SET's value split likewise);
@@ -316,6 +318,7 @@ export const DIRECTIVES: Directive[] = [
     name: 'dir',
     mutable: true,
     protected: true,
+    denyLoading: true,
     default: '.',
     parse(args) {
       const s = one(args);
@@ -327,7 +330,8 @@ export const DIRECTIVES: Directive[] = [
   int('rdb-key-save-delay', 0, -2147483648, 2147483647),
   int('key-load-delay', 0, -2147483648, 2147483647),
   // append only file
-  bool('appendonly', false),
+  // turning the AOF on while loading would write its first BASE from part of the dataset
+  { ...bool('appendonly', false), denyLoading: true },
   str('appendfilename', 'appendonly.aof', false, noSlashes('appendfilename')),
   str('appenddirname', 'appendonlydir', false, noSlashes('appenddirname')),
   enumOf('appendfsync', 'everysec', ['everysec', 'always', 'no']),
