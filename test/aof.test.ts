@@ -774,14 +774,14 @@ describe('truncated and corrupt files', { timeout: HANG_GUARD_MS }, () => {
 describe('while loading', { timeout: HANG_GUARD_MS }, () => {
   // appendonly and dir are DENY_LOADING_CONFIG in Redis 7.0: turning the AOF on mid-load would
   // write its first BASE from part of the dataset (Keel once did: an empty BASE, data lost)
-  test('CONFIG SET appendonly / dir answer -LOADING; other settings change; afterwards appendonly yes works', async () => {
+  test('CONFIG SET appendonly / dir and DEBUG RELOAD / LOADAOF answer -LOADING; other settings change; afterwards appendonly yes works', async () => {
     const dir = dirFor();
     await withKeel({ dir, save: '' }, async (r) => {
       for (let i = 0; i < 20; i++) await r.mset(Object.fromEntries(Array.from({ length: 1000 }, (_, j) => [`key:${i}:${j}`, `value-${j}`])));
       await r.save();
     });
     // about 4 s of loading (20,000 keys x 200 µs)
-    const k = await spawn(['--dir', dir, '--save', '', '--key-load-delay', '200']);
+    const k = await spawn(['--dir', dir, '--save', '', '--key-load-delay', '200', '--enable-debug-command', 'yes']);
     const conn = await RawConn.connect(k.port);
     try {
       assert.match((await conn.call('INFO', 'persistence')) as string, /^loading:1\r$/m);
@@ -789,6 +789,9 @@ describe('while loading', { timeout: HANG_GUARD_MS }, () => {
       assert.deepEqual(await conn.call('CONFIG', 'SET', 'appendonly', 'yes'), loadingErr);
       assert.deepEqual(await conn.call('CONFIG', 'SET', 'loglevel', 'notice', 'appendonly', 'yes'), loadingErr);
       assert.deepEqual(await conn.call('CONFIG', 'SET', 'dir', dir), loadingErr);
+      // a reload in the middle of the load would save (or replay) part of the dataset
+      assert.deepEqual(await conn.call('DEBUG', 'RELOAD'), loadingErr);
+      assert.deepEqual(await conn.call('DEBUG', 'LOADAOF'), loadingErr);
       assert.equal(await conn.call('CONFIG', 'SET', 'loglevel', 'notice'), 'OK');
       assert.equal(fs.existsSync(path.join(dir, AOF_DIR)), false, 'no AOF written');
       await waitFor(async () => /^loading:0\r$/m.test((await conn.call('INFO', 'persistence')) as string), 60_000, 50);

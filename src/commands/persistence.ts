@@ -201,7 +201,11 @@ function debugDigestValue(c: Client, argv: string[]): void {
 }
 
 /** DEBUG RELOAD [NOSAVE] [NOFLUSH is not supported]: save, empty, load back. */
+/** Reloading in the middle of a load would save, or replay, part of the dataset. */
+const LOADING = 'LOADING Redis is loading the dataset in memory';
+
 function debugReload(c: Client, argv: string[]): void {
+  if (c.server.loading) return c.error(LOADING);
   let nosave = false;
   for (let i = 2; i < argv.length; i++) {
     const o = argv[i].toLowerCase();
@@ -242,6 +246,7 @@ function bgrewriteaof(c: Client): void {
 
 /** DEBUG LOADAOF: write out the AOF, empty the dataset, replay the AOF (blocking, as in Redis). */
 function debugLoadAof(c: Client): void {
+  if (c.server.loading) return c.error(LOADING);
   try {
     c.server.aof!.reload();
   } catch (e) {
