@@ -228,20 +228,12 @@ export function writeSnapshotSync(server: Server, tmp: string, target: string, o
   };
   let snap: Snapshot;
   try {
-    snap = new Snapshot(server.keyspace, {
-      ...opts,
-      sink: (b) => {
-        pending.push(b);
-        pendingBytes += b.length;
-        if (pendingBytes >= SYNC_WRITE_CHUNK) writeOut();
-      },
-    });
-    snap.checksum = checksum;
-    try {
-      snap.runSync();
-    } finally {
-      snap.detach();
-    }
+    const sink = (b: Buffer) => {
+      pending.push(b);
+      pendingBytes += b.length;
+      if (pendingBytes >= SYNC_WRITE_CHUNK) writeOut();
+    };
+    snap = runSnapshot(server, { ...opts, sink }, checksum);
     if (pendingBytes > 0) writeOut();
     fs.fsyncSync(fd);
   } catch (e) {
@@ -250,6 +242,24 @@ export function writeSnapshotSync(server: Server, tmp: string, target: string, o
     throw e;
   }
   fs.closeSync(fd);
+  publish(tmp, target);
+  return snap;
+}
+
+/** Runs a snapshot to its end, observing the keyspace only meanwhile. */
+function runSnapshot(server: Server, opts: SnapshotOptions, checksum: boolean): Snapshot {
+  const snap = new Snapshot(server.keyspace, opts);
+  snap.checksum = checksum;
+  try {
+    snap.runSync();
+  } finally {
+    snap.detach();
+  }
+  return snap;
+}
+
+/** The finished, fsynced temp file replaces `target`, then the directory is fsynced. */
+function publish(tmp: string, target: string): void {
   try {
     fs.renameSync(tmp, target);
   } catch (e) {
@@ -257,28 +267,18 @@ export function writeSnapshotSync(server: Server, tmp: string, target: string, o
     throw e;
   }
   fsyncDirSync(path.dirname(target));
-  return snap;
 }
 
 /** writeSnapshotSync with the file's finishing work on the worker `off`, which owns the fd. */
 function offloadedSnapshotSync(server: Server, off: OffloadedFile, tmp: string, target: string, opts: Omit<SnapshotOptions, 'sink'>, checksum: boolean): Snapshot {
   let snap: Snapshot;
   try {
-    snap = new Snapshot(server.keyspace, {
-      ...opts,
-      offloaded: true,
-      sink: (b, marks, owned) => {
-        if (off.failed) throw off.waitSettled();
-        off.write(b, marks, owned);
-        if (off.backlog > MAX_PENDING_BYTES) off.waitBacklog(MAX_PENDING_BYTES / 2);
-      },
-    });
-    snap.checksum = checksum;
-    try {
-      snap.runSync();
-    } finally {
-      snap.detach();
-    }
+    const sink = (b: Buffer, marks: Int32Array | null, owned: boolean) => {
+      if (off.failed) throw off.waitSettled();
+      off.write(b, marks, owned);
+      if (off.backlog > MAX_PENDING_BYTES) off.waitBacklog(MAX_PENDING_BYTES / 2);
+    };
+    snap = runSnapshot(server, { ...opts, offloaded: true, sink }, checksum);
   } catch (e) {
     off.abort();
     off.waitSettled();
@@ -291,12 +291,6 @@ function offloadedSnapshotSync(server: Server, off: OffloadedFile, tmp: string, 
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  try {
-    fs.renameSync(tmp, target);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fsyncDirSync(path.dirname(target));
+  publish(tmp, target);
   return snap;
 }
