@@ -14,6 +14,7 @@ import { Snapshot } from '../src/persistence/snapshot';
 import { writeSnapshotSync } from '../src/persistence/background';
 import { encodeOptions } from '../src/persistence/rdb-persistence';
 import { OFFLOAD_MIN_KEYS } from '../src/persistence/offload';
+import { aofCommandsFormat } from '../src/persistence/aof/resp';
 import { Out, finishDeferred, stringEntryInto, type EncodeOptions } from '../src/persistence/rdb/writer';
 import { Deque } from '../src/store/types/deque';
 import { IndexedSet } from '../src/store/types/indexed-set';
@@ -37,7 +38,7 @@ test('finishDeferred turns marked strings into what the main thread writes for t
   assert.ok(got.detach().equals(want));
 });
 
-test('a snapshot finished on the worker thread is byte for byte the one written inline', async () => {
+test('a snapshot finished on the worker thread is byte for byte the one written inline (RDB with and without checksum, AOF commands)', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-offload-'));
   const s = await startServer({ port: 0, dir, save: '', loglevel: 'warning' });
   try {
@@ -101,6 +102,15 @@ test('a snapshot finished on the worker thread is byte for byte the one written 
       assert.equal(got.length, want.length, `same length (checksum ${checksum})`);
       assert.ok(got.equals(want), `same bytes (checksum ${checksum})`);
     }
+    // an AOF BASE without preamble: commands, no marks, no checksum
+    const format = aofCommandsFormat(false);
+    const chunks: Buffer[] = [];
+    const inline = new Snapshot(ks, { encode, aux, format, sink: (b) => chunks.push(Buffer.from(b)) });
+    inline.runSync();
+    inline.detach();
+    const target = path.join(dir, 'offloaded.aof');
+    writeSnapshotSync(srv, path.join(dir, 'temp.aof'), target, { encode, aux, format }, true);
+    assert.ok(fs.readFileSync(target).equals(Buffer.concat(chunks)), 'same bytes (AOF commands)');
   } finally {
     await s.close({ save: false });
     fs.rmSync(dir, { recursive: true, force: true });
