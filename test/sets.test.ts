@@ -245,3 +245,61 @@ describe('SPOP and SRANDMEMBER', () => {
     assert.equal(await r.call('OBJECT', 'ENCODING', 'conv'), 'intset', 'a reload builds the set from its content');
   });
 });
+
+describe('HRANDFIELD', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer();
+  });
+  after(async () => {
+    await srv.close();
+  });
+
+  const fields = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+  // HRANDFIELD keeps a field list per hash between calls: commands that add or remove fields
+  // must drop it, or a deleted field could come back (a swap keeps the size the same)
+  test('follows every change to the set of fields (HSET, HSETNX, HDEL, HINCRBY, HINCRBYFLOAT)', async () => {
+    const r = srv.client();
+    await r.del('h');
+    await r.hset('h', Object.fromEntries(fields('f', 1000).map((f) => [f, 'v'])));
+    assert.match((await r.hrandfield('h')) as string, /^f\d+$/);
+    await r.hdel('h', ...fields('f', 998));
+    for (let i = 0; i < 20; i++) assert.match((await r.hrandfield('h')) as string, /^f99[89]$/);
+    const seen = async () => [...new Set((await r.call('HRANDFIELD', 'h', '-300')) as string[])].sort();
+    assert.deepEqual(await seen(), ['f998', 'f999']);
+    const adds: [string, () => Promise<unknown>][] = [
+      ['a', () => r.hset('h', 'a', '1')],
+      ['b', () => r.hsetnx('h', 'b', '1')],
+      ['c', () => r.hincrby('h', 'c', 1)],
+      ['d', () => r.hincrbyfloat('h', 'd', 1.5)],
+    ];
+    let present = ['f998', 'f999'];
+    for (const [field, add] of adds) {
+      // a swap between two calls: one field out, one in, the same size
+      const out = present[0];
+      await r.hdel('h', out);
+      await add();
+      present = [...present.slice(1), field].sort();
+      assert.deepEqual(await seen(), present, `after HDEL ${out} and adding ${field}`);
+    }
+    // values are read at pick time
+    await r.hset('h', present[0], 'new');
+    const pairs = (await r.hrandfield('h', 2, 'WITHVALUES')) as string[];
+    assert.equal(pairs[pairs.indexOf(present[0]) + 1], 'new');
+  });
+
+  test('a count below the size gives distinct fields with their values, in both sampling regimes', async () => {
+    const r = srv.client();
+    await r.del('h');
+    await r.hset('h', Object.fromEntries(fields('f', 300).map((f) => [f, `v-${f}`])));
+    for (const count of [5, 250]) {
+      const got = (await r.hrandfield('h', count, 'WITHVALUES')) as string[]; // flat: ioredis's call() nests WITHVALUES pairs
+      assert.equal(got.length, 2 * count);
+      const names = got.filter((_, i) => i % 2 === 0);
+      assert.equal(new Set(names).size, count, 'distinct');
+      for (let i = 0; i < got.length; i += 2) assert.equal(got[i + 1], `v-${got[i]}`);
+    }
+    assert.equal(((await r.call('HRANDFIELD', 'h', '300')) as string[]).length, 300);
+  });
+});

@@ -7,6 +7,7 @@ import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat } from '../util/number';
 import { scanCollection } from './collscan';
 import type { Entry } from '../store/keyspace';
 import { isConverted, markConverted } from '../store/value';
+import { pick, sampleDistinct } from '../util/random';
 
 type H = Map<string, string>;
 
@@ -82,6 +83,26 @@ function dropIfEmpty(c: Client, key: string, h: H): void {
   }
 }
 
+/**
+ * Field lists for HRANDFIELD: built on a hash's first HRANDFIELD, dropped by every command
+ * that adds or removes a field (values are read at pick time), so repeated calls on a big
+ * hash cost O(count) rather than a copy of the hash each, as Redis's dict sampling does.
+ */
+const fieldLists = new WeakMap<H, string[]>();
+
+function fieldsOf(h: H): string[] {
+  let f = fieldLists.get(h);
+  if (f === undefined || f.length !== h.size) {
+    f = [...h.keys()];
+    fieldLists.set(h, f);
+  }
+  return f;
+}
+
+function fieldsChanged(h: H): void {
+  fieldLists.delete(h);
+}
+
 function hset(c: Client, argv: string[], legacy: boolean): void {
   if (argv.length % 2 === 1) return c.error(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`);
   const h = hashForWrite(c, argv[1], true);
@@ -96,6 +117,7 @@ function hset(c: Client, argv: string[], legacy: boolean): void {
     if (h.size !== before) created++;
   }
   if (!converted) noteWrite(c, h, argv.slice(2));
+  if (created) fieldsChanged(h);
   notify(c, NotifyClass.Hash, 'hset', argv[1]);
   c.server.keyspace.dirty += (argv.length - 2) / 2;
   legacy ? c.ok() : c.int(created);
@@ -107,6 +129,7 @@ function hsetnx(c: Client, argv: string[]): void {
   if (e && (e.value as H).has(argv[2])) return c.int(0);
   const h = hashForWrite(c, argv[1], true)!;
   h.set(argv[2], argv[3]);
+  fieldsChanged(h);
   noteWrite(c, h, [argv[2], argv[3]]);
   notify(c, NotifyClass.Hash, 'hset', argv[1]);
   c.server.keyspace.dirty++;
@@ -135,6 +158,7 @@ function hdel(c: Client, argv: string[]): void {
     if (h.delete(argv[i])) n++;
   }
   if (n) {
+    fieldsChanged(h);
     notify(c, NotifyClass.Hash, 'hdel', argv[1]);
     dropIfEmpty(c, argv[1], h);
     c.server.keyspace.dirty += n;
@@ -187,6 +211,7 @@ function hincrby(c: Client, argv: string[]): void {
   const h = hashForWrite(c, argv[1], true)!;
   noteShrink(c, h, argv[2]);
   h.set(argv[2], next.toString());
+  if (old === undefined) fieldsChanged(h);
   noteWrite(c, h, [argv[2]]);
   notify(c, NotifyClass.Hash, 'hincrby', argv[1]);
   c.server.keyspace.dirty++;
@@ -206,6 +231,7 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   const h = hashForWrite(c, argv[1], true)!;
   noteShrink(c, h, argv[2]);
   h.set(argv[2], r.value);
+  if (old === undefined) fieldsChanged(h);
   noteWrite(c, h, [argv[2], r.value]);
   notify(c, NotifyClass.Hash, 'hincrbyfloat', argv[1]);
   c.server.keyspace.dirty++;
@@ -237,7 +263,7 @@ function hrandfield(c: Client, argv: string[]): void {
     const h = hashForRead(c, argv[1]);
     if (h === null) return;
     if (!h) return c.nullBulk();
-    return c.bulk(pick([...h.keys()]));
+    return c.bulk(pick(fieldsOf(h)));
   }
   // Redis 7.0 parses the count first, then checks the WITHVALUES token
   const big = randCountArg(c, argv[2]);
@@ -248,37 +274,21 @@ function hrandfield(c: Client, argv: string[]): void {
   const h = hashForRead(c, argv[1]);
   if (h === null) return;
   if (!h || big === 0n) return c.arrayLen(0);
-  const entries = [...h];
-  let chosen: [string, string][];
+  let chosen: string[];
   if (big < 0n) {
     const n = Number(-big);
     if (n > 0x7fffffff) return c.error('ERR value is out of range');
-    chosen = Array.from({ length: n }, () => pick(entries));
-  } else if (big >= BigInt(entries.length)) chosen = entries;
-  else chosen = sample(entries, Number(big));
-  if (!withValues) return c.bulkArray(chosen.map(([f]) => f));
-  if (c.resp > 2) {
-    c.arrayLen(chosen.length);
-    for (const [f, v] of chosen) {
-      c.arrayLen(2);
-      c.bulk(f);
-      c.bulk(v);
-    }
-  } else c.bulkArray(chosen.flat());
-}
-
-export function pick<T>(a: T[]): T {
-  return a[Math.floor(Math.random() * a.length)];
-}
-
-/** `n` distinct random items (partial Fisher-Yates). */
-export function sample<T>(a: T[], n: number): T[] {
-  const x = a.slice();
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(Math.random() * (x.length - i));
-    [x[i], x[j]] = [x[j], x[i]];
+    const fields = fieldsOf(h);
+    chosen = Array.from({ length: n }, () => pick(fields));
+  } else if (big >= BigInt(h.size)) chosen = [...h.keys()];
+  else chosen = sampleDistinct(fieldsOf(h), Number(big));
+  if (!withValues) return c.bulkArray(chosen);
+  c.arrayLen(c.resp > 2 ? chosen.length : chosen.length * 2);
+  for (const f of chosen) {
+    if (c.resp > 2) c.arrayLen(2);
+    c.bulk(f);
+    c.bulk(h.get(f)!);
   }
-  return x.slice(0, n);
 }
 
 /**

@@ -13,6 +13,7 @@
  * hashtable for good (see sets.ts).
  */
 import { isIntegerString } from '../../util/intstring';
+import { sampleDistinct } from '../../util/random';
 
 export class IndexedSet implements Iterable<string> {
   private items: string[] = [];
@@ -78,33 +79,9 @@ export class IndexedSet implements Iterable<string> {
     return m;
   }
 
-  /**
-   * `count` distinct members chosen uniformly at random, in random order, for
-   * 0 <= count <= size. O(count): a partial Fisher-Yates shuffle of a copy when count is a
-   * good part of the set, else random indices drawn until `count` distinct ones came up.
-   */
+  /** `count` distinct members chosen uniformly at random, in random order (0 <= count <= size). */
   sample(count: number): string[] {
-    const n = this.items.length;
-    if (count * 3 > n) {
-      const a = this.items.slice();
-      for (let i = 0; i < count; i++) {
-        const j = i + Math.floor(Math.random() * (n - i));
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-      }
-      a.length = count;
-      return a;
-    }
-    const seen = new Set<number>();
-    const out: string[] = [];
-    while (out.length < count) {
-      const i = Math.floor(Math.random() * n);
-      if (seen.has(i)) continue;
-      seen.add(i);
-      out.push(this.items[i]);
-    }
-    return out;
+    return sampleDistinct(this.items, count);
   }
 
   /**
