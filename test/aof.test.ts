@@ -838,6 +838,45 @@ describe('while loading', { timeout: HANG_GUARD_MS }, () => {
   });
 });
 
+// ------------------------------------------------------------------ snapshots at once
+
+describe('a SAVE while a background snapshot runs', { timeout: HANG_GUARD_MS }, () => {
+  // Redis's SAVE runs beside a rewrite child. Keel's SAVE once took the keyspace's copy-on-write
+  // hook and marked every key as saved: the rewrite then skipped the keys it had not reached,
+  // and its BASE held a fraction of the dataset
+  for (const [what, start, running] of [
+    ['BGREWRITEAOF', 'BGREWRITEAOF', /^aof_rewrite_in_progress:1\r$/m],
+    ['DEBUG RELOAD during BGSAVE', 'BGSAVE', /^rdb_bgsave_in_progress:1\r$/m],
+  ] as const) {
+    test(`${what}: both files hold the whole dataset`, async () => {
+      const dir = dirFor();
+      let digest = '';
+      await withKeel({ dir, appendonly: 'yes', save: '' }, async (r) => {
+        for (let i = 0; i < 5; i++) await r.mset(Object.fromEntries(Array.from({ length: 1000 }, (_, j) => [`key:${i}:${j}`, `value ${j} of ${i}`])));
+        await r.hset('hash', Object.fromEntries(Array.from({ length: 300 }, (_, j) => [`f${j}`, `v${j}`])));
+        digest = (await r.call('DEBUG', 'DIGEST')) as string;
+        await r.config('SET', 'rdb-key-save-delay', '300'); // about 1.5 s for the background one
+        await r.call(...(start.split(' ') as [string]));
+        assert.match(await r.info('persistence'), running);
+        if (start === 'BGSAVE') assert.equal(await r.call('DEBUG', 'RELOAD'), 'OK');
+        else assert.equal(await r.save(), 'OK');
+        await r.config('SET', 'rdb-key-save-delay', '0');
+        await waitFor(async () => !running.test(await r.info('persistence')), 60_000, 20);
+        const info = await r.info('persistence');
+        assert.match(info, /^aof_last_bgrewrite_status:ok\r$/m);
+        assert.match(info, /^rdb_last_bgsave_status:ok\r$/m);
+        assert.equal(await r.call('DEBUG', 'DIGEST'), digest);
+      });
+      // the AOF alone, then the dump alone
+      fs.renameSync(path.join(dir, 'dump.rdb'), path.join(dir, 'dump.keep'));
+      await withKeel({ dir, appendonly: 'yes' }, async (r) => assert.equal(await r.call('DEBUG', 'DIGEST'), digest, 'the AOF'));
+      fs.rmSync(path.join(dir, AOF_DIR), { recursive: true });
+      fs.renameSync(path.join(dir, 'dump.keep'), path.join(dir, 'dump.rdb'));
+      await withKeel({ dir }, async (r) => assert.equal(await r.call('DEBUG', 'DIGEST'), digest, 'the dump'));
+    });
+  }
+});
+
 // ------------------------------------------------------------------ runtime
 
 describe('runtime', { timeout: HANG_GUARD_MS }, () => {

@@ -119,7 +119,11 @@ export class Snapshot implements SnapshotObserver {
     private readonly ks: Keyspace,
     private readonly opts: SnapshotOptions,
   ) {
-    this.epoch = ++ks.epoch;
+    // A blocking save while a background snapshot (BGSAVE, AOF rewrite) observes the keyspace:
+    // nothing changes while it runs, so it needs no copy-on-write, and it must leave the epoch,
+    // the entries' marks and the observer alone, or the background one would skip or repeat keys.
+    this.passive = ks.observer !== null;
+    this.epoch = this.passive ? ks.epoch : ++ks.epoch;
     this.maps = ks.dbs.map((db: Db) => ({ index: db.id, map: db.dict, it: null, sized: false, expires: db.expires.size }));
     let total = 0;
     for (const m of this.maps) {
@@ -127,7 +131,7 @@ export class Snapshot implements SnapshotObserver {
       total += m.map.size;
     }
     this.keysTotal = total;
-    ks.observer = this;
+    if (!this.passive) ks.observer = this;
     this.format = opts.format ?? RDB_FORMAT;
     this.offloaded = opts.offloaded ?? false;
     if (this.offloaded) {
@@ -251,9 +255,14 @@ export class Snapshot implements SnapshotObserver {
 
   // ---------------------------------------------------------------- the walk
 
+  /** see the constructor: such a snapshot only runs to completion in one go (runSync) */
+  private readonly passive: boolean;
+  private runningSync = false;
+
   /** Does up to `budgetMs` of work; returns true when the snapshot body is complete. */
   step(budgetMs: number): boolean {
     if (this.done) return true;
+    if (this.passive && !this.runningSync) throw new Error('another snapshot is in progress');
     const complete = this.walk(budgetMs);
     if (!complete) this.flushGathered();
     return complete;
@@ -316,8 +325,10 @@ export class Snapshot implements SnapshotObserver {
         const r = m.it.next();
         if (r.done) break;
         const [key, e] = r.value;
-        if (e.ver >= this.epoch) continue;
-        e.ver = this.epoch;
+        if (!this.passive) {
+          if (e.ver >= this.epoch) continue;
+          e.ver = this.epoch;
+        }
         return { db: m.index, key, value: e.value, expireAt: e.expireAt };
       }
       this.dbCursor++;
@@ -351,6 +362,7 @@ export class Snapshot implements SnapshotObserver {
    */
   runSync(): void {
     const delayMs = (this.opts.keyDelayUs ?? 0) / 1000;
+    this.runningSync = true;
     while (!this.step(Infinity)) {
       if (delayMs > 0) Atomics.wait(SYNC_SLEEP, 0, 0, delayMs);
     }
