@@ -13,7 +13,7 @@ import { startServer } from '../src/index';
 import { Snapshot } from '../src/persistence/snapshot';
 import { writeSnapshotSync } from '../src/persistence/background';
 import { encodeOptions } from '../src/persistence/rdb-persistence';
-import { OFFLOAD_MIN_KEYS } from '../src/persistence/offload';
+import { OFFLOAD_MIN_KEYS, OffloadedFile, TRAILER_NONE } from '../src/persistence/offload';
 import { aofCommandsFormat } from '../src/persistence/aof/resp';
 import { Out, finishDeferred, stringEntryInto, type EncodeOptions } from '../src/persistence/rdb/writer';
 import { Deque } from '../src/store/types/deque';
@@ -113,6 +113,30 @@ test('a snapshot finished on the worker thread is byte for byte the one written 
     assert.ok(fs.readFileSync(target).equals(Buffer.concat(chunks)), 'same bytes (AOF commands)');
   } finally {
     await s.close({ save: false });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The SAVE/BGSAVE back-pressure rests on this count; it once read each piece's length after the
+// transfer had emptied it, so it stayed 0 and the worker's queue grew with the whole file.
+test('OffloadedFile counts the bytes it handed over until the worker has written them', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-offload-'));
+  try {
+    const file = path.join(dir, 'out');
+    const off = new OffloadedFile(fs.openSync(file, 'w'), false);
+    assert.ok(off.waitReady(10_000), 'the worker starts');
+    const piece = 4 * 1024 * 1024;
+    for (let i = 0; i < 8; i++) off.write(Buffer.allocUnsafeSlow(piece).fill(i), null, true);
+    const backlog = off.backlog;
+    assert.ok(backlog > 0 && backlog <= 8 * piece, `backlog ${backlog} right after handing over 32 MB`);
+    off.waitBacklog(0);
+    assert.equal(off.backlog, 0);
+    off.end(TRAILER_NONE);
+    assert.equal(off.waitSettled(), null);
+    const data = fs.readFileSync(file);
+    assert.equal(data.length, 8 * piece);
+    for (let i = 0; i < 8; i++) assert.equal(data[i * piece], i, `piece ${i} in order`);
+  } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -67,5 +67,9 @@ parentPort!.on('message', (m: ToWorker) => {
   }
 });
 
+// whatever goes wrong outside a message's try (there is little) still settles and closes the fd:
+// a blocking SAVE waits on the status cells and cannot hear of the thread's death
+process.on('uncaughtException', (e) => settle(FAILED, e as NodeJS.ErrnoException));
+
 Atomics.store(status, S_READY, 1);
 Atomics.notify(status, S_READY);

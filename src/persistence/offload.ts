@@ -12,6 +12,7 @@
  * SharedArrayBuffer, so SAVE (which blocks the main thread) can wait on them with
  * Atomics.wait; a background save hears of the outcome as a message instead.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
@@ -82,7 +83,8 @@ export class OffloadedFile {
       trackUnmanagedFds: false,
     });
     this.port.on('message', (s: Settled) => this.settle(s));
-    this.worker.on('error', (e) => this.settle({ state: FAILED, bytes: 0, error: { message: `snapshot writer thread: ${e.message}` } }));
+    this.worker.on('error', (e) => this.died(`snapshot writer thread: ${e.message}`, fd));
+    this.worker.on('exit', (code) => this.died(`snapshot writer thread exited (${code})`, fd));
     this.worker.unref();
     this.port.unref();
   }
@@ -94,10 +96,29 @@ export class OffloadedFile {
    */
   waitReady(ms: number): boolean {
     if (Atomics.wait(this.status, S_READY, 0, ms) === 'timed-out' && Atomics.load(this.status, S_READY) === 0) {
+      // the caller keeps the fd: a late start does nothing (the state is no longer RUNNING), and
+      // the exit handler must not close it
+      Atomics.store(this.status, S_STATE, ABORTED);
+      this.settled = { state: ABORTED, bytes: 0, error: null };
       void this.worker.terminate();
       return false;
     }
     return true;
+  }
+
+  /**
+   * The worker stopped without settling (it failed to start, or died): the fd is still open
+   * and nobody else will close it; the worker is gone, so closing it here is safe.
+   */
+  private died(message: string, fd: number): void {
+    if (Atomics.load(this.status, S_STATE) !== RUNNING) return;
+    Atomics.store(this.status, S_STATE, FAILED);
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+    this.settle({ state: FAILED, bytes: 0, error: { message } });
   }
 
   private settle(s: Settled): void {
@@ -116,14 +137,16 @@ export class OffloadedFile {
    */
   write(piece: Buffer, marks: Int32Array | null, owned: boolean): void {
     if (this.settled !== null || Atomics.load(this.status, S_STATE) !== RUNNING) return;
-    const buf = owned ? piece.buffer : piece.buffer.slice(piece.byteOffset, piece.byteOffset + piece.byteLength);
+    // read before the transfer: it leaves `piece` a view of nothing (byteLength 0)
+    const len = piece.byteLength;
+    const buf = owned ? piece.buffer : piece.buffer.slice(piece.byteOffset, piece.byteOffset + len);
     const off = owned ? piece.byteOffset : 0;
-    const msg: ToWorker = { t: 'piece', buf, off, len: piece.byteLength, marks };
+    const msg: ToWorker = { t: 'piece', buf, off, len, marks };
     const transfer = [buf as ArrayBuffer];
     if (marks !== null) transfer.push(marks.buffer as ArrayBuffer);
     this.worker.postMessage(msg, transfer);
-    this.sizes.push(piece.byteLength);
-    this.inFlight += piece.byteLength;
+    this.sizes.push(len);
+    this.inFlight += len;
   }
 
   /** Bytes handed over and not yet written. */
