@@ -97,7 +97,7 @@ describe('IndexedSet', () => {
   });
 });
 
-describe('SPOP and SRANDMEMBER', () => {
+describe('SPOP, SRANDMEMBER and HRANDFIELD', () => {
   let srv: TestServer;
   before(async () => {
     srv = await startTestServer();
@@ -244,27 +244,15 @@ describe('SPOP and SRANDMEMBER', () => {
     assert.deepEqual(await r.smembers('ints'), ['1', '2', '3']);
     assert.equal(await r.call('OBJECT', 'ENCODING', 'conv'), 'intset', 'a reload builds the set from its content');
   });
-});
-
-describe('HRANDFIELD', () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startTestServer();
-  });
-  after(async () => {
-    await srv.close();
-  });
-
-  const fields = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
   // HRANDFIELD keeps a field list per hash between calls: commands that add or remove fields
   // must drop it, or a deleted field could come back (a swap keeps the size the same)
   test('follows every change to the set of fields (HSET, HSETNX, HDEL, HINCRBY, HINCRBYFLOAT)', async () => {
     const r = srv.client();
     await r.del('h');
-    await r.hset('h', Object.fromEntries(fields('f', 1000).map((f) => [f, 'v'])));
+    await r.hset('h', Object.fromEntries(members('f', 1000).map((f) => [f, 'v'])));
     assert.match((await r.hrandfield('h')) as string, /^f\d+$/);
-    await r.hdel('h', ...fields('f', 998));
+    await r.hdel('h', ...members('f', 998));
     for (let i = 0; i < 20; i++) assert.match((await r.hrandfield('h')) as string, /^f99[89]$/);
     const seen = async () => [...new Set((await r.call('HRANDFIELD', 'h', '-300')) as string[])].sort();
     assert.deepEqual(await seen(), ['f998', 'f999']);
@@ -292,7 +280,7 @@ describe('HRANDFIELD', () => {
   test('a count below the size gives distinct fields with their values, in both sampling regimes', async () => {
     const r = srv.client();
     await r.del('h');
-    await r.hset('h', Object.fromEntries(fields('f', 300).map((f) => [f, `v-${f}`])));
+    await r.hset('h', Object.fromEntries(members('f', 300).map((f) => [f, `v-${f}`])));
     for (const count of [5, 250]) {
       const got = (await r.hrandfield('h', count, 'WITHVALUES')) as string[]; // flat: ioredis's call() nests WITHVALUES pairs
       assert.equal(got.length, 2 * count);
