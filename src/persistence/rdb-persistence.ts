@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Server } from '../server/server';
 import type { Client } from '../server/client';
 import type { Command } from '../commands/spec';
-import type { Entry } from '../store/keyspace';
+import type { Db, Entry } from '../store/keyspace';
 import { Dict } from '../store/dict';
 import { Snapshot } from './snapshot';
 import { BackgroundSnapshot, writeSnapshotSync } from './background';
@@ -102,14 +102,27 @@ export class RdbPersistence {
   private gate(c: Client, cmd: Command, argv: string[]): boolean {
     const snap = this.server.keyspace.observer;
     if (!(snap instanceof Snapshot)) return false;
-    const check = (command: Command, args: string[]): boolean => {
+    const dbs = this.server.keyspace.dbs;
+    const check = (command: Command, args: string[], inDbs: readonly Db[]): boolean => {
       if (!command.isWrite) return false;
       let held = false;
-      for (const i of command.keyIndexes(args)) if (snap.mustHold(c.db, args[i])) held = true;
+      for (const i of command.keyIndexes(args)) for (const db of inDbs) if (snap.mustHold(db, args[i])) held = true;
       return held;
     };
-    if (cmd.name === 'exec') return c.multiQueue.some((q) => check(q.cmd, q.argv));
-    return check(cmd, argv);
+    if (cmd.name !== 'exec') return check(cmd, argv, [c.db]);
+    // a transaction's writes land in the db its SELECTs choose; after a SWAPDB, in any of them
+    let inDbs: readonly Db[] = [c.db];
+    let held = false;
+    for (const q of c.multiQueue) {
+      if (q.cmd.name === 'select') {
+        const db = dbs[Number(q.argv[1])];
+        if (db !== undefined && inDbs.length === 1) inDbs = [db];
+      } else if (q.cmd.name === 'swapdb') {
+        inDbs = dbs;
+      }
+      if (check(q.cmd, q.argv, inDbs)) held = true;
+    }
+    return held;
   }
 
   // ---------------------------------------------------------------- saving

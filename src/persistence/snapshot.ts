@@ -236,6 +236,16 @@ export class Snapshot implements SnapshotObserver {
     // the captured maps are kept by this snapshot; nothing to do
   }
 
+  beforeMutate(value: Value): void {
+    const cur = this.current;
+    if (cur === null || cur.value !== value || typeof value === 'string') return;
+    // a write the gate did not hold: finish streaming this value now, before it changes
+    for (let r = cur.gen.next(); !r.done; r = cur.gen.next()) this.emit(r.value);
+    this.current = null;
+    this.keysWritten++;
+    for (const x of this.ready.splice(0)) this.emitEntry(x.db, x.chunks);
+  }
+
   // ---------------------------------------------------------------- the write gate
 
   /** True when a write to `key` must wait: its big value is unsaved or being saved. */

@@ -47,6 +47,12 @@ export interface SnapshotObserver {
   beforeChange(db: Db, key: string, entry: Entry, detach: boolean): void;
   /** `db.dict` / `db.expires` are about to be replaced wholesale (FLUSHDB, FLUSHALL, SWAPDB). */
   beforeReplaceMaps(db: Db): void;
+  /**
+   * `value` (already saved or being saved) is about to be mutated in place. The write gate
+   * holds such writes; this is the net under it: a value still being streamed must be
+   * finished first, or the file would hold half of each version.
+   */
+  beforeMutate(value: Value): void;
 }
 
 /** Events the keyspace raises; the server wires them to propagation, WATCH and notifications. */
@@ -140,7 +146,10 @@ export class Keyspace {
       return undefined;
     }
     e.lru = this.lruClock;
-    if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, false);
+    if (this.observer !== null) {
+      if (e.ver < this.epoch) this.observer.beforeChange(db, key, e, false);
+      else this.observer.beforeMutate(e.value);
+    }
     return e;
   }
 
