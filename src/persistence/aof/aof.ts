@@ -108,6 +108,8 @@ export class AofPersistence {
     const rdbRefusal = server.writeRefusal;
     server.writeRefusal = () => rdbRefusal?.() ?? this.refusal();
     server.cronHooks.push(() => this.cron());
+    // first of all hooks, as Redis's finishShutdown checks it before anything is saved
+    server.shutdownHooks.unshift((o) => this.refuseShutdownBeforeFirstBase(o.force));
     server.shutdownHooks.push(() => this.onShutdown());
     server.clientCloseHooks.push((c) => this.held.delete(c));
     server.addPropagationListener(this.onOps);
@@ -776,6 +778,20 @@ export class AofPersistence {
         }
       }
     }
+  }
+
+  /**
+   * AOF turned on at run time and its first BASE not written yet: the AOF holds no dataset, and
+   * a restart with appendonly yes would come up empty. Redis refuses to exit then, unless FORCE.
+   */
+  private refuseShutdownBeforeFirstBase(force: boolean): void {
+    if (this.rewrite === null || !this.rewrite.first) return;
+    if (force) {
+      this.server.log.warning('Writing initial AOF. Exit anyway.');
+      return;
+    }
+    this.server.log.warning("Writing initial AOF, can't exit.");
+    throw new Error("Writing initial AOF, can't exit.");
   }
 
   private onShutdown(): void {
