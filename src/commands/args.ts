@@ -11,6 +11,7 @@ import { parseInt64, parseDouble } from '../util/number';
 export const ERR_NOT_INT = 'ERR value is not an integer or out of range';
 export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
 export const ERR_SYNTAX = 'ERR syntax error';
+export const ERR_LOADING = 'LOADING Redis is loading the dataset in memory';
 export const ERR_NO_SUCH_KEY = 'ERR no such key';
 export { WRONGTYPE };
 

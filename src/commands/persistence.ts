@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { ERR_SYNTAX, intArg, notify } from './args';
+import { ERR_SYNTAX, ERR_LOADING, intArg, notify } from './args';
 import { debugSubcommands } from './server';
 import { valueChunks, typeOf as rdbType } from '../persistence/rdb/writer';
 import { RdbCursor, readValue } from '../persistence/rdb/reader';
@@ -200,12 +200,12 @@ function debugDigestValue(c: Client, argv: string[]): void {
   }
 }
 
-/** DEBUG RELOAD [NOSAVE] [NOFLUSH is not supported]: save, empty, load back. */
-/** Reloading in the middle of a load would save, or replay, part of the dataset. */
-const LOADING = 'LOADING Redis is loading the dataset in memory';
-
+/**
+ * DEBUG RELOAD [NOSAVE] [NOFLUSH is not supported]: save, empty, load back. Refused while the
+ * dataset loads (as DEBUG LOADAOF): it would save, or replay, part of it.
+ */
 function debugReload(c: Client, argv: string[]): void {
-  if (c.server.loading) return c.error(LOADING);
+  if (c.server.loading) return c.error(ERR_LOADING);
   let nosave = false;
   for (let i = 2; i < argv.length; i++) {
     const o = argv[i].toLowerCase();
@@ -246,7 +246,7 @@ function bgrewriteaof(c: Client): void {
 
 /** DEBUG LOADAOF: write out the AOF, empty the dataset, replay the AOF (blocking, as in Redis). */
 function debugLoadAof(c: Client): void {
-  if (c.server.loading) return c.error(LOADING);
+  if (c.server.loading) return c.error(ERR_LOADING);
   try {
     c.server.aof!.reload();
   } catch (e) {

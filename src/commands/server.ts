@@ -1,10 +1,10 @@
 /** Server commands (server.c, config.c, debug.c, slowlog.c, latency.c, object.c MEMORY). */
 import { cmd, type CommandSpec, type Command } from './spec';
 import type { Client } from '../server/client';
-import { ERR_SYNTAX, intArg, doubleArg, rangeIntArg } from './args';
+import { ERR_SYNTAX, ERR_LOADING, intArg, doubleArg, rangeIntArg } from './args';
 import { replyHelp } from './connection';
 import { infoText } from '../server/info';
-import { ConfigSetError } from '../config';
+import { ConfigSetError, findDirective } from '../config';
 import { uniqueCommands } from './registry';
 import { Resp } from '../protocol/reply';
 import { Deque } from '../store/types/deque';
@@ -32,9 +32,11 @@ function configSet(c: Client, argv: string[]): void {
   if (argv.length % 2 === 1) return c.error(`ERR wrong number of arguments for 'config|set' command`);
   const pairs: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
+  // as in Redis, the loading error comes before any other
+  if (c.server.loading && pairs.some(([name]) => findDirective(name)?.denyLoading)) return c.error(ERR_LOADING);
   try {
     const a = c.socket.remoteAddress ?? '';
-    c.server.config.setMany(pairs, a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.'), c.server.loading);
+    c.server.config.setMany(pairs, a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.'));
   } catch (e) {
     if (e instanceof ConfigSetError) return c.error(e.message);
     throw e;

@@ -132,9 +132,7 @@ export class Config {
    * CONFIG SET name value [name value ...]: all or nothing, as Redis 7.0 does it. Throws
    * ConfigSetError with Redis's message.
    */
-  setMany(pairs: [string, string][], localClient = false, loading = false): void {
-    // as in Redis, the loading error comes before any other
-    if (loading && pairs.some(([name]) => findDirective(name)?.denyLoading)) throw new ConfigSetError('LOADING Redis is loading the dataset in memory');
+  setMany(pairs: [string, string][], localClient = false): void {
     const protectedOk = this.str('enable-protected-configs') === 'yes' || (localClient && this.str('enable-protected-configs') === 'local');
     const planned: [Directive, ConfigValue][] = [];
     const seen = new Set<string>();

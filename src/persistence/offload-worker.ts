@@ -8,17 +8,15 @@ import fs from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Crc64 } from './rdb/crc64';
 import { Out, finishDeferred } from './rdb/writer';
-import { S_STATE, S_ACKED, S_ABORT, S_BYTES_LO, S_BYTES_HI, S_READY, RUNNING, DONE, FAILED, ABORTED, TRAILER_CRC, TRAILER_ZEROS, type ToWorker } from './offload';
+import { S_STATE, S_ACKED, S_ABORT, S_READY, RUNNING, DONE, FAILED, ABORTED, TRAILER_CRC, TRAILER_ZEROS, type ToWorker } from './offload';
 
 const { fd, checksummed, status, port } = workerData as { fd: number; checksummed: boolean; status: Int32Array; port: MessagePort };
 const crc = new Crc64();
 const out = new Out(1024 * 1024);
-let bytes = 0;
 
 function writeAll(b: Uint8Array): void {
   let off = 0;
   while (off < b.length) off += fs.writeSync(fd, b, off, b.length - off);
-  bytes += b.length;
 }
 
 function settle(state: number, err?: NodeJS.ErrnoException): void {
@@ -31,9 +29,7 @@ function settle(state: number, err?: NodeJS.ErrnoException): void {
       err = e as NodeJS.ErrnoException;
     }
   }
-  Atomics.store(status, S_BYTES_LO, bytes % 0x100000000 | 0);
-  Atomics.store(status, S_BYTES_HI, Math.floor(bytes / 0x100000000));
-  port.postMessage({ state, bytes, error: err ? { message: err.message, code: err.code } : null });
+  port.postMessage({ state, error: err ? { message: err.message, code: err.code } : null });
   Atomics.store(status, S_STATE, state);
   Atomics.notify(status, S_STATE);
   port.close();

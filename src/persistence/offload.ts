@@ -23,9 +23,7 @@ export const OFFLOAD_MIN_KEYS = 20_000;
 export const S_STATE = 0;
 export const S_ACKED = 1;
 export const S_ABORT = 2;
-export const S_BYTES_LO = 3;
-export const S_BYTES_HI = 4;
-export const S_READY = 5;
+export const S_READY = 3;
 // states
 export const RUNNING = 0;
 export const DONE = 1;
@@ -43,7 +41,6 @@ export type ToWorker =
 
 interface Settled {
   state: number;
-  bytes: number;
   error: { message: string; code?: string } | null;
 }
 
@@ -56,7 +53,7 @@ function toError(s: Settled): Error | null {
 }
 
 export class OffloadedFile {
-  private readonly status = new Int32Array(new SharedArrayBuffer(4 * 6));
+  private readonly status = new Int32Array(new SharedArrayBuffer(4 * 4));
   private readonly port: MessagePort;
   private readonly worker: Worker;
   /** sizes of the pieces posted and not yet acknowledged, oldest first */
@@ -67,7 +64,6 @@ export class OffloadedFile {
   private inFlight = 0;
   private settled: Settled | null = null;
   private onSettle: ((err: Error | null) => void) | null = null;
-  bytesWritten = 0;
 
   /**
    * Starts the worker on `fd` (which it then owns and closes), checksumming what it writes
@@ -99,7 +95,7 @@ export class OffloadedFile {
       // the caller keeps the fd: a late start does nothing (the state is no longer RUNNING), and
       // the exit handler must not close it
       Atomics.store(this.status, S_STATE, ABORTED);
-      this.settled = { state: ABORTED, bytes: 0, error: null };
+      this.settled = { state: ABORTED, error: null };
       void this.worker.terminate();
       return false;
     }
@@ -118,13 +114,12 @@ export class OffloadedFile {
     } catch {
       /* already closed */
     }
-    this.settle({ state: FAILED, bytes: 0, error: { message } });
+    this.settle({ state: FAILED, error: { message } });
   }
 
   private settle(s: Settled): void {
     if (this.settled !== null) return;
     this.settled = s;
-    this.bytesWritten = s.bytes;
     const cb = this.onSettle;
     this.onSettle = null;
     cb?.(toError(s));
@@ -181,7 +176,7 @@ export class OffloadedFile {
     if (this.settled === null) {
       const m = receiveMessageOnPort(this.port);
       this.settle(
-        m ? (m.message as Settled) : { state: Atomics.load(this.status, S_STATE), bytes: 0, error: null },
+        m ? (m.message as Settled) : { state: Atomics.load(this.status, S_STATE), error: null },
       );
     }
     return toError(this.settled!);

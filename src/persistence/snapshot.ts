@@ -113,7 +113,6 @@ export class Snapshot implements SnapshotObserver {
   readonly keysTotal: number;
   /** bytes written on behalf of changes (the copy-on-write cost), for rdb_last_cow_size */
   cowBytes = 0;
-  bytesWritten = 0;
 
   constructor(
     private readonly ks: Keyspace,
@@ -179,7 +178,6 @@ export class Snapshot implements SnapshotObserver {
 
   private send(b: Buffer, marks: Int32Array | null, owned: boolean): void {
     if (this.format.checksummed && !this.offloaded) this.crc.update(b);
-    this.bytesWritten += b.length;
     this.opts.sink(b, marks, owned);
   }
 
@@ -241,9 +239,14 @@ export class Snapshot implements SnapshotObserver {
     if (cur === null || cur.value !== value || typeof value === 'string') return;
     // a write the gate did not hold: finish streaming this value now, before it changes
     for (let r = cur.gen.next(); !r.done; r = cur.gen.next()) this.emit(r.value);
+    this.endCurrent();
+  }
+
+  /** The streamed entry is complete: the entries serialized meanwhile follow it. */
+  private endCurrent(): void {
     this.current = null;
     this.keysWritten++;
-    for (const x of this.ready.splice(0)) this.emitEntry(x.db, x.chunks);
+    for (const r of this.ready.splice(0)) this.emitEntry(r.db, r.chunks);
   }
 
   // ---------------------------------------------------------------- the write gate
@@ -290,9 +293,7 @@ export class Snapshot implements SnapshotObserver {
           if (performance.now() >= end) return false;
           continue;
         }
-        this.current = null;
-        this.keysWritten++;
-        for (const r of this.ready.splice(0)) this.emitEntry(r.db, r.chunks);
+        this.endCurrent();
         if (delay > 0 && ++keysThisStep >= 1) return false;
         if (performance.now() >= end) return false;
       }
@@ -354,7 +355,6 @@ export class Snapshot implements SnapshotObserver {
     this.detach();
     if (!this.format.checksummed || this.offloaded) return;
     this.opts.sink(this.checksum ? this.crc.bytes() : Buffer.alloc(8), null, false);
-    this.bytesWritten += 8;
   }
 
   /** rdbchecksum: false writes 8 zero bytes instead of the CRC64 */

@@ -9,6 +9,7 @@ import { Client, ReplyMode } from './client';
 import { Logger } from './log';
 import { Keyspace, type Db } from '../store/keyspace';
 import { Command, arityOk } from '../commands/spec';
+import { ERR_LOADING } from '../commands/args';
 import { buildCommandTable } from '../commands/registry';
 import type { Config } from '../config';
 import { SlowLog, LatencyMonitor } from './slowlog';
@@ -370,7 +371,7 @@ export class Server {
     }
     if (this.loading && !cmd.allowLoading) {
       cmd.rejectedCalls++;
-      return this.reject(c, 'LOADING Redis is loading the dataset in memory');
+      return this.reject(c, ERR_LOADING);
     }
     if (this.clientsPausedUntil !== 0 && this.mustPause(c, cmd)) {
       c.blocked = true;

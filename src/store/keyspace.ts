@@ -208,6 +208,10 @@ export class Keyspace {
   /** Adds a key that does not exist (caller checked). */
   add(db: Db, key: string, value: Value, expireAt = -1): Entry {
     if (this.pausedUntil !== 0) this.expireKept(db, key);
+    return this.insert(db, key, value, expireAt);
+  }
+
+  private insert(db: Db, key: string, value: Value, expireAt: number): Entry {
     const e = new Entry(value, expireAt, this.lruClock, this.epoch, ++this.seq);
     db.dict.set(key, e);
     if (expireAt >= 0) db.expires.set(key, e);
@@ -222,7 +226,7 @@ export class Keyspace {
   set(db: Db, key: string, value: Value, keepTtl = false, expireAt = -1): Entry {
     if (this.pausedUntil !== 0) this.expireKept(db, key);
     const e = db.dict.get(key);
-    if (e === undefined) return this.add(db, key, value, expireAt);
+    if (e === undefined) return this.insert(db, key, value, expireAt);
     if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, true);
     e.value = value;
     e.rawString = false;
