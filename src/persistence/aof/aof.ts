@@ -54,13 +54,6 @@ interface RewriteJob {
 
 /** How long everysec postpones a write behind a running fsync (Redis: 2 seconds). */
 const MAX_POSTPONE_MS = 2000;
-/**
- * Under always, fsyncs of successive turns overlap instead of queueing: each covers what was
- * written before it started, and the file system folds concurrent ones into one journal
- * commit. A few at most, so libuv's thread pool stays free for other work.
- */
-const MAX_FSYNCS = 3;
-
 export class AofPersistence {
   state: State = 'off';
   manifest: Manifest | null = null;
@@ -74,7 +67,7 @@ export class AofPersistence {
   synced = 0;
   private turnScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  /** fdatasync calls running (everysec: at most one; always: up to MAX_FSYNCS) */
+  /** fdatasync calls running: at most one */
   private fsyncsInFlight = 0;
   /** the highest offset an fsync in flight will make durable */
   private syncingUpTo = 0;
@@ -293,7 +286,7 @@ export class AofPersistence {
 
   /** always: start an fsync for what was written, unless one in flight already covers it. */
   private syncForReplies(): void {
-    if (this.written > this.syncingUpTo && this.fsyncsInFlight < MAX_FSYNCS && this.file !== null) this.backgroundFsync();
+    if (this.written > this.syncingUpTo && this.fsyncsInFlight === 0 && this.file !== null) this.backgroundFsync();
   }
 
   /**
@@ -322,8 +315,10 @@ export class AofPersistence {
       // an fsync makes durable everything written before it started, whatever else is running
       if (upto > this.synced) this.synced = upto;
       if (this.policy === 'always') {
-        this.releaseHeld();
+        // the next fsync starts before the replies go out, as releasing them takes a while
+        if (this.buf.length !== 0) this.writeBuffer();
         this.syncForReplies();
+        this.releaseHeld();
       }
     });
   }
