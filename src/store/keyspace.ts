@@ -10,18 +10,39 @@
 import type { Value } from './value';
 import { Dict } from './dict';
 
+const EXP_SPLIT = 1 << 20;
+
 export class Entry {
+  /**
+   * expireAt split in two small integers (high and low 20 bits): V8 keeps a field that ever
+   * held a non-small-integer number (a millisecond timestamp) in a heap box of its own, an
+   * extra object per key for the garbage collector to copy and trace; these two stay inline.
+   */
+  private expHi: number;
+  private expLo: number;
   constructor(
     public value: Value,
-    /** absolute unix ms, or -1 for no TTL */
-    public expireAt: number,
+    expireAt: number,
     /** LRU clock (seconds) of the last access, for OBJECT IDLETIME */
     public lru: number,
     /** snapshot epoch this entry is current for: >= a snapshot's epoch means "not in it / already saved" */
     public ver: number,
     /** insertion sequence, monotone across the server: SCAN cursors are built on it */
     public seq: number,
-  ) {}
+  ) {
+    this.expHi = Math.floor(expireAt / EXP_SPLIT);
+    this.expLo = expireAt - this.expHi * EXP_SPLIT;
+  }
+
+  /** absolute unix ms, or -1 for no TTL */
+  get expireAt(): number {
+    return this.expHi * EXP_SPLIT + this.expLo;
+  }
+
+  set expireAt(ms: number) {
+    this.expHi = Math.floor(ms / EXP_SPLIT);
+    this.expLo = ms - this.expHi * EXP_SPLIT;
+  }
   /** a string edited in place (APPEND, SETRANGE): Redis reports it as "raw" whatever its size */
   rawString = false;
 }
