@@ -14,6 +14,7 @@ import { Snapshot } from './snapshot';
 import { BackgroundSnapshot, writeSnapshotSync } from './background';
 import { parseRdbSteps, RdbError } from './rdb/reader';
 import { checksumFor, readFileShared } from './rdb/parallel-crc';
+import { lzfAheadFor } from './rdb/lzf-ahead';
 import type { EncodeOptions } from './rdb/writer';
 import { fsyncDir } from './fsutil';
 import { REDIS_VERSION, usedMemory } from '../server/server';
@@ -320,7 +321,7 @@ export class RdbPersistence {
       unsupported: (what, offset) => {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },
-    }, Date.now(), allowTrailing, checksumFor(buf));
+    }, Date.now(), allowTrailing, checksumFor(buf), lzfAheadFor(buf));
     // key-load-delay (Redis's test knob, microseconds per key; negative: 1 µs every -N keys) slows
     // the load down so tests can watch it; the parser reports every 64 keys
     const delayUs = server.config.num('key-load-delay');

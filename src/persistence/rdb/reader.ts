@@ -6,6 +6,7 @@
  */
 import { T, OP, TYPE_NAMES, RDB_MAX_READ_VERSION, QUICKLIST_NODE_PLAIN, QUICKLIST_NODE_PACKED } from './format';
 import { lzfDecompressInto } from './lzf';
+import type { LzfAhead } from './lzf-ahead';
 import { decodeListpack, decodeZiplist, decodeZipmap, decodeIntset, CorruptError } from './compact';
 import { Crc64 } from './crc64';
 import { Deque } from '../../store/types/deque';
@@ -123,7 +124,7 @@ export class RdbCursor {
     }
     if (r === -1 - ENC_LZF) {
       const n = this.lzf();
-      return Buffer.from(this.scratch.subarray(0, n));
+      return Buffer.from(this.lzfOut.subarray(this.lzfAt, this.lzfAt + n));
     }
     return Buffer.from(this.intString(-1 - r), 'latin1');
   }
@@ -136,8 +137,8 @@ export class RdbCursor {
     const start = this.pos;
     const r = this.lenOrEnc();
     if (r === -1 - ENC_LZF) {
-      const n = this.lzf(); // first: it may replace the scratch buffer with a bigger one
-      return this.scratch.subarray(0, n);
+      const n = this.lzf();
+      return this.lzfOut.subarray(this.lzfAt, this.lzfAt + n);
     }
     this.pos = start;
     return this.bytes();
@@ -153,8 +154,8 @@ export class RdbCursor {
       return (this.buf as Latin1Buffer).latin1Slice(at, at + r);
     }
     if (r === -1 - ENC_LZF) {
-      const n = this.lzf(); // first: it may replace the scratch buffer with a bigger one
-      return (this.scratch as Latin1Buffer).latin1Slice(0, n);
+      const n = this.lzf();
+      return (this.lzfOut as Latin1Buffer).latin1Slice(this.lzfAt, this.lzfAt + n);
     }
     return this.intString(-1 - r);
   }
@@ -181,18 +182,32 @@ export class RdbCursor {
   }
 
   private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
+  /** where the last LZF string's bytes are: lzfOut[lzfAt, lzfAt + length) */
+  private lzfOut: Buffer = this.scratch;
+  private lzfAt = 0;
+  /** a worker decompressing ahead of the parse (big files), see lzf-ahead.ts */
+  ahead: LzfAhead | null = null;
 
-  /** Decompresses an LZF string (after its encoding byte) into `scratch`; returns its length. */
+  /** Decompresses an LZF string (after its encoding byte); returns its length (see lzfOut). */
   private lzf(): number {
+    const header = this.pos;
     const clen = this.len();
     const olen = this.len();
     this.need(clen);
     const at = this.pos;
-    if (this.scratch.length < olen) this.scratch = Buffer.allocUnsafe(Math.max(olen, this.scratch.length * 2));
-    try {
-      lzfDecompressInto(this.buf, at, at + clen, this.scratch, olen);
-    } catch (e) {
-      throw new RdbError(`invalid LZF compressed string: ${(e as Error).message}`, at);
+    const done = this.ahead !== null ? this.ahead.take(header) : -1;
+    if (done >= 0) {
+      this.lzfOut = this.ahead!.ring;
+      this.lzfAt = done;
+    } else {
+      if (this.scratch.length < olen) this.scratch = Buffer.allocUnsafe(Math.max(olen, this.scratch.length * 2));
+      try {
+        lzfDecompressInto(this.buf, at, at + clen, this.scratch, olen);
+      } catch (e) {
+        throw new RdbError(`invalid LZF compressed string: ${(e as Error).message}`, at);
+      }
+      this.lzfOut = this.scratch;
+      this.lzfAt = 0;
     }
     this.pos += clen;
     return olen;
@@ -422,8 +437,26 @@ export function* parseRdbSteps(
   allowTrailing = false,
   /** CRC64 bytes of buf[0, end) when the caller has a faster way (parallel-crc.ts) */
   crcOf?: (end: number) => Buffer,
+  /** a worker decompressing LZF strings ahead of the parse (lzf-ahead.ts), stopped at the end */
+  ahead: LzfAhead | null = null,
 ): Generator<number, RdbSummary> {
   const c = new RdbCursor(buf);
+  c.ahead = ahead;
+  try {
+    return yield* parseBody(buf, c, h, now, allowTrailing, crcOf);
+  } finally {
+    ahead?.stop();
+  }
+}
+
+function* parseBody(
+  buf: Buffer,
+  c: RdbCursor,
+  h: RdbHandlers,
+  now: number,
+  allowTrailing: boolean,
+  crcOf: ((end: number) => Buffer) | undefined,
+): Generator<number, RdbSummary> {
   // a short non-RDB file is "not an RDB", not "truncated"
   if (!'REDIS'.startsWith(buf.toString('latin1', 0, 5))) c.fail('wrong signature: not an RDB file');
   c.need(9);
