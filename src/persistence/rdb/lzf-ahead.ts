@@ -23,6 +23,9 @@ const MIN_AHEAD = 4 * 1024 * 1024;
 export const TABLE_SLOTS = 1 << 16;
 export const RING_BYTES = 16 * 1024 * 1024;
 
+/** the parser wakes a worker waiting for ring space every this many strings (a power of 2) */
+const WAKE_EVERY = 1024;
+
 /** ctrl cells */
 export const C_PUBLISHED = 0;
 export const C_RELEASED = 1;
@@ -83,7 +86,8 @@ export class LzfAhead {
     this.hits++;
     // everything before this entry may be reused; this one stays until the next take
     Atomics.store(this.ctrl, C_RELEASED, i);
-    if (Atomics.load(this.ctrl, C_WAITING) !== 0) Atomics.notify(this.ctrl, C_RELEASED);
+    // a waiting worker is woken once a batch is free (a wake per string would cost more than the string)
+    if ((i & (WAKE_EVERY - 1)) === 0 && Atomics.load(this.ctrl, C_WAITING) !== 0) Atomics.notify(this.ctrl, C_RELEASED);
     return this.starts[i % TABLE_SLOTS];
   }
 
