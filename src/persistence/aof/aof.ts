@@ -332,9 +332,15 @@ export class AofPersistence {
 
   // ---------------------------------------------------------------- files
 
-  private openIncr(info: AofInfo): IncrFile {
+  /**
+   * Opens an INCR for appending. A new one (`fresh`) is truncated: a file of that name can be
+   * left over from a first BASE that never completed (a crash, or appendonly turned off
+   * meanwhile), never listed in the manifest, and its commands must not be replayed on top of
+   * a newer BASE (Redis 7.0 truncates too). Only the manifest's last INCR is reopened as is.
+   */
+  private openIncr(info: AofInfo, fresh: boolean): IncrFile {
     const file = path.join(this.dir, info.name);
-    const fd = fs.openSync(file, 'a', 0o644);
+    const fd = fs.openSync(file, fresh ? 'w' : 'a', 0o644);
     return { info, fd, size: fs.fstatSync(fd).size, inflight: 0, retired: false, endOffset: -1 };
   }
 
@@ -509,14 +515,15 @@ export class AofPersistence {
       m = this.manifest;
     }
     let incr = m.incrs[m.incrs.length - 1];
+    const fresh = incr === undefined;
     if (incr === undefined) {
       m = m.clone();
       incr = m.newIncr();
-      fs.closeSync(fs.openSync(path.join(this.dir, incr.name), 'a', 0o644));
+      fs.closeSync(fs.openSync(path.join(this.dir, incr.name), 'w', 0o644));
       m.persist(this.dir);
       this.manifest = m;
     }
-    this.file = this.openIncr(incr);
+    this.file = this.openIncr(incr, fresh);
     this.recomputeSizes();
     this.rewriteBaseSize = this.currentSize;
     this.turnOn();
@@ -590,7 +597,7 @@ export class AofPersistence {
     const first = this.state === 'wait-rewrite';
     if (this.state !== 'off') {
       const info = m.newIncr();
-      next = this.openIncr(info);
+      next = this.openIncr(info, true);
       try {
         // a crash before the rewrite ends loads the old BASE and INCRs plus this one; when the
         // AOF is just being turned on, the old files are stale, so it is listed only with its BASE
