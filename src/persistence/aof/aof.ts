@@ -340,7 +340,9 @@ export class AofPersistence {
    */
   private openIncr(info: AofInfo, fresh: boolean): IncrFile {
     const file = path.join(this.dir, info.name);
-    const fd = fs.openSync(file, fresh ? 'w' : 'a', 0o644);
+    // O_APPEND either way: after a failed write is trimmed off, the next one must land at the end
+    const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC } = fs.constants;
+    const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_APPEND | (fresh ? O_TRUNC : 0), 0o644);
     return { info, fd, size: fs.fstatSync(fd).size, inflight: 0, retired: false, endOffset: -1 };
   }
 
