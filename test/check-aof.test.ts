@@ -437,6 +437,8 @@ describe('damaged files: offsets, --fix and its confirmation', { timeout: HANG_G
       [`# a comment\n${good}${first}\n`, 4, 'Found duplicate base file information'],
       [`${first}\nfile x seq 1\n`, 2, 'Invalid AOF manifest file format'],
       [`${first.replace(/type b$/, 'type z')}\n`, 1, 'Unknown AOF file type'],
+      [`file ../victim.aof seq 1 type b\n`, 1, "File can't be a path, just a filename"],
+      [`${first.replace(/seq \d+/, 'seq 0')}\n`, 1, 'Invalid AOF manifest file format'],
     ] as const) {
       fs.writeFileSync(f.manifest, text);
       const k = await keelCheck([f.manifest]);

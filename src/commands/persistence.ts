@@ -10,7 +10,7 @@ import { RdbCursor, readValue } from '../persistence/rdb/reader';
 import { Crc64 } from '../persistence/rdb/crc64';
 import { RDB_VERSION } from '../persistence/rdb/format';
 import { encodeOptions } from '../persistence/rdb-persistence';
-import type { Value } from '../store/value';
+import { type Value, isEmptyCollection } from '../store/value';
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
@@ -129,11 +129,6 @@ function restore(c: Client, argv: string[]): void {
   notify(c, NotifyClass.Generic, 'restore', key);
   ks.dirty++;
   c.ok();
-}
-
-function isEmptyCollection(v: Value): boolean {
-  if (typeof v === 'string') return false;
-  return (v instanceof Deque ? v.length : v.size) === 0;
 }
 
 // ------------------------------------------------------------------ DEBUG helpers

@@ -288,7 +288,9 @@ export class RdbPersistence {
 
   /**
    * A loader over RDB bytes. With `allowTrailing` (an AOF's RDB preamble) the RDB may be
-   * followed by other data; `end` says where it stopped.
+   * followed by other data; `end` says where it stopped. A preamble keeps its expired keys, as
+   * Redis's RDBFLAGS_AOF_PREAMBLE load does: the commands after it may still change them (a
+   * PERSIST, a new PEXPIRE), and expiry removes them once the load is done.
    */
   loaderFor(buf: Buffer, allowTrailing = false): RdbLoader {
     const server = this.server;
@@ -296,6 +298,7 @@ export class RdbPersistence {
     const dicts: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
     const expires: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
     const ks = server.keyspace;
+    let emptySkipped = 0;
     this.loadingStart = Date.now();
     this.loadingTotal = buf.length;
     this.loadingLoaded = 0;
@@ -318,10 +321,13 @@ export class RdbPersistence {
         return dict.size !== before;
       },
       has: (db, key) => dicts[db].has(key),
+      emptyKey: (_db, key) => {
+        if (emptySkipped++ < 10) server.log.notice(`rdbLoadObject skipping empty key: ${key}`);
+      },
       unsupported: (what, offset) => {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },
-    }, Date.now(), allowTrailing, checksumFor(buf), lzfAheadFor(buf));
+    }, allowTrailing ? -1 : Date.now(), allowTrailing, checksumFor(buf), lzfAheadFor(buf));
     // key-load-delay (Redis's test knob, microseconds per key; negative: 1 µs every -N keys) slows
     // the load down so tests can watch it; the parser reports every 64 keys
     const delayUs = server.config.num('key-load-delay');

@@ -22,6 +22,12 @@ export function typeOf(v: Value): TypeName {
   return 'zset';
 }
 
+/** A list, hash, set or zset with no elements: Redis never keeps one as a key. */
+export function isEmptyCollection(v: Value): boolean {
+  if (typeof v === 'string') return false;
+  return (v instanceof Deque ? v.length : v.size) === 0;
+}
+
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
 /** Thresholds that decide the compact encodings, read from config. */

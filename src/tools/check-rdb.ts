@@ -91,6 +91,10 @@ export function checkRdbBuffer(buf: Buffer, out: (line: string) => void, opts: C
         unsupported: (what, at) => {
           throw new RdbError(`the file contains ${what}, which Keel does not support`, at, true);
         },
+        // redis-check-rdb fails on one too (the server skips it)
+        emptyKey: (_db, key, type, at) => {
+          throw new RdbError(`key "${printable(key)}" is an empty ${TYPE_NAMES[type] ?? type} (a Redis server skips it when loading)`, at);
+        },
       },
       -1, // keep expired keys: they are counted, not dropped
       opts.allowTrailing ?? false,

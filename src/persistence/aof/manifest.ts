@@ -78,12 +78,15 @@ export class Manifest {
       const info: Partial<AofInfo> = {};
       for (let i = 0; i < args.length; i += 2) {
         const k = args[i].toLowerCase();
-        if (k === 'file') info.name = args[i + 1];
-        else if (k === 'seq') info.seq = Number(args[i + 1]);
-        else if (k === 'type') info.type = args[i + 1] as AofFileType;
+        if (k === 'file') {
+          info.name = args[i + 1];
+          // a name like ../x would reach (and, as history, delete) files outside the directory
+          if (/[/\\]/.test(info.name)) throw new ManifestError("File can't be a path, just a filename");
+        } else if (k === 'seq') info.seq = Number(args[i + 1]);
+        else if (k === 'type') info.type = args[i + 1][0] as AofFileType; // Redis reads the first character
         // unknown keys are ignored, as Redis does, for forward compatibility
       }
-      if (!info.name || info.seq === undefined || !Number.isInteger(info.seq) || !info.type) throw new ManifestError('Invalid AOF manifest file format');
+      if (!info.name || info.seq === undefined || !Number.isInteger(info.seq) || info.seq === 0 || !info.type) throw new ManifestError('Invalid AOF manifest file format');
       const f = info as AofInfo;
       if (f.type === 'b') {
         if (m.base) throw new ManifestError('Found duplicate base file information');

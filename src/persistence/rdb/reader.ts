@@ -12,7 +12,7 @@ import { Crc64 } from './crc64';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
 import { IndexedSet } from '../../store/types/indexed-set';
-import type { Value } from '../../store/value';
+import { type Value, isEmptyCollection } from '../../store/value';
 
 const ENC_LZF = 3;
 const NO_META: { idle?: number; freq?: number } = Object.freeze({});
@@ -44,6 +44,11 @@ export interface RdbHandlers {
    * `has` returns whether the key was new (false = duplicate: the load fails).
    */
   entry(db: number, key: string, value: Value, expireAt: number, type: number, meta: { idle?: number; freq?: number }): boolean | void;
+  /**
+   * A key whose collection has no elements, which the parse skips as Redis 7.0's load does
+   * ("rdbLoadObject skipping empty key"); `offset` is just past it. Throwing stops the parse.
+   */
+  emptyKey?(db: number, key: string, type: number, offset: number): void;
   /** module AUX / function payloads: called with a description; throwing stops the load */
   unsupported?(what: string, offset: number): void;
   /**
@@ -216,9 +221,9 @@ export class RdbCursor {
   u8(): number {
     return this.byte();
   }
-  u32le(): number {
+  i32le(): number {
     this.need(4);
-    const v = this.buf.readUInt32LE(this.pos);
+    const v = this.buf.readInt32LE(this.pos);
     this.pos += 4;
     return v;
   }
@@ -343,8 +348,12 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
       return pairsToHash(blob(c, decodeZipmap), c);
     case T.LIST_ZIPLIST:
       return new Deque(blob(c, decodeZiplist));
-    case T.SET_INTSET:
-      return new IndexedSet(blob(c, decodeIntset));
+    case T.SET_INTSET: {
+      const at = c.pos;
+      const members = blob(c, decodeIntset);
+      if (members.length === 0) throw new RdbError('Intset integrity check failed', at);
+      return new IndexedSet(members);
+    }
     case T.SET_LISTPACK:
       return new IndexedSet(blob(c, decodeListpack));
     case T.ZSET_ZIPLIST:
@@ -370,7 +379,7 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
           continue;
         }
         const items = blob(c, type === T.LIST_QUICKLIST ? decodeZiplist : decodeListpack);
-        if (items.length === 0) c.fail('empty quicklist node');
+        // an empty node is skipped, as Redis does (an empty list is then an empty key)
         for (const x of items) l.push(x);
       }
       return l;
@@ -478,11 +487,12 @@ function* parseBody(
     const typeAt = c.pos;
     const type = c.byte();
     if (type === OP.EXPIRETIME_MS) {
-      expireAt = Number(c.i64le());
+      // a time before 1970 is long past (not the -1 that means no TTL)
+      expireAt = Math.max(0, Number(c.i64le()));
       continue;
     }
     if (type === OP.EXPIRETIME) {
-      expireAt = c.u32le() * 1000;
+      expireAt = Math.max(0, c.i32le() * 1000); // a signed int32, as rdbLoadTime reads it
       continue;
     }
     if (type === OP.IDLE) {
@@ -546,6 +556,12 @@ function* parseBody(
     } catch (e) {
       if (e instanceof RdbError) e.entry ??= { offset: typeAt, type, key: gotKey ? key : undefined };
       throw e;
+    }
+    if (isEmptyCollection(value)) {
+      h.emptyKey?.(db, key, type, c.pos);
+      expireAt = -1;
+      meta = NO_META;
+      continue;
     }
     const expired = now >= 0 && expireAt >= 0 && expireAt <= now;
     let dup: boolean;
