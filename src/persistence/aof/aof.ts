@@ -736,10 +736,8 @@ export class AofPersistence {
 
   /** stopAppendOnly: write and fsync what is buffered, close the file. */
   private stop(): void {
-    if (this.state === 'on') {
-      this.flush(true);
-      this.releaseHeld();
-    }
+    // on the spot, as Redis does: the replies held for it are released just below
+    if (this.state === 'on' && this.file !== null) this.syncNow('when turning the AOF off');
     this.abortRewrite('the AOF was turned off');
     this.retireCurrent();
     this.state = 'off';
@@ -798,18 +796,23 @@ export class AofPersistence {
     throw new Error("Writing initial AOF, can't exit.");
   }
 
+  /** Writes the buffer and fsyncs it synchronously, then releases the replies that waited for it. */
+  private syncNow(when: string): void {
+    if (this.buf.length !== 0) this.writeBuffer();
+    try {
+      fs.fsyncSync(this.file!.fd);
+      this.synced = this.written;
+    } catch (e) {
+      this.server.log.warning(`Fsync of the AOF file failed ${when}: ${(e as Error).message}`);
+    }
+    this.releaseHeld();
+  }
+
   private onShutdown(): void {
     this.abortRewrite('the server is shutting down');
     if (this.state !== 'on' || this.file === null) return;
     this.server.log.notice('Calling fsync() on the AOF file.');
-    if (this.buf.length !== 0) this.writeBuffer();
-    try {
-      fs.fsyncSync(this.file.fd);
-      this.synced = this.written;
-    } catch (e) {
-      this.server.log.warning(`Fsync of the AOF file failed on shutdown: ${(e as Error).message}`);
-    }
-    this.releaseHeld();
+    this.syncNow('on shutdown');
     // closed once no fsync runs on it: an embedding that starts servers again leaks no fds
     this.retireCurrent();
   }
