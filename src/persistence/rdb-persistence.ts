@@ -51,6 +51,8 @@ export function rdbAux(server: Server, aofBase: boolean): [string, string][] {
 export interface RdbLoader {
   /** Parses for up to `budgetMs`; the result once the whole RDB is loaded and installed. */
   step(budgetMs: number): { keys: number; expired: number; end: number } | null;
+  /** Gives the load up (the server is closing): stops its worker thread at once. */
+  abort(): void;
 }
 
 interface BgJob {
@@ -299,6 +301,7 @@ export class RdbPersistence {
     const expires: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
     const ks = server.keyspace;
     let emptySkipped = 0;
+    const ahead = lzfAheadFor(buf);
     this.loadingStart = Date.now();
     this.loadingTotal = buf.length;
     this.loadingLoaded = 0;
@@ -322,17 +325,18 @@ export class RdbPersistence {
       },
       has: (db, key) => dicts[db].has(key),
       emptyKey: (_db, key) => {
-        if (emptySkipped++ < 10) server.log.notice(`rdbLoadObject skipping empty key: ${key}`);
+        if (emptySkipped++ < 10) server.log.warning(`rdbLoadObject skipping empty key: ${key}`);
       },
       unsupported: (what, offset) => {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },
-    }, allowTrailing ? -1 : Date.now(), allowTrailing, checksumFor(buf), lzfAheadFor(buf));
+    }, allowTrailing ? -1 : Date.now(), allowTrailing, checksumFor(buf), ahead);
     // key-load-delay (Redis's test knob, microseconds per key; negative: 1 µs every -N keys) slows
     // the load down so tests can watch it; the parser reports every 64 keys
     const delayUs = server.config.num('key-load-delay');
     const delayPerStepMs = delayUs > 0 ? (64 * delayUs) / 1000 : delayUs < 0 ? 64 / -delayUs / 1000 : 0;
     return {
+      abort: () => ahead?.stop(),
       step: (budgetMs) => {
         const t = performance.now();
         for (;;) {
@@ -369,7 +373,10 @@ export class RdbPersistence {
       const r = l.step(5);
       if (r) return r;
       await new Promise((res) => setImmediate(res));
-      if (this.server.isClosed) return null;
+      if (this.server.isClosed) {
+        l.abort();
+        return null;
+      }
     }
   }
 

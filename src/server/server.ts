@@ -609,7 +609,8 @@ export class Server {
     // active expire: 25% of a tick's time at effort 1 (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC)
     const tickMs = 1000 / this.settings.hz;
     const effort = this.settings.activeExpireEffort;
-    ks.activeExpireCycle((tickMs * (25 + 2 * (effort - 1))) / 100, effort);
+    // not while loading: the rest of an AOF may still PERSIST a key its preamble holds expired
+    if (!this.loading) ks.activeExpireCycle((tickMs * (25 + 2 * (effort - 1))) / 100, effort);
     if (this.pendingOps.length !== 0 && this.currentClient === null) this.flushPropagation();
     this.sampleStats(now);
     if (this.settings.timeout > 0) this.closeIdleClients(now);

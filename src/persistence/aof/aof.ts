@@ -42,6 +42,8 @@ interface IncrFile {
   retired: boolean;
   /** the stream offset where this file's bytes end, set when it stops taking appends */
   endOffset: number;
+  /** an fsync of it failed: its bytes are never counted as durable */
+  fsyncFailed: boolean;
 }
 
 interface RewriteJob {
@@ -69,6 +71,9 @@ export class AofPersistence {
   private retryTimer: NodeJS.Timeout | null = null;
   /** fdatasync calls running: at most one */
   private fsyncsInFlight = 0;
+  /** retired files still open (an fsync running on them), and what is durable once they close */
+  private openRetired = 0;
+  private pendingSynced = 0;
   /** the highest offset an fsync in flight will make durable */
   private syncingUpTo = 0;
   private lastFsync = Date.now();
@@ -303,8 +308,9 @@ export class AofPersistence {
       f.inflight--;
       this.fsyncsInFlight--;
       this.lastFsync = Date.now();
-      this.closeIfRetired(f);
       if (err) {
+        f.fsyncFailed = true;
+        this.closeIfRetired(f);
         if (this.policy === 'always') this.server.fatal(`Can't persist the AOF with fsync under appendfsync always: ${err.message}. Exiting...`);
         if (this.fsyncError === null) this.server.log.warning(`Fsync of the AOF file failed: ${err.message}`);
         this.fsyncError = err.message;
@@ -312,8 +318,9 @@ export class AofPersistence {
       }
       if (this.fsyncError !== null) this.server.log.warning('AOF fsync error looks solved, Redis can write again.');
       this.fsyncError = null;
-      // an fsync makes durable everything written before it started, whatever else is running
-      if (upto > this.synced) this.synced = upto;
+      // an fsync makes durable everything written to its file before it started
+      this.credit(upto);
+      this.closeIfRetired(f);
       if (this.policy === 'always') {
         // the next fsync starts before the replies go out, as releasing them takes a while
         if (this.buf.length !== 0) this.writeBuffer();
@@ -343,7 +350,7 @@ export class AofPersistence {
     // O_APPEND either way: after a failed write is trimmed off, the next one must land at the end
     const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC } = fs.constants;
     const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_APPEND | (fresh ? O_TRUNC : 0), 0o644);
-    return { info, fd, size: fs.fstatSync(fd).size, inflight: 0, retired: false, endOffset: -1 };
+    return { info, fd, size: fs.fstatSync(fd).size, inflight: 0, retired: false, endOffset: -1, fsyncFailed: false };
   }
 
   /** Stops appending to the current INCR: closes it once no write or fsync is running on it. */
@@ -353,7 +360,18 @@ export class AofPersistence {
     this.file = null;
     f.retired = true;
     f.endOffset = this.written;
+    this.openRetired++;
     this.closeIfRetired(f);
+  }
+
+  /**
+   * `offset` is on disk as far as its own file goes. While an older retired file is still open
+   * (its fsync running), the bytes at its end are not, so the credit waits for it to close.
+   */
+  private credit(offset: number): void {
+    if (this.openRetired > 0) {
+      if (offset > this.pendingSynced) this.pendingSynced = offset;
+    } else if (offset > this.synced) this.synced = offset;
   }
 
   private closeIfRetired(f: IncrFile): void {
@@ -367,11 +385,14 @@ export class AofPersistence {
     }
     fs.closeSync(f.fd);
     f.fd = -1;
+    this.openRetired--;
     // everything up to the end of this file is on disk: replies waiting for it may go
-    if (synced && f.endOffset > this.synced) {
-      this.synced = f.endOffset;
-      this.releaseHeld();
+    if (synced && !f.fsyncFailed) {
+      this.credit(f.endOffset);
+      if (this.openRetired === 0) this.credit(this.pendingSynced);
     }
+    if (this.openRetired === 0) this.pendingSynced = 0;
+    this.releaseHeld();
   }
 
   /** Deletes the files the manifest lists as history, then forgets them. */
@@ -476,15 +497,19 @@ export class AofPersistence {
       const f = files[i];
       const loader = new AofFileLoader(this.server, path.join(this.dir, f.name), i === files.length - 1, this.hint, i === 0 && f === m.base);
       const kind = f.type === 'b' ? 'base' : 'incr';
-      for (;;) {
-        const r = loader.step(budgetMs);
-        rdb.loadingLoaded = done + loader.position;
-        if (r !== null) {
-          if (r.empty) this.server.log.notice(`DB ${f.name} is empty`);
-          else this.server.log.notice(`DB loaded from ${kind} file ${f.name}: ${r.commands} commands`);
-          break;
+      try {
+        for (;;) {
+          const r = loader.step(budgetMs);
+          rdb.loadingLoaded = done + loader.position;
+          if (r !== null) {
+            if (r.empty) this.server.log.notice(`DB ${f.name} is empty`);
+            else this.server.log.notice(`DB loaded from ${kind} file ${f.name}: ${r.commands} commands`);
+            break;
+          }
+          yield;
         }
-        yield;
+      } finally {
+        loader.abort(); // a load given up (steps.return()) stops the preamble's worker too
       }
       done += loader.size;
     }
@@ -498,7 +523,10 @@ export class AofPersistence {
       const r = steps.next();
       if (r.done) return r.value;
       await new Promise((res) => setImmediate(res));
-      if (this.server.isClosed) return false;
+      if (this.server.isClosed) {
+        steps.return(false);
+        return false;
+      }
     }
   }
 
@@ -801,7 +829,7 @@ export class AofPersistence {
     if (this.buf.length !== 0) this.writeBuffer();
     try {
       fs.fsyncSync(this.file!.fd);
-      this.synced = this.written;
+      this.credit(this.written);
     } catch (e) {
       this.server.log.warning(`Fsync of the AOF file failed ${when}: ${(e as Error).message}`);
     }

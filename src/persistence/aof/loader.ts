@@ -95,6 +95,11 @@ export class AofFileLoader {
     return this.reader ? this.reader.pos : 0;
   }
 
+  /** Gives the load up (the server is closing): stops the preamble's worker thread. */
+  abort(): void {
+    this.rdb?.abort();
+  }
+
   /** Loads for up to `budgetMs`; returns the result when the file is done. */
   step(budgetMs: number): FileLoadResult | null {
     if (this.buf.length === 0) return { commands: 0, truncatedAt: null, empty: true };

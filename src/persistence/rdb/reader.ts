@@ -344,8 +344,12 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
       }
       return h;
     }
-    case T.HASH_ZIPMAP:
-      return pairsToHash(blob(c, decodeZipmap), c);
+    case T.HASH_ZIPMAP: {
+      const at = c.pos;
+      const items = blob(c, decodeZipmap);
+      if (items.length === 0) throw new RdbError('Zipmap integrity check failed', at);
+      return pairsToHash(items, c);
+    }
     case T.LIST_ZIPLIST:
       return new Deque(blob(c, decodeZiplist));
     case T.SET_INTSET: {
@@ -375,7 +379,9 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
           if (container !== QUICKLIST_NODE_PLAIN && container !== QUICKLIST_NODE_PACKED) c.fail(`invalid quicklist node container ${container}`);
         }
         if (container === QUICKLIST_NODE_PLAIN) {
-          l.push(c.str());
+          const x = c.str();
+          if (x.length === 0) c.fail('empty plain quicklist node');
+          l.push(x);
           continue;
         }
         const items = blob(c, type === T.LIST_QUICKLIST ? decodeZiplist : decodeListpack);
@@ -487,8 +493,9 @@ function* parseBody(
     const typeAt = c.pos;
     const type = c.byte();
     if (type === OP.EXPIRETIME_MS) {
-      // a time before 1970 is long past (not the -1 that means no TTL)
-      expireAt = Math.max(0, Number(c.i64le()));
+      // -1 is no TTL (rdb.c reads it so); any other time before 1970 is long past
+      const t = Number(c.i64le());
+      expireAt = t === -1 ? -1 : Math.max(0, t);
       continue;
     }
     if (type === OP.EXPIRETIME) {
