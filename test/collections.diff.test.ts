@@ -87,6 +87,10 @@ const ZSETS: string[][][] = [
     ['ZMPOP', '1', 'z', 'SIDE'], ['ZMPOP', '1', 'z', 'MIN', 'COUNT', '0'], ['ZADD', 'z', '1', 'a', '2', 'b'], ['BZPOPMIN', 'none', 'z', '0'], ['BZPOPMAX', 'z', '0'], ['BZPOPMAX', 'z', '-1'],
     ['ZADD', 'z', '5', 'x'], ['BZMPOP', '0', '1', 'z', 'MAX'], ['ZADD', 'z', '5', 'x'], ['ZRANDMEMBER', 'z'], ['ZRANDMEMBER', 'z', '2'], ['ZRANDMEMBER', 'z', '-2', 'WITHSCORES'],
     ['ZRANDMEMBER', 'z', '1', 'WITHSCORES'], ['ZRANDMEMBER', 'none'], ['ZRANDMEMBER', 'none', '1'], ['ZRANDMEMBER', 'z', '1', 'BAD'], ['ZSCAN', 'z', '0'],
+    // the count is parsed exactly before the option (-2^62 once rounded into range and hung the server)
+    ['ZRANDMEMBER', 'z', '-9223372036854775808'], ['ZRANDMEMBER', 'z', '-4611686018427387904', 'WITHSCORES'], ['ZRANDMEMBER', 'z', 'x', 'FOO'],
+    ['ZRANDMEMBER', 'z', '4611686018427387904', 'WITHSCORES'], ['ZADD', 'z5', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'], ['ZRANDMEMBER', 'z5', '5'],
+    ['ZRANDMEMBER', 'z5', '9', 'WITHSCORES'],
     ['MULTI'], ['BZPOPMIN', 'empty', '0'], ['BZMPOP', '0', '1', 'empty', 'MIN'], ['EXEC'],
   ],
   [

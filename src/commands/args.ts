@@ -6,7 +6,7 @@
 import type { Client } from '../server/client';
 import type { Entry } from '../store/keyspace';
 import { WRONGTYPE } from '../store/value';
-import { parseInt64, parseDouble } from '../util/number';
+import { parseInt64, parseDouble, INT64_MAX } from '../util/number';
 
 export const ERR_NOT_INT = 'ERR value is not an integer or out of range';
 export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
@@ -117,4 +117,23 @@ export function countArg(c: Client, s: string, min: number, msg: string): number
 /** True when blocking commands must act as non-blocking (inside MULTI/EXEC). */
 export function cannotBlock(c: Client): boolean {
   return c.server.execDepth > 0 || c.inMulti;
+}
+
+export const ERR_LONG_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+
+/**
+ * A count for HRANDFIELD / SRANDMEMBER / ZRANDMEMBER: getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX).
+ * Returned as a bigint so the range checks are exact.
+ */
+export function randCountArg(c: Client, s: string): bigint | null {
+  const n = parseInt64(s);
+  if (n === null) {
+    c.error('ERR value is not an integer or out of range');
+    return null;
+  }
+  if (n < -INT64_MAX) {
+    c.error(ERR_LONG_RANGE);
+    return null;
+  }
+  return n;
 }

@@ -2,7 +2,7 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
+import { WRONGTYPE, ERR_SYNTAX, notify, randCountArg } from './args';
 import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat } from '../util/number';
 import { scanCollection } from './collscan';
 import type { Entry } from '../store/keyspace';
@@ -237,25 +237,6 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   c.server.keyspace.dirty++;
   c.bulk(r.value);
   c.propArgv = ['HSET', argv[1], argv[2], r.value];
-}
-
-const ERR_LONG_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
-
-/**
- * A count for HRANDFIELD / SRANDMEMBER: getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX).
- * Returned as a bigint so the range checks are exact.
- */
-export function randCountArg(c: Client, s: string): bigint | null {
-  const n = parseInt64(s);
-  if (n === null) {
-    c.error('ERR value is not an integer or out of range');
-    return null;
-  }
-  if (n < -INT64_MAX) {
-    c.error(ERR_LONG_RANGE);
-    return null;
-  }
-  return n;
 }
 
 function hrandfield(c: Client, argv: string[]): void {

@@ -2,7 +2,7 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify, clampRange, timeoutArg, countArg, cannotBlock } from './args';
+import { WRONGTYPE, ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify, clampRange, timeoutArg, countArg, cannotBlock, ERR_LONG_RANGE } from './args';
 import { Deque } from '../store/types/deque';
 import type { Entry } from '../store/keyspace';
 
@@ -220,7 +220,7 @@ function lpos(c: Client, argv: string[]): void {
       const n = intArg(c, argv[++j]);
       if (n === null) return;
       if (n === 0) return c.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
-      if (n < -9223372036854775807) return c.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
+      if (n < -9223372036854775807) return c.error(ERR_LONG_RANGE);
       rank = n;
     } else if (opt === 'count' && more) {
       const n = intArg(c, argv[++j]);

@@ -2,11 +2,10 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
+import { WRONGTYPE, ERR_SYNTAX, intArg, notify, randCountArg } from './args';
 import { isIntegerString } from '../store/value';
 import { IndexedSet } from '../store/types/indexed-set';
 import { scanCollection } from './collscan';
-import { randCountArg } from './hashes';
 
 type S = IndexedSet;
 

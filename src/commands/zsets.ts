@@ -2,10 +2,10 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, notify, timeoutArg, cannotBlock } from './args';
+import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, notify, timeoutArg, cannotBlock, randCountArg } from './args';
 import { ZSet, ZAdd, ZADD_NX, ZADD_XX, ZADD_GT, ZADD_LT, ZADD_INCR, type ScoreRange, type LexRange } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
-import { parseDouble, formatDouble17g } from '../util/number';
+import { parseDouble, formatDouble17g, INT64_MAX } from '../util/number';
 import { stringMatch } from '../util/glob';
 import type { Entry } from '../store/keyspace';
 import { parseCursor } from '../store/scan';
@@ -513,39 +513,46 @@ function zmpop(c: Client, argv: string[], blocking: boolean): void {
 }
 
 function zrandmember(c: Client, argv: string[]): void {
-  if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withscores')) return c.error(ERR_SYNTAX);
   if (argv.length === 2) {
     const z = zsetForRead(c, argv[1]);
     if (z === null) return;
     if (!z || z.size === 0) return c.nullBulk();
     return c.bulk(z.at(Math.floor(Math.random() * z.size))![0]);
   }
-  const count = intArg(c, argv[2]);
-  if (count === null) return;
+  // as HRANDFIELD: the count first (exactly, as a bigint: -2^62 must not round into range), then the option
+  const big = randCountArg(c, argv[2]);
+  if (big === null) return;
+  if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withscores')) return c.error(ERR_SYNTAX);
   const withScores = argv.length === 4;
-  if (withScores && (count < -4611686018427387903 || count > 4611686018427387903)) return c.error('ERR value is out of range');
+  if (withScores && (big < -(INT64_MAX / 2n) || big > INT64_MAX / 2n)) return c.error('ERR value is out of range');
   const z = zsetForRead(c, argv[1]);
   if (z === null) return;
-  if (!z || count === 0) return c.arrayLen(0);
+  if (!z || big === 0n) return c.arrayLen(0);
   let items: [string, number][];
-  if (count < 0) {
+  if (big < 0n) {
+    const n = Number(-big);
+    if (n > 0x7fffffff) return c.error('ERR value is out of range');
     items = [];
-    for (let i = 0; i < -count; i++) items.push(z.at(Math.floor(Math.random() * z.size))!);
-  } else if (count >= z.size) {
-    items = [...z];
-  } else if (count * 3 > z.size) {
-    // a random subset without repetition: partial Fisher-Yates over ranks
-    const ranks = Array.from({ length: z.size }, (_, i) => i);
-    for (let i = 0; i < count; i++) {
-      const j = i + Math.floor(Math.random() * (ranks.length - i));
-      [ranks[i], ranks[j]] = [ranks[j], ranks[i]];
-    }
-    items = ranks.slice(0, count).map((r) => z.at(r)!);
+    for (let i = 0; i < n; i++) items.push(z.at(Math.floor(Math.random() * z.size))!);
+  } else if (big >= BigInt(z.size)) {
+    // the whole zset, highest score first, as Redis 7.0 replies it
+    items = [...z].reverse();
   } else {
-    // few of many (Redis's case 4): distinct random ranks, without an O(size) array
-    const picked = new Set<number>();
-    while (picked.size < count) picked.add(Math.floor(Math.random() * z.size));
-    items = [...picked].map((r) => z.at(r)!);
+    const count = Number(big);
+    if (count * 3 > z.size) {
+      // a random subset without repetition: partial Fisher-Yates over ranks
+      const ranks = Array.from({ length: z.size }, (_, i) => i);
+      for (let i = 0; i < count; i++) {
+        const j = i + Math.floor(Math.random() * (ranks.length - i));
+        [ranks[i], ranks[j]] = [ranks[j], ranks[i]];
+      }
+      items = ranks.slice(0, count).map((r) => z.at(r)!);
+    } else {
+      // few of many (Redis's case 4): distinct random ranks, without an O(size) array
+      const picked = new Set<number>();
+      while (picked.size < count) picked.add(Math.floor(Math.random() * z.size));
+      items = [...picked].map((r) => z.at(r)!);
+    }
   }
   replyPairs(c, items, withScores);
 }
