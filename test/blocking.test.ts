@@ -118,4 +118,34 @@ describe('blocking operations', () => {
     await p.call('RPUSH', 'typed', 'ok');
     assert.deepEqual(await a.reply(), ['typed', 'ok']);
   });
+
+  // Redis signals a key as ready whenever it is created (dbAdd), not only on pushes (found by a test helper)
+  test('a key created by RENAME, COPY, MOVE or RESTORE serves its waiters', async () => {
+    const p = await srv.raw();
+    const a = await srv.raw();
+    const wakeBy = async (key: string, block: string[], create: () => Promise<unknown>, expected: unknown) => {
+      a.command(...block);
+      await waitFor(async () => /blocked_clients:1\r\n/.test((await p.call('INFO', 'clients')) as string), 5000, 10);
+      await create();
+      assert.deepEqual(await a.reply(), expected, key);
+    };
+    await p.call('RPUSH', 'src1', 'a');
+    await wakeBy('rename', ['BLPOP', 'dst1', '0'], () => p.call('RENAME', 'src1', 'dst1'), ['dst1', 'a']);
+    await p.call('RPUSH', 'src2', 'b');
+    await wakeBy('copy', ['BLMOVE', 'dst2', 'out', 'LEFT', 'LEFT', '0'], () => p.call('COPY', 'src2', 'dst2'), 'b');
+    await p.call('SELECT', '1');
+    await p.call('ZADD', 'dst3', '1', 'm');
+    await wakeBy('move', ['BZPOPMIN', 'dst3', '0'], () => p.call('MOVE', 'dst3', '0'), ['dst3', 'm', '1']);
+    await p.call('SELECT', '0');
+    await p.call('RPUSH', 'src4', 'c');
+    const payload = await p.call('DUMP', 'src4');
+    await wakeBy('restore', ['BRPOP', 'dst4', '0'], () => p.call('RESTORE', 'dst4', '0', payload as string), ['dst4', 'c']);
+    await p.call('RPUSH', 'src5', 'd');
+    await wakeBy('renamenx in MULTI', ['BLPOP', 'dst5', '0'], async () => {
+      await p.call('MULTI');
+      await p.call('RENAMENX', 'src5', 'dst5');
+      await p.call('EXEC');
+    }, ['dst5', 'd']);
+  });
 });
+

@@ -18,6 +18,8 @@ const COMMANDS: string[][] = [
   ['ZREMRANGEBYSCORE', 'z', '5', '5'], ['ZREMRANGEBYRANK', 'z', '0', '0'], ['ZADD', 'z', '0', 'p', '0', 'q'],
   ['ZUNIONSTORE', 'zu', '1', 'z'], ['ZINTERSTORE', 'zu', '1', 'z'], ['ZDIFFSTORE', 'zu', '1', 'z'], ['ZRANGESTORE', 'zr', 'z', '0', '-1'], ['ZMPOP', '1', 'z', 'MAX'],
   ['RPUSH', 'srt', '3', '1'], ['SORT', 'srt', 'STORE', 'sorted'], ['SET', 'e', 'v', 'PX', '1'], ['MSET', 'm1', '1', 'm2', '2'], ['FLUSHDB'],
+  ['GET', 'missing'], ['HGET', 'missing', 'f'], ['EXISTS', 'missing'], ['LRANGE', 'missing', '0', '-1'], ['SADD', 'ss', 'a'],
+  ['SINTERSTORE', 'sd', 'ss', 'missing'], ['ZUNIONSTORE', 'zd', '2', 'ss', 'missing'], ['LMOVE', 'missing', 'x', 'LEFT', 'LEFT'], ['RENAME', 'missing', 'x'],
 ];
 
 // ZREMRANGEBYLEX is left out: redis-server 7.0.15 publishes nothing for it (its event table is
@@ -36,9 +38,11 @@ after(async () => {
   await redis?.stop();
 });
 
-async function collect(port: number): Promise<string> {
+async function collect(port: number, flags = 'KEA'): Promise<string> {
   const sub = await ByteConn.connect(port);
   const cmd = await ByteConn.connect(port);
+  await cmd.call(['FLUSHALL']);
+  await cmd.call(['CONFIG', 'SET', 'notify-keyspace-events', flags]);
   await sub.call(['PSUBSCRIBE', '__key*__:*']);
   for (const argv of COMMANDS) await cmd.call(argv);
   await sleep(200); // let the short expiry fire
@@ -53,4 +57,22 @@ test('keyspace and keyevent messages match redis-server', { skip: run ? false : 
   const [k, r] = [await collect(keel.port), await collect(redis.port)];
   const lines = (s: string) => s.split('*4\r\n').filter(Boolean);
   assert.deepEqual(lines(k), lines(r));
+});
+
+// the `m` (keymiss) and `n` (new key) classes, outside `A`; and how CONFIG GET spells the flags
+test('keymiss and new-key messages, and the flags string, match redis-server', { skip: run ? false : 'redis-server is not installed' }, async () => {
+  const [k, r] = [await collect(keel.port, 'KEAmn'), await collect(redis.port, 'KEAmn')];
+  const lines = (s: string) => s.split('*4\r\n').filter(Boolean);
+  assert.ok(lines(r).some((l) => l.includes('keymiss')) && lines(r).some((l) => l.includes(':new')));
+  assert.deepEqual(lines(k), lines(r));
+  for (const flags of ['Kgn', 'KA$lshzxetdmn', 'Egm', 'KEA']) {
+    const got: unknown[] = [];
+    for (const port of [keel.port, redis.port]) {
+      const c = await ByteConn.connect(port);
+      await c.call(['CONFIG', 'SET', 'notify-keyspace-events', flags]);
+      got.push(await c.call(['CONFIG', 'GET', 'notify-keyspace-events']));
+      c.close();
+    }
+    assert.deepEqual(got[0], got[1], flags);
+  }
 });

@@ -80,6 +80,11 @@ const SCENARIOS: string[][][] = [
     ['CONFIG', 'GET', 'set-max-intset-entries'], ['CONFIG', 'GET', 'zset-max-listpack-value'], ['CONFIG', 'GET', 'list-max-listpack-size'],
     ['CONFIG', 'GET', 'timeout'], ['CONFIG', 'GET', 'tcp-keepalive'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'GET', 'list-compress-depth'],
   ],
+  // a rejected EXEC (here its arity) discards the transaction with EXECABORT, in MULTI or not
+  [
+    ['MULTI'], ['SET', 'a', '1'], ['EXEC', 'extra'], ['EXEC'], ['SET', 'b', '1'], ['GET', 'a'], ['EXEC', 'x'], ['MULTI'], ['EXEC', 'foo'], ['SET', 'c', '1'],
+    ['PUBSUB', 'CHANNELS', 'f*', 'extra'], ['PUBSUB', 'CHANNELS', 'f*'],
+  ],
 ];
 
 diffScenarios('strings and keys', SCENARIOS);

@@ -63,6 +63,26 @@ describe('MULTI / EXEC / WATCH', () => {
     assert.equal(await a.call('GET', 'w'), '2');
   });
 
+  // touchAllWatchedKeysInDb: only a watched key that existed before or after (found by a test helper)
+  test('FLUSHALL, FLUSHDB and SWAPDB leave the WATCH of a key in neither db alone', async () => {
+    const a = await srv.raw();
+    const b = await srv.raw();
+    for (const flush of [['FLUSHALL'], ['FLUSHDB'], ['SWAPDB', '0', '1']]) {
+      await a.call('WATCH', 'never-there');
+      await b.call(...flush);
+      await a.call('MULTI');
+      await a.call('PING');
+      assert.deepEqual(await a.call('EXEC'), ['PONG'], flush.join(' '));
+    }
+    await b.call('SELECT', '1');
+    await b.call('SET', 'in-db1', 'x');
+    await a.call('WATCH', 'in-db1');
+    await b.call('SWAPDB', '0', '1'); // it appears in db 0: a change
+    await a.call('MULTI');
+    await a.call('PING');
+    assert.equal(await a.call('EXEC'), null);
+  });
+
   test('WATCH is invalidated by FLUSHDB, SWAPDB-free deletes, and expiry', async () => {
     const a = await srv.raw();
     const b = await srv.raw();

@@ -66,6 +66,7 @@ function publish(c: Client, argv: string[]): void {
 }
 
 function pubsubChannels(c: Client, argv: string[]): void {
+  if (argv.length > 3) return c.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try PUBSUB HELP.`);
   const pattern = argv.length > 2 ? argv[2] : null;
   const out: string[] = [];
   for (const ch of c.server.pubsub.channels.keys()) if (pattern === null || stringMatch(pattern, ch, false)) out.push(ch);

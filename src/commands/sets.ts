@@ -265,11 +265,11 @@ function smove(c: Client, argv: string[]): void {
 }
 
 /** Reads the input sets for SINTER*: null = error replied, 'empty' = a missing key made it empty. */
-function interInputs(c: Client, keys: string[], write: boolean): S[] | 'empty' | null {
+function interInputs(c: Client, keys: string[]): S[] | 'empty' | null {
   const sets: S[] = [];
   let empty = false;
   for (const k of keys) {
-    const e = write ? c.server.keyspace.lookupWrite(c.db, k) : c.server.keyspace.lookupRead(c.db, k);
+    const e = c.server.keyspace.lookupRead(c.db, k); // a read, STORE or not (a miss is a keymiss event)
     if (e === undefined) {
       empty = true;
       continue;
@@ -313,7 +313,7 @@ function storeSet(c: Client, dst: string, members: string[], event: string, conv
 
 function sinter(c: Client, argv: string[], store: boolean): void {
   const keys = argv.slice(store ? 2 : 1);
-  const sets = interInputs(c, keys, store);
+  const sets = interInputs(c, keys);
   if (sets === null) return;
   const result = sets === 'empty' ? [] : intersect(sets);
   if (store) return storeSet(c, argv[1], result, 'sinterstore');
@@ -334,7 +334,7 @@ function sintercard(c: Client, argv: string[]): void {
       limit = n;
     } else return c.error(ERR_SYNTAX);
   }
-  const sets = interInputs(c, argv.slice(2, 2 + numkeys), false);
+  const sets = interInputs(c, argv.slice(2, 2 + numkeys));
   if (sets === null) return;
   c.int(sets === 'empty' ? 0 : intersect(sets, limit).length);
 }
@@ -343,7 +343,7 @@ function sunionDiff(c: Client, argv: string[], op: 'union' | 'diff', store: bool
   const keys = argv.slice(store ? 2 : 1);
   const sets: (S | undefined)[] = [];
   for (const k of keys) {
-    const e = store ? c.server.keyspace.lookupWrite(c.db, k) : c.server.keyspace.lookupRead(c.db, k);
+    const e = c.server.keyspace.lookupRead(c.db, k); // a read, STORE or not (a miss is a keymiss event)
     if (e !== undefined && !(e.value instanceof IndexedSet)) return c.error(WRONGTYPE);
     sets.push(e?.value as S | undefined);
   }

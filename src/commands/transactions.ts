@@ -9,7 +9,7 @@ import type { CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { ReplyMode } from '../server/client';
 
-function discardTransaction(c: Client): void {
+export function discardTransaction(c: Client): void {
   c.inMulti = false;
   c.multiQueue = [];
   c.multiError = false;

@@ -602,7 +602,7 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
   // read every input first: sets count as zsets with score 1
   const inputs: (Iterable<[string, number]> & { size: number; get(m: string): number | undefined })[] = [];
   for (const k of keys) {
-    const e = store ? c.server.keyspace.lookupWrite(c.db, k) : c.server.keyspace.lookupRead(c.db, k);
+    const e = c.server.keyspace.lookupRead(c.db, k); // a read, STORE or not (a miss is a keymiss event)
     if (e === undefined) {
       inputs.push(emptyInput);
     } else if (e.value instanceof ZSet) {

@@ -174,12 +174,12 @@ function allNotify(): number {
 export function notifyFormat(flags: number): string {
   let res = '';
   const all = allNotify();
+  // as Redis 7.0 writes it: `n` only among the classes, so not after an `A`
   if ((flags & all) === all) res += 'A';
-  else for (const ch of 'g$lshzxetd') if (flags & NOTIFY_BITS[ch]) res += ch;
+  else for (const ch of 'g$lshzxetdn') if (flags & NOTIFY_BITS[ch]) res += ch;
   if (flags & NOTIFY_BITS.K) res += 'K';
   if (flags & NOTIFY_BITS.E) res += 'E';
   if (flags & NOTIFY_BITS.m) res += 'm';
-  if (flags & NOTIFY_BITS.n) res += 'n';
   return res;
 }
 

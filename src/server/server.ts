@@ -7,10 +7,12 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client, ReplyMode } from './client';
 import { Logger } from './log';
-import { Keyspace, type Db } from '../store/keyspace';
+import { Keyspace, type Db, type Entry } from '../store/keyspace';
+import type { Dict } from '../store/dict';
 import { Command, arityOk } from '../commands/spec';
 import { ERR_LOADING } from '../commands/args';
 import { buildCommandTable } from '../commands/registry';
+import { discardTransaction } from '../commands/transactions';
 import type { Config } from '../config';
 import { SlowLog, LatencyMonitor } from './slowlog';
 import { PubSub } from './pubsub';
@@ -159,8 +161,16 @@ export class Server {
       modified(db: Db, key: string) {
         if (self.watchedKeys.size !== 0) self.touchWatchedKey(db, key);
       },
-      dbReplaced(db: Db) {
-        if (self.watchedKeys.size !== 0) self.touchWatchedDb(db);
+      added(db: Db, key: string) {
+        // RENAME, COPY, MOVE, RESTORE... as well as pushes: a waiter on the key may be served
+        self.blocking.signalKeyReady(db, key);
+        self.notifyKeyspaceEvent(NotifyClass.New, 'new', key, db.id);
+      },
+      missed(db: Db, key: string) {
+        self.notifyKeyspaceEvent(NotifyClass.KeyMiss, 'keymiss', key, db.id);
+      },
+      dbReplaced(db: Db, previous: Dict<Entry>) {
+        if (self.watchedKeys.size !== 0) self.touchWatchedDb(db, previous);
         self.blocking.signalDbReady(db);
       },
     });
@@ -349,17 +359,17 @@ export class Server {
     c.lastCommand = cmd.fullName;
     if (!arityOk(cmd.arity, argv.length)) {
       cmd.rejectedCalls++;
-      return this.reject(c, `ERR wrong number of arguments for '${cmd.fullName}' command`);
+      return this.reject(c, `ERR wrong number of arguments for '${cmd.fullName}' command`, cmd);
     }
     if (!c.authenticated && !cmd.noAuth) {
       cmd.rejectedCalls++;
-      return this.reject(c, 'NOAUTH Authentication required.');
+      return this.reject(c, 'NOAUTH Authentication required.', cmd);
     }
     if (cmd.isWrite && this.writeRefusal !== null) {
       const why = this.writeRefusal();
       if (why !== null) {
         cmd.rejectedCalls++;
-        return this.reject(c, why);
+        return this.reject(c, why, cmd);
       }
     }
     if (c.resp === 2 && c.subscriptionCount > 0 && !PUBSUB_RESP2_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
@@ -367,11 +377,12 @@ export class Server {
       return this.reject(
         c,
         `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+        cmd,
       );
     }
     if (this.loading && !cmd.allowLoading) {
       cmd.rejectedCalls++;
-      return this.reject(c, ERR_LOADING);
+      return this.reject(c, ERR_LOADING, cmd);
     }
     if (this.clientsPausedUntil !== 0 && this.mustPause(c, cmd)) {
       c.blocked = true;
@@ -439,7 +450,12 @@ export class Server {
   }
 
   /** A command refused before running: inside MULTI it also dooms the transaction. */
-  private reject(c: Client, msg: string): void {
+  /** rejectCommand: an error instead of running `cmd`; a rejected EXEC discards the transaction. */
+  private reject(c: Client, msg: string, cmd?: Command): void {
+    if (cmd?.name === 'exec') {
+      discardTransaction(c);
+      return c.error(`EXECABORT Transaction discarded because of: ${msg.replace(/^ERR /, '')}`);
+    }
     if (c.inMulti) c.multiError = true;
     c.error(msg);
   }
@@ -542,9 +558,11 @@ export class Server {
     if (s) for (const c of s) c.watchDirty = true;
   }
 
-  private touchWatchedDb(db: Db): void {
+  /** touchAllWatchedKeysInDb: a watched key changed if it was there before or is there now. */
+  private touchWatchedDb(db: Db, previous: Dict<Entry>): void {
     const m = this.watchedKeys.get(db);
-    if (m) for (const s of m.values()) for (const c of s) c.watchDirty = true;
+    if (!m) return;
+    for (const [key, s] of m) if (previous.has(key) || db.dict.has(key)) for (const c of s) c.watchDirty = true;
   }
 
   // ---------------------------------------------------------------- keyspace notifications

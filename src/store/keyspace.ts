@@ -82,8 +82,12 @@ export interface KeyspaceEvents {
   expired(db: Db, key: string): void;
   /** a key's value changed (WATCH invalidation). */
   modified(db: Db, key: string): void;
-  /** a whole db changed (flush / swap). */
-  dbReplaced(db: Db): void;
+  /** a key was created, by any command (dbAdd: blocked clients may be served, the `new` event). */
+  added(db: Db, key: string): void;
+  /** a read found no key (the `keymiss` event). */
+  missed(db: Db, key: string): void;
+  /** a whole db changed (flush / swap); `previous` is the dict it held before. */
+  dbReplaced(db: Db, previous: Dict<Entry>): void;
 }
 
 export interface KeyspaceStats {
@@ -141,11 +145,13 @@ export class Keyspace {
     const e = db.dict.get(key);
     if (e === undefined) {
       this.stats.keyspaceMisses++;
+      this.events.missed(db, key);
       return undefined;
     }
     if (this.isExpired(e)) {
       if (!this.expiryPaused()) this.expireNow(db, key, e);
       this.stats.keyspaceMisses++;
+      this.events.missed(db, key);
       return undefined;
     }
     e.lru = this.lruClock;
@@ -220,9 +226,10 @@ export class Keyspace {
         expires = new Dict<Entry>();
         for (const [k, e] of dict) if (e.expireAt >= 0) expires.set(k, e);
       }
+      const previous = db.dict;
       db.dict = dict;
       db.expires = expires;
-      this.events.dbReplaced(db);
+      this.events.dbReplaced(db, previous);
     });
   }
 
@@ -236,6 +243,7 @@ export class Keyspace {
     const e = new Entry(value, expireAt, this.lruClock, this.epoch, ++this.seq);
     db.dict.set(key, e);
     if (expireAt >= 0) db.expires.set(key, e);
+    this.events.added(db, key);
     this.events.modified(db, key);
     return e;
   }
@@ -313,11 +321,12 @@ export class Keyspace {
   flushDb(db: Db): number {
     const n = db.dict.size;
     if (this.observer !== null) this.observer.beforeReplaceMaps(db);
+    const previous = db.dict;
     db.dict = new Dict<Entry>();
     db.expires = new Dict<Entry>();
     db.expireCursor = null;
     db.avgTtl = 0;
-    this.events.dbReplaced(db);
+    this.events.dbReplaced(db, previous);
     return n;
   }
 
@@ -336,8 +345,8 @@ export class Keyspace {
     b.expires = x;
     b.avgTtl = t;
     a.expireCursor = b.expireCursor = null;
-    this.events.dbReplaced(a);
-    this.events.dbReplaced(b);
+    this.events.dbReplaced(a, d);
+    this.events.dbReplaced(b, a.dict);
   }
 
   /** Total keys across databases. */
