@@ -91,6 +91,14 @@ const ZSETS: string[][][] = [
     ['ZRANDMEMBER', 'z', '-9223372036854775808'], ['ZRANDMEMBER', 'z', '-4611686018427387904', 'WITHSCORES'], ['ZRANDMEMBER', 'z', 'x', 'FOO'],
     ['ZRANDMEMBER', 'z', '4611686018427387904', 'WITHSCORES'], ['ZADD', 'z5', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'], ['ZRANDMEMBER', 'z5', '5'],
     ['ZRANDMEMBER', 'z5', '9', 'WITHSCORES'],
+    // which error wins: the key before the index/options, counts, the timeout last; flag names in ZINCRBY
+    ['LPOP', 'nokey', 'x'], ['RPOP', 'nokey', '+1'], ['ZPOPMIN', 'z5', 'x'], ['ZPOPMAX', 'z5', '-1'], ['LPOS', 'nokey', 'a', 'COUNT', 'x'], ['LPOS', 'nokey', 'a', 'MAXLEN', 'x'],
+    ['LINDEX', 'nokey', 'x'], ['LSET', 'nokey', 'x', 'v'], ['SET', 'str', 'v'], ['LINDEX', 'str', 'x'], ['LSET', 'str', 'x', '1'],
+    ['ZSCAN', 'nokey', '0', 'COUNT', '0'], ['ZSCAN', 'nokey', '0', 'foo'], ['ZSCAN', 'str', '0', 'foo'], ['ZSCAN', 'z5', '0', 'foo'],
+    ['BLMPOP', 'x', '0', 'a', 'left'], ['BLMPOP', 'x', '1', 'a', 'middle'], ['BLMPOP', '-1', '1', 'a', 'left', 'count', '0'], ['BZMPOP', 'x', '0', 'a', 'min'],
+    ['BZMPOP', 'x', '1', 'a', 'middle'], ['BLPOP', 'nokey', 'inf'], ['BLPOP', 'nokey', '1e400'], ['BZPOPMIN', 'nokey', '9.3e15'], ['BLPOP', 'nokey', '-1'], ['BLPOP', 'nokey', 'nan'],
+    ['ZINCRBY', 'z5', 'nx', 'a'], ['ZINCRBY', 'z5', 'incr', 'a'], ['ZINCRBY', 'z5', 'CH', 'a'], ['ZINCRBY', 'z5', '2', 'a'],
+    ['SADD', 'is', '3', '1', '2', '-5'], ['SORT', 'is', 'BY', 'nosort'], ['SORT', 'is', 'BY', 'nosort', 'LIMIT', '0', '2'], ['SORT', 'is', 'BY', 'nosort', 'DESC'], ['SORT_RO', 'is', 'BY', 'nosort'],
     ['MULTI'], ['BZPOPMIN', 'empty', '0'], ['BZMPOP', '0', '1', 'empty', 'MIN'], ['EXEC'],
   ],
   [

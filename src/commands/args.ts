@@ -86,18 +86,17 @@ export function clampRange(start: number, end: number, len: number): [number, nu
 
 /** getTimeoutFromObjectOrReply: seconds (fractional) to ms; 0 = forever; null after an error. */
 export function timeoutArg(c: Client, s: string): number | null {
-  const d = parseDouble(s);
-  if (d === null || !Number.isFinite(d)) {
+  // a long double in Redis (strtold): 1e400 is a number there, past a double's range here
+  const d = parseDouble(s) ?? (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : null);
+  if (d === null || Number.isNaN(d)) {
     c.error('ERR timeout is not a float or out of range');
     return null;
   }
-  if (d < 0) {
-    c.error('ERR timeout is negative');
-    return null;
-  }
+  // Redis converts the milliseconds to a long long: past its range (inf included) that gives
+  // LLONG_MIN on x86, so it answers "negative" there too
   const ms = Math.ceil(d * 1000);
-  if (ms > 9.2e18) {
-    c.error('ERR timeout is out of range');
+  if (d < 0 || ms >= 9223372036854775807) {
+    c.error('ERR timeout is negative');
     return null;
   }
   return ms;
@@ -105,7 +104,7 @@ export function timeoutArg(c: Client, s: string): number | null {
 
 /** getPositiveLongFromObjectOrReply / getRangeLong...: an integer in [min, max] or `msg`. */
 export function countArg(c: Client, s: string, min: number, msg: string): number | null {
-  const n = intArg(c, s);
+  const n = intArg(c, s, `ERR ${msg}`); // Redis answers `msg` for a non-integer too
   if (n === null) return null;
   if (n < min) {
     c.error(`ERR ${msg}`);

@@ -108,22 +108,23 @@ function lrange(c: Client, argv: string[]): void {
   for (let i = r[0]; i <= r[1]; i++) c.bulk(l.get(i) as string);
 }
 
+// LINDEX and LSET look the key up before parsing the index, as Redis does (which error wins)
 function lindex(c: Client, argv: string[]): void {
-  let i = intArg(c, argv[2]);
-  if (i === null) return;
   const l = listForRead(c, argv[1]);
   if (l === null) return;
   if (l === undefined) return c.nullBulk();
+  let i = intArg(c, argv[2]);
+  if (i === null) return;
   if (i < 0) i += l.length;
   c.bulkOrNull(l.get(i));
 }
 
 function lset(c: Client, argv: string[]): void {
-  let i = intArg(c, argv[2]);
-  if (i === null) return;
   const found = listForWrite(c, argv[1]);
   if (found === null) return;
   if (found === undefined) return c.error(ERR_NO_SUCH_KEY);
+  let i = intArg(c, argv[2]);
+  if (i === null) return;
   const l = found.l;
   if (i < 0) i += l.length;
   if (i < 0 || i >= l.length) return c.error('ERR index out of range');
@@ -223,14 +224,12 @@ function lpos(c: Client, argv: string[]): void {
       if (n < -9223372036854775807) return c.error(ERR_LONG_RANGE);
       rank = n;
     } else if (opt === 'count' && more) {
-      const n = intArg(c, argv[++j]);
+      const n = countArg(c, argv[++j], 0, "COUNT can't be negative");
       if (n === null) return;
-      if (n < 0) return c.error("ERR COUNT can't be negative");
       count = n;
     } else if (opt === 'maxlen' && more) {
-      const n = intArg(c, argv[++j]);
+      const n = countArg(c, argv[++j], 0, "MAXLEN can't be negative");
       if (n === null) return;
-      if (n < 0) return c.error("ERR MAXLEN can't be negative");
       maxlen = n;
     } else return c.error(ERR_SYNTAX);
   }
@@ -387,13 +386,7 @@ function bpop(c: Client, argv: string[], where: number): void {
 
 /** [B]LMPOP [timeout] numkeys key... LEFT|RIGHT [COUNT n] */
 function mpop(c: Client, argv: string[], blocking: boolean): void {
-  let t = 0;
   const numIdx = blocking ? 2 : 1;
-  if (blocking) {
-    const x = timeoutArg(c, argv[1]);
-    if (x === null) return;
-    t = x;
-  }
   const numkeys = intArg(c, argv[numIdx], 'ERR numkeys should be greater than 0');
   if (numkeys === null) return;
   if (numkeys < 1) return c.error('ERR numkeys should be greater than 0');
@@ -411,6 +404,13 @@ function mpop(c: Client, argv: string[], blocking: boolean): void {
     } else return c.error(ERR_SYNTAX);
   }
   if (count === -1) count = 1;
+  // the timeout last, as Redis parses it (which error wins)
+  let t = 0;
+  if (blocking) {
+    const x = timeoutArg(c, argv[1]);
+    if (x === null) return;
+    t = x;
+  }
   const keys = argv.slice(numIdx + 1, whereIdx);
   const r = popFirst(c, keys, where, count, true);
   if (r !== false) return;

@@ -65,7 +65,7 @@ export function orderedMembers(c: Client, members: Iterable<string>): string[] {
 }
 
 /** A stored set's members in its iteration order (see isIntset). */
-function membersOf(c: Client, s: S): string[] {
+export function membersOf(c: Client, s: S): string[] {
   return isIntset(c, s) ? ascending(s.toArray()) : s.toArray();
 }
 

@@ -6,6 +6,7 @@ import { WRONGTYPE, ERR_SYNTAX, intArg, notify } from './args';
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
+import { membersOf } from './sets';
 
 /** lookupKeyByPattern: `#` is the element itself; `pre*post` a string key; `pre*post->field` a hash field. */
 function byPattern(c: Client, pattern: string, subst: string): string | null {
@@ -86,7 +87,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   let elements: string[];
   if (v === undefined) elements = [];
   else if (v instanceof Deque) elements = v.toArray();
-  else if (v instanceof IndexedSet) elements = v.toArray();
+  else if (v instanceof IndexedSet) elements = membersOf(c, v); // an intset in ascending order, as Redis iterates it
   else elements = [...(v as ZSet)].map(([m]) => m);
   if (dontsort && desc && !(v instanceof IndexedSet)) elements.reverse();
   const len = elements.length;

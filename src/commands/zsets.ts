@@ -2,7 +2,7 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, notify, timeoutArg, cannotBlock, randCountArg } from './args';
+import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, notify, timeoutArg, cannotBlock, randCountArg, countArg } from './args';
 import { ZSet, ZAdd, ZADD_NX, ZADD_XX, ZADD_GT, ZADD_LT, ZADD_INCR, type ScoreRange, type LexRange } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
 import { parseDouble, formatDouble17g, INT64_MAX } from '../util/number';
@@ -100,19 +100,18 @@ function lexEmpty(r: LexArg): boolean {
 function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   let nx = false, xx = false, gt = false, lt = false, ch = false, incr = forceIncr;
   let idx = 2;
-  if (!forceIncr) {
-    for (; idx < argv.length; idx++) {
-      const a = argv[idx];
-      if (a.length !== 2 && a.length !== 4) break; // not an option: the first score
-      const o = a.toLowerCase();
-      if (o === 'nx') nx = true;
-      else if (o === 'xx') xx = true;
-      else if (o === 'gt') gt = true;
-      else if (o === 'lt') lt = true;
-      else if (o === 'ch') ch = true;
-      else if (o === 'incr') incr = true;
-      else break;
-    }
+  // ZINCRBY goes through the same flag loop in Redis: `ZINCRBY z nx m` is a syntax error
+  for (; idx < argv.length; idx++) {
+    const a = argv[idx];
+    if (a.length !== 2 && a.length !== 4) break; // not an option: the first score
+    const o = a.toLowerCase();
+    if (o === 'nx') nx = true;
+    else if (o === 'xx') xx = true;
+    else if (o === 'gt') gt = true;
+    else if (o === 'lt') lt = true;
+    else if (o === 'ch') ch = true;
+    else if (o === 'incr') incr = true;
+    else break;
   }
   const elements = argv.length - idx;
   if (elements % 2 !== 0 || elements === 0) return c.error(ERR_SYNTAX);
@@ -454,9 +453,8 @@ function zpopCommand(c: Client, argv: string[], max: boolean): void {
   if (argv.length > 3) return c.error(ERR_SYNTAX);
   let count = -1;
   if (argv.length === 3) {
-    const n = intArg(c, argv[2]);
+    const n = countArg(c, argv[2], 0, 'value is out of range, must be positive');
     if (n === null) return;
-    if (n < 0) return c.error('ERR value is out of range, must be positive');
     count = n;
   }
   const nested = c.resp > 2 && count !== -1;
@@ -481,13 +479,7 @@ function bzpop(c: Client, argv: string[], max: boolean): void {
 
 /** [B]ZMPOP [timeout] numkeys key... MIN|MAX [COUNT n] */
 function zmpop(c: Client, argv: string[], blocking: boolean): void {
-  let t = 0;
   const numIdx = blocking ? 2 : 1;
-  if (blocking) {
-    const x = timeoutArg(c, argv[1]);
-    if (x === null) return;
-    t = x;
-  }
   const numkeys = intArg(c, argv[numIdx], 'ERR numkeys should be greater than 0');
   if (numkeys === null) return;
   if (numkeys < 1) return c.error('ERR numkeys should be greater than 0');
@@ -505,6 +497,13 @@ function zmpop(c: Client, argv: string[], blocking: boolean): void {
     } else return c.error(ERR_SYNTAX);
   }
   if (count === -1) count = 1;
+  // the timeout last, as Redis parses it (which error wins)
+  let t = 0;
+  if (blocking) {
+    const x = timeoutArg(c, argv[1]);
+    if (x === null) return;
+    t = x;
+  }
   const keys = argv.slice(numIdx + 1, whereIdx);
   const r = zpop(c, keys, w === 'max', count, true, true);
   if (r !== false) return;
@@ -671,9 +670,12 @@ function zscan(c: Client, argv: string[]): void {
   if (parsed === null) return c.error('ERR invalid cursor');
   // past any rank a zset can have: the scan is over
   const cur = parsed > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed);
+  // the key first, as Redis does: a missing key ends the scan whatever the options say
+  const z = zsetForRead(c, argv[1]);
+  if (z === null) return;
   let count = 10;
   let pat: string | null = null;
-  for (let i = 3; i < argv.length; i++) {
+  for (let i = 3; z !== undefined && i < argv.length; i++) {
     const o = argv[i].toLowerCase();
     if (o === 'count' && i + 1 < argv.length) {
       const n = intArg(c, argv[++i]);
@@ -685,8 +687,6 @@ function zscan(c: Client, argv: string[]): void {
       if (pat === '*') pat = null;
     } else return c.error(ERR_SYNTAX);
   }
-  const z = zsetForRead(c, argv[1]);
-  if (z === null) return;
   const out: [string, number][] = [];
   let next = 0;
   if (z) {
