@@ -400,8 +400,13 @@ export class AofPersistence {
     const m = this.manifest;
     if (m === null || m.history.length === 0) return;
     for (const h of m.history) {
-      fs.rmSync(path.join(this.dir, h.name), { force: true });
       this.server.log.notice(`Removing the history file ${h.name} in the background`);
+      try {
+        fs.rmSync(path.join(this.dir, h.name), { force: true });
+      } catch (e) {
+        // as Redis: a history file that cannot be removed is logged, not fatal
+        this.server.log.warning(`Failed to remove the history file ${h.name}: ${(e as Error).message}`);
+      }
     }
     m.history = [];
     m.persist(this.dir);
