@@ -98,6 +98,10 @@ const ZSETS: string[][][] = [
     ['BLMPOP', 'x', '0', 'a', 'left'], ['BLMPOP', 'x', '1', 'a', 'middle'], ['BLMPOP', '-1', '1', 'a', 'left', 'count', '0'], ['BZMPOP', 'x', '0', 'a', 'min'],
     ['BZMPOP', 'x', '1', 'a', 'middle'], ['BLPOP', 'nokey', 'inf'], ['BLPOP', 'nokey', '1e400'], ['BZPOPMIN', 'nokey', '9.3e15'], ['BLPOP', 'nokey', '-1'], ['BLPOP', 'nokey', 'nan'],
     ['ZINCRBY', 'z5', 'nx', 'a'], ['ZINCRBY', 'z5', 'incr', 'a'], ['ZINCRBY', 'z5', 'CH', 'a'], ['ZINCRBY', 'z5', '2', 'a'],
+    // -0: a listpack stores it as 0, a skiplist keeps it (here forced by a one-entry limit)
+    ['ZADD', 'lp', '-0', 'x'], ['ZSCORE', 'lp', 'x'], ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'], ['ZADD', 'sk', '1', 'a', '2', 'b', '-0', 'x'],
+    ['ZSCORE', 'sk', 'x'], ['ZRANGE', 'sk', '0', '-1', 'WITHSCORES'], ['ZADD', 'sk', '-0', 'a'], ['ZSCORE', 'sk', 'a'], ['ZADD', 'one', '-0', 'x'], ['ZSCORE', 'one', 'x'],
+    ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
     ['SADD', 'is', '3', '1', '2', '-5'], ['SORT', 'is', 'BY', 'nosort'], ['SORT', 'is', 'BY', 'nosort', 'LIMIT', '0', '2'], ['SORT', 'is', 'BY', 'nosort', 'DESC'], ['SORT_RO', 'is', 'BY', 'nosort'],
     ['MULTI'], ['BZPOPMIN', 'empty', '0'], ['BZMPOP', '0', '1', 'empty', 'MIN'], ['EXEC'],
   ],

@@ -122,7 +122,7 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   for (let j = idx; j < argv.length; j += 2) {
     const d = parseDouble(argv[j]);
     if (d === null) return c.error(ERR_NOT_FLOAT);
-    scores.push(d === 0 ? 0 : d); // Redis stores -0 as 0
+    scores.push(d); // a -0 stays -0 only in a skiplist (below)
   }
   const key = argv[1];
   const ks = c.server.keyspace;
@@ -147,7 +147,14 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   const maxValue = z.converted ? 0 : cfg.num('zset-max-listpack-value');
   for (let k = 0; k < scores.length; k++) {
     const m = argv[idx + 2 * k + 1];
-    const r = z.add(m, scores[k], flags);
+    let score = scores[k];
+    // a listpack stores a score as text, where -0 becomes 0; a skiplist keeps the double
+    if (Object.is(score, -0)) {
+      const isNew = z.score(m) === undefined;
+      const skiplist = z.converted || z.size + (isNew ? 1 : 0) > maxEntries || (isNew && m.length > maxValue);
+      if (!skiplist) score = 0;
+    }
+    const r = z.add(m, score, flags);
     if (r === ZAdd.Added) {
       added++;
       if (!z.converted && (z.size > maxEntries || m.length > maxValue)) z.converted = true;
