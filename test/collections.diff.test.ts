@@ -102,6 +102,10 @@ const ZSETS: string[][][] = [
     ['ZADD', 'lp', '-0', 'x'], ['ZSCORE', 'lp', 'x'], ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'], ['ZADD', 'sk', '1', 'a', '2', 'b', '-0', 'x'],
     ['ZSCORE', 'sk', 'x'], ['ZRANGE', 'sk', '0', '-1', 'WITHSCORES'], ['ZADD', 'sk', '-0', 'a'], ['ZSCORE', 'sk', 'a'], ['ZADD', 'one', '-0', 'x'], ['ZSCORE', 'one', 'x'],
     ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+    // strtod's hexadecimal floats, and a long double underflow refused
+    ['ZADD', 'hx', '0x10', 'a', '0x1.8p1', 'b'], ['ZINCRBY', 'hx', '0x2', 'a'], ['ZRANGEBYSCORE', 'hx', '(0x1', '0x20', 'WITHSCORES'], ['ZCOUNT', 'hx', '0x0', '+inf'],
+    ['ZUNIONSTORE', 'hu', '1', 'hx', 'WEIGHTS', '0x2'], ['ZRANGE', 'hu', '0', '-1', 'WITHSCORES'], ['INCRBYFLOAT', 'fx', '0x10'], ['HINCRBYFLOAT', 'hf', 'a', '0x1.8p1'],
+    ['INCRBYFLOAT', 'fx', '1e-4951'], ['HINCRBYFLOAT', 'hf', 'a', '1e-4951'], ['ZADD', 'hx', '0x', 'c'], ['ZADD', 'hx', '0xg', 'c'], ['RPUSH', 'sl', '0x10', '3'], ['SORT', 'sl'],
     ['SADD', 'is', '3', '1', '2', '-5'], ['SORT', 'is', 'BY', 'nosort'], ['SORT', 'is', 'BY', 'nosort', 'LIMIT', '0', '2'], ['SORT', 'is', 'BY', 'nosort', 'DESC'], ['SORT_RO', 'is', 'BY', 'nosort'],
     ['MULTI'], ['BZPOPMIN', 'empty', '0'], ['BZMPOP', '0', '1', 'empty', 'MIN'], ['EXEC'],
   ],

@@ -7,6 +7,7 @@ import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
 import { membersOf } from './sets';
+import { parseDouble } from '../util/number';
 
 /** lookupKeyByPattern: `#` is the element itself; `pre*post` a string key; `pre*post->field` a hash field. */
 function byPattern(c: Client, pattern: string, subst: string): string | null {
@@ -29,13 +30,9 @@ function byPattern(c: Client, pattern: string, subst: string): string | null {
 /** strtod as SORT uses it: leading spaces allowed, the rest must be a number. */
 function sortScore(s: string): number | null {
   if (s === '') return 0; // strtod consumes nothing and stops at the terminator
+  // strtod skips leading space here (SORT calls it directly); the rest as parseDouble
   const t = s.replace(/^[ \t\n\v\f\r]+/, '');
-  if (t === '') return null;
-  const lower = t.toLowerCase();
-  if (/^[+-]?(inf|infinity)$/.test(lower)) return lower.startsWith('-') ? -Infinity : Infinity;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return null;
-  const d = Number(t);
-  return Number.isFinite(d) ? d : null;
+  return t === '' ? null : parseDouble(t);
 }
 
 function cmpBytes(a: string, b: string): number {

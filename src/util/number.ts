@@ -16,6 +16,16 @@ export function parseInt64(s: string): bigint | null {
 
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INF_RE = /^[+-]?(?:inf|infinity)$/i;
+/** strtod's hexadecimal form: 0x1.8p1, 0x10, 0x.8 */
+const HEX_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+
+/** A hexadecimal float as an exact (-1)^neg * m * 2^e, or null when it is not one. */
+function parseHexFloat(s: string): { neg: boolean; m: bigint; e: number } | null {
+  const h = HEX_RE.exec(s);
+  if (h === null || h[2].length + (h[3] ?? '').length === 0 || Math.abs(Number(h[4] ?? 0)) > 100000) return null;
+  const frac = h[3] ?? '';
+  return { neg: h[1] === '-', m: BigInt('0x' + (h[2] + frac || '0')), e: Number(h[4] ?? 0) - 4 * frac.length };
+}
 
 /** strtod as Redis uses it for scores and floats: whole string, no leading space, no NaN, no ERANGE. */
 export function parseDouble(s: string): number | null {
@@ -33,7 +43,14 @@ export function parseDouble(s: string): number | null {
     }
   }
   if (INF_RE.test(s)) return s[0] === '-' ? -Infinity : Infinity;
-  if (!FLOAT_RE.test(s)) return null;
+  if (!FLOAT_RE.test(s)) {
+    const x = parseHexFloat(s);
+    if (x === null) return null;
+    // scaling by a power of two is exact: Number(m) is the one rounding (barring subnormals)
+    const d = (x.neg ? -1 : 1) * Number(x.m) * 2 ** x.e;
+    if (!Number.isFinite(d) || (d === 0 && x.m !== 0n)) return null; // ERANGE
+    return d;
+  }
   const d = Number(s);
   if (!Number.isFinite(d)) return null; // overflow is ERANGE in strtod
   if (d === 0 && /[1-9]/.test(s.replace(/[eE].*$/, ''))) return null; // underflow to zero
@@ -123,17 +140,24 @@ function roundRational(neg: boolean, p: bigint, q: bigint): LD {
 /** strtold of a decimal string (already validated), rounded to long double. */
 function parseLongDouble(s: string): LD | 'inf' | null {
   if (INF_RE.test(s)) return 'inf';
-  if (!FLOAT_RE.test(s)) return null;
+  if (!FLOAT_RE.test(s)) {
+    const x = parseHexFloat(s);
+    if (x === null) return null;
+    if (x.m === 0n) return { neg: x.neg, m: 0n, e: 0 };
+    const r = x.e >= 0 ? roundRational(x.neg, x.m << BigInt(x.e), 1n) : roundRational(x.neg, x.m, 1n << BigInt(-x.e));
+    if (r.e + 64 > 16384) return 'inf';
+    if (r.e + 63 < -16382) return null; // below the smallest normal long double: ERANGE
+    return r;
+  }
   const neg = s[0] === '-';
   const body = s.replace(/^[+-]/, '');
   const [mantissa, expPart] = body.split(/[eE]/);
   const [ip, fp = ''] = mantissa.split('.');
   let exp10 = (expPart ? Number(expPart) : 0) - fp.length;
   const digits = BigInt((ip + fp).replace(/^0+(?=\d)/, '') || '0');
-  if (Math.abs(exp10) > 6000) {
-    if (digits === 0n) return { neg, m: 0n, e: 0 };
-    return exp10 > 0 ? 'inf' : { neg, m: 0n, e: 0 };
-  }
+  if (digits === 0n) return { neg, m: 0n, e: 0 };
+  // strtold's ERANGE: Redis refuses an underflow (below the smallest normal long double)
+  if (Math.abs(exp10) > 6000) return exp10 > 0 ? 'inf' : null;
   let p = digits;
   let q = 1n;
   if (exp10 >= 0) p *= 10n ** BigInt(exp10);
@@ -141,6 +165,7 @@ function parseLongDouble(s: string): LD | 'inf' | null {
   exp10 = 0;
   const r = roundRational(neg, p, q);
   if (r.e + 64 > 16384) return 'inf';
+  if (r.e + 63 < -16382) return null;
   return r;
 }
 
