@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, hasRedisServer, sleep, type TestServer } from './helpers';
-import { ByteConn, startRedis, type RedisProcess } from './differential';
+import { ByteConn, startRedis, assertSameReplies, type RedisProcess } from './differential';
 
 const COMMANDS: string[][] = [
   ['SET', 'a', '1'], ['SET', 'a', '2', 'EX', '100'], ['APPEND', 'a', 'x'], ['SETRANGE', 'a', '0', 'y'], ['INCRBY', 'n', '2'], ['INCRBYFLOAT', 'n', '1.5'],
@@ -76,3 +76,15 @@ test('keymiss and new-key messages, and the flags string, match redis-server', {
     assert.deepEqual(got[0], got[1], flags);
   }
 });
+
+// A RESP3 client notified of its own write: the reply and the push come in the order each Redis
+// command writes them (pushes before or after the reply depending on the command)
+test('RESP3: a client subscribed to its own writes gets reply and push in Redis order', { skip: run ? false : 'redis-server is not installed' }, async () => {
+  const writes = [
+    ['RPUSH', 'l', 'x'], ['LPUSH', 'l', 'y'], ['HSET', 'h', 'f', 'v'], ['HSETNX', 'h', 'g', 'v'], ['HINCRBY', 'h', 'n', '1'], ['HINCRBYFLOAT', 'h', 'm', '1.5'],
+    ['ZADD', 'z', '1', 'a'], ['ZINCRBY', 'z', '1', 'a'], ['LMOVE', 'l', 'l2', 'LEFT', 'RIGHT'], ['SET', 's', '1'], ['SADD', 'st', 'a'], ['DEL', 's'],
+  ];
+  const scenario = [['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'], ['PSUBSCRIBE', '__keyevent@0__:*'], ...writes.flatMap((w) => [w, ['PING'], ['PING']])];
+  await assertSameReplies(keel.port, redis.port, scenario, { resp3: true });
+});
+

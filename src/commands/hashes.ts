@@ -118,9 +118,10 @@ function hset(c: Client, argv: string[], legacy: boolean): void {
   }
   if (!converted) noteWrite(c, h, argv.slice(2));
   if (created) fieldsChanged(h);
+  // the reply before the event, as Redis orders them (a RESP3 client sees it so)
+  legacy ? c.ok() : c.int(created);
   notify(c, NotifyClass.Hash, 'hset', argv[1]);
   c.server.keyspace.dirty += (argv.length - 2) / 2;
-  legacy ? c.ok() : c.int(created);
 }
 
 function hsetnx(c: Client, argv: string[]): void {
@@ -131,9 +132,9 @@ function hsetnx(c: Client, argv: string[]): void {
   h.set(argv[2], argv[3]);
   fieldsChanged(h);
   noteWrite(c, h, [argv[2], argv[3]]);
+  c.int(1);
   notify(c, NotifyClass.Hash, 'hset', argv[1]);
   c.server.keyspace.dirty++;
-  c.int(1);
 }
 
 function hget(c: Client, argv: string[]): void {
@@ -213,9 +214,9 @@ function hincrby(c: Client, argv: string[]): void {
   h.set(argv[2], next.toString());
   if (old === undefined) fieldsChanged(h);
   noteWrite(c, h, [argv[2]]);
+  c.int(next);
   notify(c, NotifyClass.Hash, 'hincrby', argv[1]);
   c.server.keyspace.dirty++;
-  c.int(next);
 }
 
 function hincrbyfloat(c: Client, argv: string[]): void {
@@ -233,9 +234,9 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   h.set(argv[2], r.value);
   if (old === undefined) fieldsChanged(h);
   noteWrite(c, h, [argv[2], r.value]);
+  c.bulk(r.value);
   notify(c, NotifyClass.Hash, 'hincrbyfloat', argv[1]);
   c.server.keyspace.dirty++;
-  c.bulk(r.value);
   c.propArgv = ['HSET', argv[1], argv[2], r.value];
 }
 

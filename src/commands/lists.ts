@@ -55,9 +55,10 @@ function pushGeneric(c: Client, argv: string[], where: number, xx: boolean): voi
   }
   for (let i = 2; i < argv.length; i++) where === LEFT ? l.unshift(argv[i]) : l.push(argv[i]);
   c.server.blocking.signalKeyReady(c.db, key);
+  // the reply before the event, as pushGenericCommand orders them (a RESP3 client sees it so)
+  c.int(l.length);
   notify(c, NotifyClass.List, where === LEFT ? 'lpush' : 'rpush', key);
   ks.dirty += argv.length - 2;
-  c.int(l.length);
 }
 
 function popGeneric(c: Client, argv: string[], where: number): void {
@@ -298,10 +299,10 @@ function moveOne(c: Client, src: string, dst: string, from: number, to: number, 
   to === LEFT ? dl.unshift(v) : dl.push(v);
   c.server.blocking.signalKeyReady(c.db, dst);
   notify(c, NotifyClass.List, to === LEFT ? 'lpush' : 'rpush', dst);
+  c.bulk(v); // between the events, as lmoveHandlePush replies
   notify(c, NotifyClass.List, from === LEFT ? 'lpop' : 'rpop', src);
   if (src !== dst) dropIfEmpty(c, src, sl);
   ks.dirty++;
-  c.bulk(v);
   c.propArgv = ['LMOVE', src, dst, from === LEFT ? 'LEFT' : 'RIGHT', to === LEFT ? 'LEFT' : 'RIGHT'];
   return true;
 }

@@ -166,14 +166,15 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
     if (r !== ZAdd.Nop) processed++;
   }
   if (z.size === 0) ks.delete(c.db, key);
+  // the reply before the event, as zaddGenericCommand orders them (a RESP3 client sees it so)
+  if (incr) processed ? c.double(z.addedScore) : c.nullBulk();
+  else c.int(ch ? added + updated : added);
   if (added || updated) {
     ks.events.modified(c.db, key);
     c.server.blocking.signalKeyReady(c.db, key);
     notify(c, NotifyClass.Zset, incr ? 'zincr' : 'zadd', key);
   }
   ks.dirty += added + updated;
-  if (incr) return processed ? c.double(z.addedScore) : c.nullBulk();
-  c.int(ch ? added + updated : added);
 }
 
 function zrem(c: Client, argv: string[]): void {
