@@ -987,6 +987,31 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
     });
   });
 
+  // Expiries are doubles: one within 1023 ms of 2^63 once rounded to 2^63, which the RDB wrote as
+  // the int64 minimum (the key came back expired) and the AOF as an out-of-range number (the
+  // command failed on load: TTL or key lost). Found by a test helper.
+  test('an expiry near the int64 limit survives DEBUG RELOAD, DEBUG LOADAOF and a rewrite', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      await r.set('a', '1');
+      await r.call('PEXPIREAT', 'a', '9223372036854775806');
+      await r.call('SET', 'b', '1', 'PXAT', '9223372036854775807');
+      await r.call('SET', 'c', '1', 'EXAT', '9223372036854775');
+      const alive = async (when: string) => {
+        for (const k of ['a', 'b', 'c']) assert.ok((await r.pttl(k)) > 9.2e18, `${k} ${when}`);
+      };
+      await alive('at first');
+      assert.equal(await r.call('DEBUG', 'RELOAD'), 'OK');
+      await alive('after DEBUG RELOAD');
+      assert.equal(await r.call('DEBUG', 'LOADAOF'), 'OK');
+      await alive('after DEBUG LOADAOF');
+      await r.bgrewriteaof();
+      await waitRewriteDone(r);
+      assert.equal(await r.call('DEBUG', 'LOADAOF'), 'OK');
+      await alive('after a rewrite');
+    });
+  });
+
   // The INCR opened for a first BASE that never completes is not in the manifest; a later INCR
   // of the same name once appended to it, so its commands were replayed on top of a newer BASE
   // (found by a test helper). Redis 7.0 starts a new INCR empty.

@@ -343,6 +343,9 @@ describe('loading', { timeout: HANG_GUARD_MS }, () => {
     const k = await keel({ dir, logfile: path.join(dir, 'keel.log'), loglevel: 'notice' });
     try {
       await expectLoaded(k.port);
+      const info = (await k.client().info('persistence')) as string;
+      assert.match(info, /^rdb_last_load_keys_loaded:2\r$/m);
+      assert.match(info, /^rdb_last_load_keys_expired:0\r$/m);
       await k.client().save();
     } finally {
       await k.close();

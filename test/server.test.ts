@@ -165,6 +165,26 @@ describe('keyspace and server commands', () => {
     await waitFor(async () => (await m.readRaw(1)).includes('"set" "mon" "itor"'));
   });
 
+  // redactClientCommandArgument: MONITOR and SLOWLOG never show a password (found by a test helper)
+  test('MONITOR and SLOWLOG redact AUTH and HELLO ... AUTH secrets', async () => {
+    const m = await srv.raw();
+    m.command('MONITOR');
+    assert.equal(await m.reply(), 'OK');
+    const r = await srv.raw();
+    await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await r.call('SLOWLOG', 'RESET');
+    await r.call('AUTH', 'someuser', 'secretpw');
+    await r.call('HELLO', '2', 'AUTH', 'default', 'secretpw2', 'SETNAME', 'visible');
+    let seen = '';
+    await waitFor(async () => (seen += await m.readRaw(1)).includes('"visible"'));
+    assert.match(seen, /"AUTH" "\(redacted\)" "\(redacted\)"/);
+    assert.match(seen, /"HELLO" "2" "AUTH" "\(redacted\)" "\(redacted\)" "SETNAME" "visible"/);
+    const log = JSON.stringify(await r.call('SLOWLOG', 'GET', '10'));
+    await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    assert.doesNotMatch(seen + log, /secretpw|someuser/);
+    assert.match(log, /"AUTH","\(redacted\)","\(redacted\)"/);
+  });
+
   test('MEMORY USAGE grows with the value; COMMAND introspection', async () => {
     const r = srv.client();
     await r.set('small', 'x');

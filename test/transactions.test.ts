@@ -197,4 +197,22 @@ describe('pub/sub (RESP2)', () => {
       await pub.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 33554432 8388608 60');
     }
   });
+
+  // the normal class was only checked for pub/sub messages (found by a test helper)
+  test('a client that does not read its replies is disconnected past the normal output limit', async () => {
+    const slow = await srv.raw();
+    const w = await srv.raw();
+    await w.call('SET', 'big', 'x'.repeat(100 * 1024));
+    await w.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 0 0');
+    try {
+      slow.socket.pause();
+      for (let i = 0; i < 400 && !slow.closed; i++) slow.command('GET', 'big');
+      slow.socket.resume();
+      await slow.waitClose();
+      assert.equal(await w.call('PING'), 'PONG');
+    } finally {
+      await w.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 0 0 0');
+    }
+  });
 });
+

@@ -3,7 +3,7 @@ import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_NOT_INT, ERR_SYNTAX, intArg, int64Arg, notify, stringValue } from './args';
-import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat } from '../util/number';
+import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat, MAX_EXPIRE_MS } from '../util/number';
 
 const ERR_TOO_BIG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 const MAX_MS = 9223372036854775807;
@@ -66,7 +66,7 @@ function expireMs(c: Client, s: string, flags: number, cmdName: string): number 
     c.error(`ERR invalid expire time in '${cmdName}' command`);
     return null;
   }
-  return ms;
+  return Math.min(ms, MAX_EXPIRE_MS); // what the entry holds, and so what is logged
 }
 
 /** setGenericCommand */

@@ -283,6 +283,10 @@ export class RdbPersistence {
 
   // ---------------------------------------------------------------- loading
 
+  /** INFO rdb_last_load_keys_loaded / _expired: the last RDB (or AOF preamble) loaded */
+  private lastLoadKeys = 0;
+  private lastLoadExpired = 0;
+
   /** A loader over an RDB file: parse steps into fresh maps, installed only at the end. */
   private loader(file: string): RdbLoader {
     return this.loaderFor(readFileShared(file));
@@ -344,6 +348,8 @@ export class RdbPersistence {
           if (r.done) {
             ks.installMaps(dicts, expires);
             this.loadingLoaded = buf.length;
+            this.lastLoadKeys = r.value.keys - r.value.expired;
+            this.lastLoadExpired = r.value.expired;
             return { keys: r.value.keys - r.value.expired, expired: r.value.expired, end: r.value.end };
           }
           this.loadingLoaded = r.value;
@@ -439,8 +445,8 @@ export class RdbPersistence {
       ['rdb_current_bgsave_time_sec', job ? Math.round((now - job.startedAt) / 1000) : -1],
       ['rdb_saves', this.saves],
       ['rdb_last_cow_size', this.lastCowSize],
-      ['rdb_last_load_keys_expired', 0],
-      ['rdb_last_load_keys_loaded', 0],
+      ['rdb_last_load_keys_expired', this.lastLoadExpired],
+      ['rdb_last_load_keys_loaded', this.lastLoadKeys],
       ...this.aofInfo(),
     ];
   }

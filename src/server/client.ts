@@ -142,6 +142,8 @@ export class Client extends ReplyWriter {
       this.out = '';
       this.server.stats.netOutputBytes += out.length;
       this.socket.write(out, 'latin1');
+      // the kernel took less than all of it: the client may be one that does not read
+      if (this.socket.writableLength !== 0) this.server.checkOutputBufferLimits(this);
     }
     if (this.closeAfterReply && !this.closing) this.close(true);
   }

@@ -480,7 +480,7 @@ export class Server {
       if (this.batchClock >= 0) this.batchClock = t1;
       const usec = Math.round((t1 - t0) * 1000);
       cmd.usec += usec;
-      if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
+      if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, redactSecrets(argv), c);
       if (this.settings.latencyThreshold > 0 && usec / 1000 >= this.settings.latencyThreshold) {
         this.latency.add('command', Math.round(usec / 1000));
       }
@@ -609,7 +609,7 @@ export class Server {
   private feedMonitors(c: Client, argv: string[]): void {
     const now = Date.now();
     let line = `+${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${c.db.id} ${c.addr}]`;
-    for (const a of argv) line += ' "' + escapeMonitorArg(a) + '"';
+    for (const a of redactSecrets(argv)) line += ' "' + escapeMonitorArg(a) + '"';
     line += '\r\n';
     for (const m of this.monitors) {
       m.raw(line);
@@ -714,6 +714,25 @@ export class Server {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/**
+ * The arguments MONITOR and SLOWLOG may show: AUTH's, and the user and password of HELLO's AUTH,
+ * become "(redacted)", as Redis's redactClientCommandArgument makes them.
+ */
+function redactSecrets(argv: string[]): string[] {
+  const name = argv[0].length === 4 || argv[0].length === 5 ? argv[0].toLowerCase() : '';
+  if (name === 'auth') return argv.map((a, i) => (i === 0 ? a : '(redacted)'));
+  if (name !== 'hello') return argv;
+  const out = argv.slice();
+  for (let j = 2; j < out.length; j++) {
+    const opt = out[j].toLowerCase();
+    if (opt === 'auth' && j + 2 < out.length) {
+      out[j + 1] = out[j + 2] = '(redacted)';
+      j += 2;
+    } else if (opt === 'setname' && j + 1 < out.length) j++;
+  }
+  return out;
 }
 
 /** Keyspace notification classes (notify-keyspace-events flags). */

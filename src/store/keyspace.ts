@@ -8,6 +8,7 @@
  *   - invalidate WATCHers and send keyspace notifications.
  */
 import type { Value } from './value';
+import { MAX_EXPIRE_MS } from '../util/number';
 import { Dict } from './dict';
 
 const EXP_SPLIT = 1 << 20;
@@ -30,6 +31,7 @@ export class Entry {
     /** insertion sequence, monotone across the server: SCAN cursors are built on it */
     public seq: number,
   ) {
+    if (expireAt > MAX_EXPIRE_MS) expireAt = MAX_EXPIRE_MS;
     this.expHi = Math.floor(expireAt / EXP_SPLIT);
     this.expLo = expireAt - this.expHi * EXP_SPLIT;
   }
@@ -40,6 +42,7 @@ export class Entry {
   }
 
   set expireAt(ms: number) {
+    if (ms > MAX_EXPIRE_MS) ms = MAX_EXPIRE_MS;
     this.expHi = Math.floor(ms / EXP_SPLIT);
     this.expLo = ms - this.expHi * EXP_SPLIT;
   }

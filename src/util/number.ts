@@ -4,6 +4,11 @@
  */
 export const INT64_MIN = -9223372036854775808n;
 export const INT64_MAX = 9223372036854775807n;
+/**
+ * The latest expiry Keel can hold: the largest double below 2^63. A later one (Redis allows up
+ * to 2^63 - 1 ms) would round to 2^63, which no int64 (RDB, AOF, DUMP) can carry.
+ */
+export const MAX_EXPIRE_MS = 9223372036854774784;
 
 const INT_RE = /^(?:0|-?[1-9][0-9]{0,19})$/;
 
