@@ -95,6 +95,7 @@ describe('RequestParser', () => {
     p.feed(Buffer.from('SET "a b" \'c d\'\r\nPING\n\r\n', 'latin1'));
     assert.deepEqual(drain(p), [['SET', 'a b', 'c d'], ['PING']]);
     assert.deepEqual(splitInlineArgs('"\\x41\\n" x'), ['A\n', 'x']);
+    assert.deepEqual(splitInlineArgs('\vSET a\vb\f 1'), ['SET', 'a\vb\f', '1']); // isspace skips, but only ' \t\r\n' end a word
     assert.equal(splitInlineArgs('"unbalanced'), null);
     assert.equal(splitInlineArgs('"a"b'), null);
   });
@@ -102,6 +103,11 @@ describe('RequestParser', () => {
   test('protocol errors', () => {
     const cases: [string, string][] = [
       ['*abc\r\n', 'Protocol error: invalid multibulk length'],
+      // string2ll: no leading zeros, no -0
+      ['*01\r\n$4\r\nPING\r\n', 'Protocol error: invalid multibulk length'],
+      ['*-0\r\n', 'Protocol error: invalid multibulk length'],
+      ['*1\r\n$04\r\nPING\r\n', 'Protocol error: invalid bulk length'],
+      ['*1\r\n$-0\r\n', 'Protocol error: invalid bulk length'],
       ['*1\r\n+foo\r\n', "Protocol error: expected '$', got '+'"],
       ['*1\r\n$-5\r\n', 'Protocol error: invalid bulk length'],
       ['*1\r\n$xyz\r\n', 'Protocol error: invalid bulk length'],

@@ -117,6 +117,8 @@ export class RequestParser {
     let neg = false;
     if (buf[i] === 45) { neg = true; i++; }
     if (i >= end || end - i > 18) return NaN;
+    // string2ll: no leading zero, no "-0"
+    if (buf[i] === 48 && (neg || end - i > 1)) return NaN;
     let n = 0;
     for (; i < end; i++) {
       const d = buf[i] - 48;
@@ -143,7 +145,8 @@ export class RequestParser {
       p++;
       digits++;
     }
-    if (digits === 0 || p + 1 >= len || buf[p] !== CR || n <= 0 || n > 1024) return null;
+    // a leading zero is left to multibulk() to refuse
+    if (digits === 0 || p + 1 >= len || buf[p] !== CR || n <= 0 || n > 1024 || buf[this.pos + 1] === 48) return null;
     if (!this.limits.authenticated) return null;
     p += 2;
     const maxBulk = this.limits.maxBulkLen;
@@ -153,12 +156,13 @@ export class RequestParser {
       p++;
       let bl = 0;
       digits = 0;
+      const first = p;
       while (p < len && (d = buf[p] - 48) >= 0 && d <= 9 && digits < 16) {
         bl = bl * 10 + d;
         p++;
         digits++;
       }
-      if (digits === 0 || p + 1 >= len || buf[p] !== CR || bl > maxBulk) return null;
+      if (digits === 0 || p + 1 >= len || buf[p] !== CR || bl > maxBulk || (buf[first] === 48 && digits > 1)) return null;
       p += 2;
       if (len - p < bl + 2) return null;
       argv[i] = buf.latin1Slice(p, p + bl);
@@ -289,7 +293,9 @@ export function splitInlineArgs(line: string): string[] | null {
       } else {
         if (i >= n) break;
         const c = line[i];
-        if (isSpace(line.charCodeAt(i))) break;
+        const code = line.charCodeAt(i);
+        // sdssplitargs ends an unquoted word on these only (\v and \f belong to the word)
+        if (code === 32 || code === 10 || code === 13 || code === 9) break;
         if (c === '"') inDq = true;
         else if (c === "'") inSq = true;
         else cur += c;
