@@ -163,6 +163,20 @@ describe('keyspace and server commands', () => {
     assert.equal(await m.reply(), 'OK');
     await srv.client().set('mon', 'itor');
     await waitFor(async () => (await m.readRaw(1)).includes('"set" "mon" "itor"'));
+    // fed after each command, as Redis: SELECT shows its new db, EXEC comes after its
+    // commands; admin commands (CONFIG) are not shown
+    const r = await srv.raw();
+    await r.call('SELECT', '3');
+    await r.call('CONFIG', 'GET', 'port');
+    await r.call('MULTI');
+    await r.call('SET', 'in', 'tx');
+    await r.call('EXEC');
+    await r.call('PING', 'last');
+    let seen = '';
+    await waitFor(async () => (seen += await m.readRaw(1)).includes('"last"'));
+    const lines = seen.split('\r\n').map((l) => l.replace(/^\+[\d.]+ /, ''));
+    const mine = lines.filter((l) => /"(SELECT|CONFIG|MULTI|SET|EXEC|PING)"/.test(l));
+    assert.deepEqual(mine.map((l) => l.replace(/ [\d.:]+\]/, ']')), ['[3] "SELECT" "3"', '[3] "MULTI"', '[3] "SET" "in" "tx"', '[3] "EXEC"', '[3] "PING" "last"']);
   });
 
   // redactClientCommandArgument: MONITOR and SLOWLOG never show a password (found by a test helper)

@@ -467,7 +467,6 @@ export class Server {
     c.propArgv = null;
     c.preventProp = false;
     c.forceProp = false;
-    if (this.monitors.size !== 0 && !cmd.skipMonitor) this.feedMonitors(c, argv);
     const timed = this.settings.slowlogSlowerThan >= 0 || this.settings.latencyThreshold > 0;
     const t0 = timed ? (this.batchClock >= 0 ? this.batchClock : performance.now()) : 0;
     const prev = this.currentClient;
@@ -475,6 +474,9 @@ export class Server {
     const errorsBefore = this.stats.errorReplies;
     cmd.handler!(c, argv);
     this.currentClient = prev;
+    // after the command, as Redis's call(): a SELECT shows its new db, EXEC follows its commands;
+    // admin commands are not shown
+    if (this.monitors.size !== 0 && !cmd.skipMonitor && !cmd.isAdmin) this.feedMonitors(c, argv);
     if (timed) {
       const t1 = performance.now();
       if (this.batchClock >= 0) this.batchClock = t1;
