@@ -210,6 +210,10 @@ describe('pub/sub (RESP2)', () => {
       slow.socket.resume();
       await slow.waitClose();
       assert.equal(await w.call('PING'), 'PONG');
+      // one pipelined batch whose replies pass the limit before its flush: closed as well
+      const batch = await srv.raw();
+      batch.socket.write(Array.from({ length: 50 }, () => '*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n').join(''));
+      await batch.waitClose();
     } finally {
       await w.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 0 0 0');
     }

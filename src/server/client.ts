@@ -9,6 +9,9 @@ import type { Db } from '../store/keyspace';
 import type { Command } from '../commands/spec';
 import type { Server } from './server';
 
+/** replies piled up past this during a batch are checked against client-output-buffer-limit */
+const OUT_CHECK_BYTES = 64 * 1024;
+
 export const enum ReplyMode {
   On,
   Off,
@@ -131,6 +134,8 @@ export class Client extends ReplyWriter {
       }
       if (argv === null) break;
       this.server.processCommand(this, argv);
+      // a pipelined batch may pile up replies before its flush: the output limits apply meanwhile
+      if (this.out.length > OUT_CHECK_BYTES) this.server.checkOutputBufferLimits(this);
     }
   }
 
