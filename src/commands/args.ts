@@ -6,7 +6,7 @@
 import type { Client } from '../server/client';
 import type { Entry } from '../store/keyspace';
 import { WRONGTYPE } from '../store/value';
-import { parseInt64, parseDouble, INT64_MAX } from '../util/number';
+import { parseInt64, parseDouble, parseWideDouble, INT64_MAX } from '../util/number';
 
 export const ERR_NOT_INT = 'ERR value is not an integer or out of range';
 export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
@@ -86,8 +86,7 @@ export function clampRange(start: number, end: number, len: number): [number, nu
 
 /** getTimeoutFromObjectOrReply: seconds (fractional) to ms; 0 = forever; null after an error. */
 export function timeoutArg(c: Client, s: string): number | null {
-  // a long double in Redis (strtold): 1e400 is a number there, past a double's range here
-  const d = parseDouble(s) ?? (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : null);
+  const d = parseWideDouble(s);
   if (d === null || Number.isNaN(d)) {
     c.error('ERR timeout is not a float or out of range');
     return null;

@@ -8,7 +8,6 @@ import { typeOf, encodingOf, isIntegerString, isConverted, markConverted, type V
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
-import { MAX_EXPIRE_MS } from '../util/number';
 import { stringMatch, isPatternLiteral } from '../util/glob';
 import { ScanCursors, parseCursor } from '../store/scan';
 import type { Db, Entry } from '../store/keyspace';
@@ -68,7 +67,7 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
     when *= 1000;
   }
   if (when > MAX_MS - basetime) return c.error(`ERR invalid expire time in '${name}' command`);
-  when = Math.min(when + basetime, MAX_EXPIRE_MS); // what the entry holds, and so what is logged
+  when += basetime;
   const ks = c.server.keyspace;
   const key = argv[1];
   const e = ks.lookupWrite(c.db, key);
@@ -87,7 +86,7 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
   }
   ks.setExpire(c.db, key, e, when);
   c.int(1);
-  c.propArgv = ['PEXPIREAT', key, String(when)];
+  c.propArgv = ['PEXPIREAT', key, String(e.expireAt)]; // as held (capped near 2^63)
   notify(c, NotifyClass.Generic, 'expire', key);
   ks.dirty++;
 }

@@ -125,7 +125,7 @@ function restore(c: Client, argv: string[]): void {
   }
   const e = ks.add(c.db, key, value, ttl ? ttl : -1);
   if (idle >= 0) e.lru = (ks.lruClock - idle + 0x1000000) & 0xffffff;
-  if (ttl && !absttl) c.propArgv = ['RESTORE', key, String(ttl), argv[3], 'ABSTTL', ...(replace ? ['REPLACE'] : [])];
+  if (ttl && !absttl) c.propArgv = ['RESTORE', key, String(e.expireAt), argv[3], 'ABSTTL', ...(replace ? ['REPLACE'] : [])];
   notify(c, NotifyClass.Generic, 'restore', key);
   ks.dirty++;
   c.ok();

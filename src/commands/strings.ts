@@ -3,7 +3,7 @@ import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_NOT_INT, ERR_SYNTAX, intArg, int64Arg, notify, stringValue } from './args';
-import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat, MAX_EXPIRE_MS } from '../util/number';
+import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat } from '../util/number';
 
 const ERR_TOO_BIG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 const MAX_MS = 9223372036854775807;
@@ -66,7 +66,7 @@ function expireMs(c: Client, s: string, flags: number, cmdName: string): number 
     c.error(`ERR invalid expire time in '${cmdName}' command`);
     return null;
   }
-  return Math.min(ms, MAX_EXPIRE_MS); // what the entry holds, and so what is logged
+  return ms;
 }
 
 /** setGenericCommand */
@@ -88,11 +88,11 @@ function setGeneric(c: Client, flags: number, key: string, val: string, expireAr
     if (!(flags & F.GET)) abortReply === undefined ? c.nullBulk() : c.int(abortReply);
     return;
   }
-  ks.set(c.db, key, val, (flags & F.KEEPTTL) !== 0, when);
+  const e = ks.set(c.db, key, val, (flags & F.KEEPTTL) !== 0, when);
   ks.dirty++;
   notify(c, NotifyClass.String, 'set', key);
   if (when >= 0) {
-    c.propArgv = ['SET', key, val, 'PXAT', String(when)];
+    c.propArgv = ['SET', key, val, 'PXAT', String(e.expireAt)]; // as held (capped near 2^63)
     notify(c, NotifyClass.Generic, 'expire', key);
   }
   if (!(flags & F.GET)) okReply === undefined ? c.ok() : c.int(okReply);
@@ -144,7 +144,7 @@ function getex(c: Client, argv: string[]): void {
     ks.dirty++;
   } else if (when >= 0) {
     ks.setExpire(c.db, key, e, when);
-    c.propArgv = ['PEXPIREAT', key, String(when)];
+    c.propArgv = ['PEXPIREAT', key, String(e.expireAt)];
     notify(c, NotifyClass.Generic, 'expire', key);
     ks.dirty++;
   } else if (flags & F.PERSIST) {

@@ -7,6 +7,7 @@ import { ZSet, ZAdd, ZADD_NX, ZADD_XX, ZADD_GT, ZADD_LT, ZADD_INCR, type ScoreRa
 import { IndexedSet } from '../store/types/indexed-set';
 import { parseDouble, formatDouble17g, INT64_MAX } from '../util/number';
 import { stringMatch } from '../util/glob';
+import { sampleIndices } from '../util/random';
 import type { Entry } from '../store/keyspace';
 import { parseCursor } from '../store/scan';
 import { encodingOf } from '../store/value';
@@ -545,21 +546,7 @@ function zrandmember(c: Client, argv: string[]): void {
     // the whole zset, highest score first, as Redis 7.0 replies it
     items = [...z].reverse();
   } else {
-    const count = Number(big);
-    if (count * 3 > z.size) {
-      // a random subset without repetition: partial Fisher-Yates over ranks
-      const ranks = Array.from({ length: z.size }, (_, i) => i);
-      for (let i = 0; i < count; i++) {
-        const j = i + Math.floor(Math.random() * (ranks.length - i));
-        [ranks[i], ranks[j]] = [ranks[j], ranks[i]];
-      }
-      items = ranks.slice(0, count).map((r) => z.at(r)!);
-    } else {
-      // few of many (Redis's case 4): distinct random ranks, without an O(size) array
-      const picked = new Set<number>();
-      while (picked.size < count) picked.add(Math.floor(Math.random() * z.size));
-      items = [...picked].map((r) => z.at(r)!);
-    }
+    items = sampleIndices(z.size, Number(big)).map((r) => z.at(r)!); // distinct random ranks
   }
   replyPairs(c, items, withScores);
 }

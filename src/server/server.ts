@@ -13,6 +13,7 @@ import { Command, arityOk } from '../commands/spec';
 import { ERR_LOADING } from '../commands/args';
 import { buildCommandTable } from '../commands/registry';
 import { discardTransaction } from '../commands/transactions';
+import { redactSecrets } from './redact';
 import type { Config } from '../config';
 import { SlowLog, LatencyMonitor } from './slowlog';
 import { PubSub } from './pubsub';
@@ -449,8 +450,10 @@ export class Server {
     }
   }
 
-  /** A command refused before running: inside MULTI it also dooms the transaction. */
-  /** rejectCommand: an error instead of running `cmd`; a rejected EXEC discards the transaction. */
+  /**
+   * rejectCommand: an error instead of running `cmd`. Inside MULTI it dooms the transaction; a
+   * rejected EXEC discards it.
+   */
   private reject(c: Client, msg: string, cmd?: Command): void {
     if (cmd?.name === 'exec') {
       discardTransaction(c);
@@ -482,7 +485,7 @@ export class Server {
       if (this.batchClock >= 0) this.batchClock = t1;
       const usec = Math.round((t1 - t0) * 1000);
       cmd.usec += usec;
-      if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, redactSecrets(argv), c);
+      if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
       if (this.settings.latencyThreshold > 0 && usec / 1000 >= this.settings.latencyThreshold) {
         this.latency.add('command', Math.round(usec / 1000));
       }
@@ -716,25 +719,6 @@ export class Server {
   get isClosed(): boolean {
     return this.closed;
   }
-}
-
-/**
- * The arguments MONITOR and SLOWLOG may show: AUTH's, and the user and password of HELLO's AUTH,
- * become "(redacted)", as Redis's redactClientCommandArgument makes them.
- */
-function redactSecrets(argv: string[]): string[] {
-  const name = argv[0].length === 4 || argv[0].length === 5 ? argv[0].toLowerCase() : '';
-  if (name === 'auth') return argv.map((a, i) => (i === 0 ? a : '(redacted)'));
-  if (name !== 'hello') return argv;
-  const out = argv.slice();
-  for (let j = 2; j < out.length; j++) {
-    const opt = out[j].toLowerCase();
-    if (opt === 'auth' && j + 2 < out.length) {
-      out[j + 1] = out[j + 2] = '(redacted)';
-      j += 2;
-    } else if (opt === 'setname' && j + 1 < out.length) j++;
-  }
-  return out;
 }
 
 /** Keyspace notification classes (notify-keyspace-events flags). */

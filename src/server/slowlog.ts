@@ -2,6 +2,7 @@
  * SLOWLOG entries and the LATENCY monitor's per-event history, as Redis 7.0 keeps them.
  */
 import type { Client } from './client';
+import { redactSecrets } from './redact';
 
 export interface SlowLogEntry {
   id: number;
@@ -22,6 +23,7 @@ export class SlowLog {
 
   record(threshold: number, usec: number, argv: string[], c: Client): void {
     if (threshold < 0 || usec < threshold) return;
+    argv = redactSecrets(argv);
     const n = Math.min(argv.length, SLOWLOG_ENTRY_MAX_ARGC);
     const args: string[] = [];
     for (let i = 0; i < n; i++) {

@@ -19,8 +19,8 @@ export class Entry {
    * held a non-small-integer number (a millisecond timestamp) in a heap box of its own, an
    * extra object per key for the garbage collector to copy and trace; these two stay inline.
    */
-  private expHi: number;
-  private expLo: number;
+  private expHi = 0;
+  private expLo = 0;
   constructor(
     public value: Value,
     expireAt: number,
@@ -31,9 +31,7 @@ export class Entry {
     /** insertion sequence, monotone across the server: SCAN cursors are built on it */
     public seq: number,
   ) {
-    if (expireAt > MAX_EXPIRE_MS) expireAt = MAX_EXPIRE_MS;
-    this.expHi = Math.floor(expireAt / EXP_SPLIT);
-    this.expLo = expireAt - this.expHi * EXP_SPLIT;
+    this.expireAt = expireAt;
   }
 
   /** absolute unix ms, or -1 for no TTL */
@@ -41,6 +39,7 @@ export class Entry {
     return this.expHi * EXP_SPLIT + this.expLo;
   }
 
+  /** capped at MAX_EXPIRE_MS: commands log the expiry the entry holds, which an int64 carries */
   set expireAt(ms: number) {
     if (ms > MAX_EXPIRE_MS) ms = MAX_EXPIRE_MS;
     this.expHi = Math.floor(ms / EXP_SPLIT);

@@ -62,6 +62,14 @@ export function parseDouble(s: string): number | null {
   return d;
 }
 
+/**
+ * A float as strtold reads it, as a double: like parseDouble, but a decimal past a double's
+ * range is ±Infinity instead of an error (1e400 is a long double). For timeouts.
+ */
+export function parseWideDouble(s: string): number | null {
+  return parseDouble(s) ?? (FLOAT_RE.test(s) ? Number(s) : null);
+}
+
 /** printf("%.17g") */
 export function formatDouble17g(d: number): string {
   if (Number.isNaN(d)) return 'nan';

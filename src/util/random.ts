@@ -6,14 +6,13 @@ export function pick<T>(a: readonly T[]): T {
 }
 
 /**
- * `count` distinct items chosen uniformly at random, in random order, for
- * 0 <= count <= a.length. O(count): a partial Fisher-Yates shuffle of a copy when count is a
- * good part of the array, else random indices drawn until `count` distinct ones came up.
+ * `count` distinct indices of [0, n) chosen uniformly at random, in random order, for
+ * 0 <= count <= n: a partial Fisher-Yates shuffle when count is a good part of n, else random
+ * indices drawn until `count` distinct ones came up (O(count), no array of n).
  */
-export function sampleDistinct<T>(a: readonly T[], count: number): T[] {
-  const n = a.length;
+export function sampleIndices(n: number, count: number): number[] {
   if (count * 3 > n) {
-    const x = a.slice();
+    const x = Array.from({ length: n }, (_, i) => i);
     for (let i = 0; i < count; i++) {
       const j = i + Math.floor(Math.random() * (n - i));
       const t = x[i];
@@ -24,12 +23,11 @@ export function sampleDistinct<T>(a: readonly T[], count: number): T[] {
     return x;
   }
   const seen = new Set<number>();
-  const out: T[] = [];
-  while (out.length < count) {
-    const i = Math.floor(Math.random() * n);
-    if (seen.has(i)) continue;
-    seen.add(i);
-    out.push(a[i]);
-  }
-  return out;
+  while (seen.size < count) seen.add(Math.floor(Math.random() * n));
+  return [...seen];
+}
+
+/** `count` distinct items of `a` chosen uniformly at random, in random order. */
+export function sampleDistinct<T>(a: readonly T[], count: number): T[] {
+  return sampleIndices(a.length, count).map((i) => a[i]);
 }

@@ -273,6 +273,8 @@ export function decodeZipmap(b: Buffer): string[] {
     p += vl + free;
   }
   if (p !== b.length - 1) throw new CorruptError('zipmap: missing terminator');
+  // zipmapValidateIntegrity refuses an empty one, as intsetValidateIntegrity does below
+  if (out.length === 0) throw new CorruptError('Zipmap integrity check failed');
   return out;
 }
 
@@ -284,6 +286,7 @@ export function decodeIntset(b: Buffer): string[] {
   const n = b.readUInt32LE(4);
   if (enc !== 2 && enc !== 4 && enc !== 8) throw new CorruptError(`intset: invalid encoding ${enc}`);
   if (8 + enc * n !== b.length) throw new CorruptError('intset: length does not match its contents');
+  if (n === 0) throw new CorruptError('Intset integrity check failed');
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const p = 8 + i * enc;

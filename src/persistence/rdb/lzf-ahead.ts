@@ -17,9 +17,8 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { worthAWorker } from './parallel-crc';
 
-/** below this a worker's start-up costs more than it saves */
-const MIN_AHEAD = 4 * 1024 * 1024;
 export const TABLE_SLOTS = 1 << 16;
 export const RING_BYTES = 16 * 1024 * 1024;
 
@@ -106,9 +105,9 @@ export class LzfAhead {
 
 /** Starts a worker over `buf` when it is big and shared; null otherwise (the parse does without). */
 export function lzfAheadFor(buf: Buffer): LzfAhead | null {
-  if (!(buf.buffer instanceof SharedArrayBuffer) || buf.length < MIN_AHEAD || buf.byteOffset !== 0) return null;
+  if (!worthAWorker(buf)) return null;
   const shared: AheadShared = {
-    file: buf.buffer,
+    file: buf.buffer as SharedArrayBuffer,
     ctrl: new SharedArrayBuffer(4 * 4),
     mainPos: new SharedArrayBuffer(8),
     offsets: new SharedArrayBuffer(8 * TABLE_SLOTS),

@@ -37,10 +37,15 @@ export function readFileShared(file: string): Buffer {
   }
 }
 
+/** A whole file read by readFileShared, big enough for a worker thread to pay off. */
+export function worthAWorker(buf: Buffer): boolean {
+  return buf.buffer instanceof SharedArrayBuffer && buf.length >= MIN_PARALLEL && buf.byteOffset === 0;
+}
+
 /** Returns crcOf(end) for the parser: CRC64 bytes of buf[0, end), from the worker when it can. */
 export function checksumFor(buf: Buffer): (end: number) => Buffer {
   const inline = (end: number): Buffer => new Crc64().update(buf, 0, end).bytes();
-  if (!(buf.buffer instanceof SharedArrayBuffer) || buf.length < MIN_PARALLEL || buf.byteOffset !== 0) return inline;
+  if (!worthAWorker(buf)) return inline;
   const end = buf.length - 8;
   // [state (0 running, 1 done, 2 failed), lo, hi]
   const result = new Int32Array(new SharedArrayBuffer(12));

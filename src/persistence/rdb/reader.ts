@@ -344,20 +344,12 @@ export function readValue(c: RdbCursor, type: number, key: string): Value {
       }
       return h;
     }
-    case T.HASH_ZIPMAP: {
-      const at = c.pos;
-      const items = blob(c, decodeZipmap);
-      if (items.length === 0) throw new RdbError('Zipmap integrity check failed', at);
-      return pairsToHash(items, c);
-    }
+    case T.HASH_ZIPMAP:
+      return pairsToHash(blob(c, decodeZipmap), c);
     case T.LIST_ZIPLIST:
       return new Deque(blob(c, decodeZiplist));
-    case T.SET_INTSET: {
-      const at = c.pos;
-      const members = blob(c, decodeIntset);
-      if (members.length === 0) throw new RdbError('Intset integrity check failed', at);
-      return new IndexedSet(members);
-    }
+    case T.SET_INTSET:
+      return new IndexedSet(blob(c, decodeIntset));
     case T.SET_LISTPACK:
       return new IndexedSet(blob(c, decodeListpack));
     case T.ZSET_ZIPLIST:
