@@ -307,6 +307,33 @@ describe('loading', { timeout: HANG_GUARD_MS }, () => {
     await assert.rejects(keel({ dir }), /not an RDB file/);
   });
 
+  // Redis's loader stops at the checksum and ignores what follows (so does redis-check-rdb); Keel
+  // once refused such a dump. It loads it now and logs what it ignored, with the file and offset.
+  test('bytes after the checksum are ignored as Redis ignores them, with a warning naming file and offset', async () => {
+    const dir = tempDir();
+    const a = await keel({ dir });
+    await writeDataset(a.client());
+    const digest = await a.client().call('DEBUG', 'DIGEST');
+    await a.client().save();
+    await a.close();
+    const file = path.join(dir, 'dump.rdb');
+    const good = fs.readFileSync(file);
+    const trailer = Buffer.from('*1\r\n$8\r\nFLUSHALL\r\n');
+    fs.writeFileSync(file, Buffer.concat([good, trailer]));
+    const k = await keel({ dir, logfile: path.join(dir, 'keel.log'), loglevel: 'notice' });
+    try {
+      assert.equal(await k.client().call('DEBUG', 'DIGEST'), digest);
+    } finally {
+      await k.close();
+    }
+    const log = fs.readFileSync(path.join(dir, 'keel.log'), 'latin1');
+    assert.ok(log.includes(`${file}: ${trailer.length} bytes after the end of the RDB (offset ${good.length}) were ignored`), log);
+    const check = await checkCli(['check-rdb', file]);
+    assert.equal(check.code, 0, check.out);
+    assert.ok(check.out.includes(`[offset ${good.length}] ${trailer.length} bytes after the end of the RDB: ignored`), check.out);
+    if (haveRedis) assert.equal((await checkRdb(file)).code, 0, 'redis-check-rdb accepts it too');
+  });
+
   // Redis 7.0 skips a key whose collection is empty ("rdbLoadObject skipping empty key") and a
   // quicklist node with no elements, and refuses an intset with none; Keel once loaded such keys
   // as existing empty ones, and its next dump was refused by redis-check-rdb (found by a test helper).

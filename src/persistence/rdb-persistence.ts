@@ -289,16 +289,29 @@ export class RdbPersistence {
 
   /** A loader over an RDB file: parse steps into fresh maps, installed only at the end. */
   private loader(file: string): RdbLoader {
-    return this.loaderFor(readFileShared(file));
+    const buf = readFileShared(file);
+    const l = this.loaderFor(buf, false, true);
+    return {
+      abort: l.abort,
+      step: (budgetMs) => {
+        const r = l.step(budgetMs);
+        // Redis stops reading at the checksum and ignores whatever follows; say so, with where
+        if (r !== null && r.end < buf.length) {
+          this.server.log.warning(`${file}: ${buf.length - r.end} bytes after the end of the RDB (offset ${r.end}) were ignored, as Redis ignores them`);
+        }
+        return r;
+      },
+    };
   }
 
   /**
-   * A loader over RDB bytes. With `allowTrailing` (an AOF's RDB preamble) the RDB may be
-   * followed by other data; `end` says where it stopped. A preamble keeps its expired keys, as
+   * A loader over RDB bytes. With `allowTrailing` (an AOF's RDB `preamble`, or a dump file,
+   * where Redis ignores what follows the checksum) the RDB may be followed by other data; `end`
+   * says where it stopped. A preamble keeps its expired keys, as
    * Redis's RDBFLAGS_AOF_PREAMBLE load does: the commands after it may still change them (a
    * PERSIST, a new PEXPIRE), and expiry removes them once the load is done.
    */
-  loaderFor(buf: Buffer, allowTrailing = false): RdbLoader {
+  loaderFor(buf: Buffer, preamble = false, allowTrailing = preamble): RdbLoader {
     const server = this.server;
     const dbs = server.keyspace.dbs.length;
     const dicts: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
@@ -334,7 +347,7 @@ export class RdbPersistence {
       unsupported: (what, offset) => {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },
-    }, allowTrailing ? -1 : Date.now(), allowTrailing, checksumFor(buf), ahead);
+    }, preamble ? -1 : Date.now(), allowTrailing, checksumFor(buf), ahead);
     // key-load-delay (Redis's test knob, microseconds per key; negative: 1 µs every -N keys) slows
     // the load down so tests can watch it; the parser reports every 64 keys
     const delayUs = server.config.num('key-load-delay');

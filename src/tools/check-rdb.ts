@@ -97,7 +97,7 @@ export function checkRdbBuffer(buf: Buffer, out: (line: string) => void, opts: C
         },
       },
       -1, // keep expired keys: they are counted, not dropped
-      opts.allowTrailing ?? false,
+      true, // a preamble's AOF part, or bytes a server ignores: reported below, not an error
     );
     let r = steps.next();
     while (!r.done) r = steps.next();
@@ -107,6 +107,9 @@ export function checkRdbBuffer(buf: Buffer, out: (line: string) => void, opts: C
       else out(`[offset ${sum.end}] Checksum OK`);
     } else {
       out(`[offset ${sum.end}] No checksum (RDB version ${sum.version} < 5)`);
+    }
+    if (!opts.allowTrailing && sum.end < buf.length) {
+      out(`[offset ${sum.end}] ${buf.length - sum.end} bytes after the end of the RDB: ignored, as Redis's loader ignores them`);
     }
     out(`[offset ${sum.end}] \\o/ RDB looks OK! \\o/`);
     res.ok = true;

@@ -60,7 +60,7 @@ const FLUSH_AT = 64 * 1024;
  * been written) on a corrupt or unsupported file. Returns the number of keys written, or stops
  * early without error if `out` closes (e.g. `| head`).
  */
-export async function streamRdbJson(buf: Buffer, out: Writable): Promise<number> {
+export async function streamRdbJson(buf: Buffer, out: Writable, onTrailing?: (offset: number, bytes: number) => void): Promise<number> {
   let pending = '';
   let keys = 0;
   let closed = false;
@@ -93,6 +93,7 @@ export async function streamRdbJson(buf: Buffer, out: Writable): Promise<number>
         },
       },
       -1,
+      true, // what follows the checksum is reported below, as a server ignores it
     );
     for (;;) {
       let r;
@@ -102,7 +103,10 @@ export async function streamRdbJson(buf: Buffer, out: Writable): Promise<number>
         await flush();
         throw e;
       }
-      if (r.done) break;
+      if (r.done) {
+        if (r.value.end < buf.length) onTrailing?.(r.value.end, buf.length - r.value.end);
+        break;
+      }
       if (pending.length >= FLUSH_AT) await flush();
       if (closed) return keys;
     }
@@ -128,7 +132,9 @@ export async function runRdbJson(args: string[]): Promise<number> {
     return 1;
   }
   try {
-    await streamRdbJson(buf, process.stdout);
+    await streamRdbJson(buf, process.stdout, (offset, n) => {
+      process.stderr.write(`keel rdb: ${files[0]}: ${n} bytes after the end of the RDB (offset ${offset}) were ignored, as Redis ignores them\n`);
+    });
     return 0;
   } catch (e) {
     if (!(e instanceof RdbError)) throw e;
