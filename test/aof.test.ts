@@ -955,7 +955,8 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
   // APPENDed one without its TTL (found by a test helper).
   test('expired keys of an RDB preamble are loaded, so the INCR after it applies to them', async () => {
     const dir = dirFor();
-    const TTL = 6000;
+    // long enough for the INCR commands to be written before the TTLs pass on a loaded machine
+    const TTL = 12000;
     let setAt = 0;
     await withKeel({ dir, appendonly: 'yes' }, async (r) => {
       setAt = Date.now();
@@ -967,7 +968,7 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
       await waitRewriteDone(r);
       assert.ok(readManifestLines(dir).some((l) => l.type === 'b' && l.name.endsWith('.base.rdb')));
       const filler = r.pipeline();
-      for (let i = 0; i < 200_000; i++) filler.set(`filler:${i % 1000}`, String(i));
+      for (let i = 0; i < 100_000; i++) filler.set(`filler:${i % 1000}`, String(i));
       await filler.exec();
       await r.persist('k1');
       await r.pexpire('k2', 600000);
