@@ -126,15 +126,32 @@ function assertSameDump(actual: Dump, expected: Dump, what = ''): void {
   for (const k of Object.keys(expected)) assert.deepEqual(actual[k], expected[k], `${what} key ${JSON.stringify(k)}`);
 }
 
-function assertSameSnapshot(actual: { dump: Dump; digest: unknown }, expected: { dump: Dump; digest: unknown }): void {
+type Snapshot = { dump: Dump; digest: unknown; expireTimes: Record<string, number> };
+
+function assertSameSnapshot(actual: Snapshot, expected: Snapshot): void {
   assertSameDump(actual.dump, expected.dump);
-  assert.equal(actual.digest, expected.digest, 'DEBUG DIGEST (exact values and expiry times)');
+  assert.equal(actual.digest, expected.digest, 'DEBUG DIGEST (exact values, which keys have a TTL)');
+  assert.deepEqual(actual.expireTimes, expected.expireTimes, 'absolute expiry times (PEXPIRETIME)');
 }
 
-/** A whole-server dump plus Keel's DEBUG DIGEST (exact values and absolute expiry times). */
-async function snapshotOf(r: Redis): Promise<{ dump: Dump; digest: unknown }> {
+/** A whole-server dump, DEBUG DIGEST, and the exact absolute expiry time of every key with a TTL. */
+async function snapshotOf(r: Redis): Promise<Snapshot> {
   const dump = await dumpServer(r);
-  return { dump, digest: await r.call('DEBUG', 'DIGEST') };
+  const expireTimes: Record<string, number> = {};
+  for (let db = 0; db < 16; db++) {
+    await r.select(db);
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scanBuffer(cursor, 'COUNT', 1000);
+      for (const k of keys) {
+        const at = Number(await r.call('PEXPIRETIME', k));
+        if (at >= 0) expireTimes[`${db}:${k.toString('latin1')}`] = at;
+      }
+      cursor = String(next);
+    } while (cursor !== '0');
+  }
+  await r.select(0);
+  return { dump, digest: await r.call('DEBUG', 'DIGEST'), expireTimes };
 }
 
 /** Runs fn with an in-process Keel started with `options` and a client to it, then closes the server whatever happened. */
@@ -147,8 +164,8 @@ async function withKeel(options: Record<string, string | number>, fn: (r: Redis,
   }
 }
 
-/** Starts Keel with `options` (a directory the test wrote), asserts its snapshot (dump and digest) is `expected`, and closes it. */
-async function assertRestartSnapshot(options: Record<string, string | number>, expected: { dump: Dump; digest: unknown }): Promise<void> {
+/** Starts Keel with `options` (a directory the test wrote), asserts its snapshot (dump, digest, expiry times) is `expected`, and closes it. */
+async function assertRestartSnapshot(options: Record<string, string | number>, expected: Snapshot): Promise<void> {
   await withKeel(options, async (r) => {
     assertSameSnapshot(await snapshotOf(r), expected);
   });
@@ -384,7 +401,7 @@ describe('round trip and interoperability', { timeout: HANG_GUARD_MS }, () => {
       const dir = dirFor();
       const a = await keel({ dir, appendonly: 'yes', ...v.options });
       const r = a.client();
-      let expected: { dump: Dump; digest: unknown };
+      let expected: Snapshot;
       try {
         await writeAll(a.port, async () => {
           if (!v.rewrite) return;

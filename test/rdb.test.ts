@@ -140,15 +140,18 @@ describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () =
     const r = a.client();
     await writeDataset(r, { big: true });
     const expected = await dumpServer(r);
+    const digest = await r.call('DEBUG', 'DIGEST');
     await r.save();
     await a.close();
     const check = await checkRdb(path.join(dir, 'dump.rdb'));
     assert.equal(check.code, 0, check.out);
     assert.match(check.out, /RDB looks OK/);
-    const redis = await redisServer(['--dir', dir, '--dbfilename', 'dump.rdb']);
+    const redis = await redisServer(['--dir', dir, '--dbfilename', 'dump.rdb', '--enable-debug-command', 'yes']);
     try {
       const rr = client(redis.port);
       assert.deepEqual(await dumpServer(rr), expected);
+      // Keel computes Redis's digest: equal digests on both sides check a migration
+      assert.equal(await rr.call('DEBUG', 'DIGEST'), digest);
       rr.disconnect();
     } finally {
       await redis.stop();
@@ -158,12 +161,16 @@ describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () =
   for (const variant of [[], ['--list-max-listpack-size', '4', '--hash-max-listpack-entries', '1000', '--rdbcompression', 'no']]) {
     test(`redis-server's dump loads in Keel with identical contents ${variant.join(' ')}`, { skip: needRedis }, async () => {
       const dir = tempDir();
-      const redis = await redisServer(['--dir', dir, ...variant]);
+      const redis = await redisServer(['--dir', dir, '--enable-debug-command', 'yes', ...variant]);
       let expected;
+      let digest;
+      let values;
       try {
         const rr = client(redis.port);
         await writeDataset(rr, { big: true });
         expected = await dumpServer(rr);
+        digest = await rr.call('DEBUG', 'DIGEST');
+        values = await rr.call('DEBUG', 'DIGEST-VALUE', ...(await rr.keysBuffer('*')).sort(Buffer.compare), 'no-such-key');
         await rr.save();
         rr.disconnect();
       } finally {
@@ -172,6 +179,10 @@ describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () =
       const k = await keel({ dir });
       try {
         assert.deepEqual(await dumpServer(k.client()), expected);
+        assert.equal(await k.client().call('DEBUG', 'DIGEST'), digest);
+        const keys = (await k.client().keysBuffer('*')).sort(Buffer.compare);
+        assert.ok(keys.length > 10);
+        assert.deepEqual(await k.client().call('DEBUG', 'DIGEST-VALUE', ...keys, 'no-such-key'), values);
       } finally {
         await k.close();
       }

@@ -133,65 +133,83 @@ function restore(c: Client, argv: string[]): void {
 
 // ------------------------------------------------------------------ DEBUG helpers
 
-/** A digest of one value, independent of encoding (used by DEBUG DIGEST[-VALUE]). */
-export function valueDigest(v: Value, expireAt: number): Buffer {
-  const h = createHash('sha1');
-  const put = (s: string) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(s.length, 0);
-    h.update(b);
-    h.update(s, 'latin1');
-  };
-  const unordered = (items: string[]) => {
-    // order-independent: xor of per-item hashes
-    const acc = Buffer.alloc(20);
-    for (const it of items) {
-      const d = createHash('sha1').update(it, 'latin1').digest();
-      for (let i = 0; i < 20; i++) acc[i] ^= d[i];
-    }
-    h.update(acc);
-  };
-  if (typeof v === 'string') {
-    put('string');
-    put(v);
-  } else if (v instanceof Deque) {
-    put('list');
-    for (const x of v) put(x);
-  } else if (v instanceof Map) {
-    put('hash');
-    unordered([...v].map(([f, x]) => `${f.length}:${f}${x}`));
-  } else if (v instanceof IndexedSet) {
-    put('set');
-    unordered(v.toArray());
-  } else {
-    put('zset');
-    for (const [m, s] of v as ZSet) {
-      put(m);
-      put(formatDouble17g(s));
-    }
-  }
-  if (expireAt >= 0) put(`!${expireAt}`);
-  return h.digest();
+/*
+ * DEBUG DIGEST and DIGEST-VALUE compute Redis 7.0's digest (debug.c), so the same data gives
+ * the same hex string on redis-server and on Keel: a migration can be checked by comparing
+ * them. Unordered collections (keys, set members, hash fields, zset members) are combined by
+ * xor (`xorDigest`), ordered ones (a list, the parts of an element) by feeding the running
+ * digest back into SHA1 (`mixDigest`).
+ */
+
+/** digest ^= SHA1(data) */
+function xorDigest(digest: Buffer, data: string | Buffer): void {
+  const h = createHash('sha1').update(typeof data === 'string' ? Buffer.from(data, 'latin1') : data).digest();
+  for (let i = 0; i < 20; i++) digest[i] ^= h[i];
 }
 
-function debugDigest(c: Client): void {
-  const acc = Buffer.alloc(20);
-  let any = false;
-  for (const db of c.server.keyspace.dbs) {
-    for (const [k, e] of db.dict) {
-      any = true;
-      const d = createHash('sha1').update(`${db.id}\0${k}\0`, 'latin1').update(valueDigest(e.value, e.expireAt)).digest();
-      for (let i = 0; i < 20; i++) acc[i] ^= d[i];
+/** digest = SHA1(digest ^ SHA1(data)) */
+function mixDigest(digest: Buffer, data: string | Buffer): void {
+  xorDigest(digest, data);
+  createHash('sha1').update(digest).digest().copy(digest);
+}
+
+/** Redis's OBJ_* type numbers, mixed in big-endian as htonl(o->type) */
+function typeBytes(v: Value): Buffer {
+  const t = typeof v === 'string' ? 0 : v instanceof Deque ? 1 : v instanceof IndexedSet ? 2 : v instanceof Map ? 4 : 3;
+  return Buffer.from([0, 0, 0, t]);
+}
+
+/** xorObjectDigest: mixes one value (and whether it has a TTL) into `digest`. */
+export function xorObjectDigest(digest: Buffer, v: Value, hasTtl: boolean): void {
+  mixDigest(digest, typeBytes(v));
+  if (typeof v === 'string') mixDigest(digest, v);
+  else if (v instanceof Deque) {
+    for (const x of v) mixDigest(digest, x);
+  } else if (v instanceof IndexedSet) {
+    for (const m of v.toArray()) xorDigest(digest, m);
+  } else if (v instanceof Map) {
+    for (const [f, x] of v) {
+      const ele = Buffer.alloc(20);
+      mixDigest(ele, f);
+      mixDigest(ele, x);
+      xorDigest(digest, ele);
+    }
+  } else {
+    for (const [m, score] of v as ZSet) {
+      const ele = Buffer.alloc(20);
+      mixDigest(ele, m);
+      mixDigest(ele, formatDouble17g(score)); // "%.17g" in Redis 7.0
+      xorDigest(digest, ele);
     }
   }
-  c.status(any ? acc.toString('hex') : '0'.repeat(40));
+  if (hasTtl) xorDigest(digest, '!!expire!!');
+}
+
+/** computeDatasetDigest; keys logically expired but not yet deleted count, as in Redis. */
+function debugDigest(c: Client): void {
+  const final = Buffer.alloc(20);
+  for (const db of c.server.keyspace.dbs) {
+    if (db.dict.size === 0) continue;
+    const id = Buffer.alloc(4);
+    id.writeUInt32BE(db.id);
+    mixDigest(final, id);
+    for (const [k, e] of db.dict) {
+      const digest = Buffer.alloc(20);
+      mixDigest(digest, k);
+      xorObjectDigest(digest, e.value, e.expireAt >= 0);
+      xorDigest(final, digest);
+    }
+  }
+  c.status(final.toString('hex'));
 }
 
 function debugDigestValue(c: Client, argv: string[]): void {
   c.arrayLen(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
+    const digest = Buffer.alloc(20);
     const e = c.db.dict.get(argv[i]);
-    c.status(e ? valueDigest(e.value, -1).toString('hex') : '0'.repeat(40));
+    if (e) xorObjectDigest(digest, e.value, e.expireAt >= 0);
+    c.status(digest.toString('hex'));
   }
 }
 
