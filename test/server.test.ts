@@ -177,6 +177,21 @@ describe('keyspace and server commands', () => {
     const lines = seen.split('\r\n').map((l) => l.replace(/^\+[\d.]+ /, ''));
     const mine = lines.filter((l) => /"(SELECT|CONFIG|MULTI|SET|EXEC|PING)"/.test(l));
     assert.deepEqual(mine.map((l) => l.replace(/ [\d.:]+\]/, ']')), ['[3] "SELECT" "3"', '[3] "MULTI"', '[3] "SET" "in" "tx"', '[3] "EXEC"', '[3] "PING" "last"']);
+    // a second MONITOR gets no reply at all, as in Redis (monitorCommand returns early)
+    m.command('MONITOR');
+    await srv.client().set('after', 'second');
+    let more = '';
+    await waitFor(async () => (more += await m.readRaw(1)).includes('"after"'));
+    assert.ok(!more.includes('+OK'), more);
+  });
+
+  // CONFIG RESETSTAT zeroes the error counter; that is no failed call of its own (found by a test helper)
+  test('CONFIG RESETSTAT is not counted as a failed call', async () => {
+    const r = await srv.raw();
+    await r.call('NOSUCHCOMMAND');
+    assert.equal(await r.call('CONFIG', 'RESETSTAT'), 'OK');
+    const info = (await r.call('INFO', 'commandstats')) as string;
+    assert.match(info, /^cmdstat_config\|resetstat:calls=1,.*,rejected_calls=0,failed_calls=0\r$/m);
   });
 
   // redactClientCommandArgument: MONITOR and SLOWLOG never show a password (found by a test helper)

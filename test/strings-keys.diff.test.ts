@@ -59,6 +59,8 @@ const SCENARIOS: string[][][] = [
     ['OBJECT', 'FREQ', 'int'], ['OBJECT', 'FOO', 'int'], ['OBJECT', 'HELP'], ['TOUCH', 'int', 'long', 'none'], ['SWAPDB', '0', '2'], ['DBSIZE'], ['SWAPDB', '0', 'x'],
     ['SWAPDB', '0', '99'], ['FLUSHDB', 'FOO'], ['FLUSHDB', 'ASYNC'], ['DBSIZE'], ['FLUSHALL', 'SYNC'], ['RANDOMKEY'],
   ],
+  // MONITOR inside EXEC is refused; COMMAND INFO of an unknown command is a null bulk in RESP2
+  [['MULTI'], ['MONITOR'], ['EXEC'], ['PING'], ['COMMAND', 'INFO', 'nosuch']],
   // arity and unknown commands
   [
     ['GET'], ['GET', 'a', 'b'], ['FOOBAR', 'a', 'b'], ['CONFIG', 'FOO'], ['CONFIG'], ['OBJECT'], ['PING', 'a', 'b'], ['ECHO'], ['SELECT', '16'], ['SELECT', 'x'],

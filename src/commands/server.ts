@@ -181,7 +181,7 @@ function commandInfo(c: Client, argv: string[]): void {
   for (let i = 2; i < argv.length; i++) {
     const x = lookupByName(c, argv[i]);
     if (x) replyCommandInfo(c, x);
-    else c.nullArray();
+    else c.nullBulk(); // addReplyNull: $-1 in RESP2, _ in RESP3
   }
 }
 
@@ -383,7 +383,9 @@ function debug(c: Client, argv: string[]): void {
 }
 
 function monitor(c: Client): void {
-  if (c.monitor) return c.ok();
+  // a client inside EXEC expects one reply per command (Redis's CLIENT_DENY_BLOCKING)
+  if (c.server.execDepth > 0) return c.error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  if (c.monitor) return; // Redis ignores a second MONITOR without a reply
   c.monitor = true;
   c.server.monitors.add(c);
   c.ok();

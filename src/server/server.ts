@@ -491,7 +491,8 @@ export class Server {
       }
     }
     cmd.calls++;
-    if (this.stats.errorReplies !== errorsBefore) cmd.failedCalls++;
+    // ">": CONFIG RESETSTAT sets the counter back to 0, which is no failure of its own
+    if (this.stats.errorReplies > errorsBefore) cmd.failedCalls++;
     this.stats.commandsProcessed++;
     if ((ks.dirty !== dirtyBefore || c.forceProp) && !c.preventProp && this.listeners.length !== 0) {
       this.pendingOps.push({ db: c.db.id, argv: c.propArgv ?? argv });
