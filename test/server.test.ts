@@ -226,6 +226,18 @@ describe('keyspace and server commands', () => {
     assert.ok(count > 50);
     const [get] = (await r.call('COMMAND', 'INFO', 'get')) as unknown[][];
     assert.deepEqual(get.slice(0, 2), ['get', 2]);
+    // flags and legacy key positions as redis-server 7.0.15 reports them (found by a compatibility
+    // helper): commands whose keys need a getkeys procedure are movablekeys
+    const info = (await r.call('COMMAND', 'INFO', 'zunionstore', 'lmpop', 'sort_ro', 'get')) as unknown[][];
+    assert.deepEqual(
+      info.map((x) => [x[0], x[2], x[3], x[4], x[5]]),
+      [
+        ['zunionstore', ['write', 'denyoom', 'movablekeys'], 1, 1, 1],
+        ['lmpop', ['write', 'movablekeys'], 0, 0, 0],
+        ['sort_ro', ['readonly', 'movablekeys'], 1, 1, 1],
+        ['get', ['readonly', 'fast'], 1, 1, 1],
+      ],
+    );
     assert.deepEqual(await r.call('COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2'), ['a', 'b']);
     const docs = (await r.call('COMMAND', 'DOCS', 'set')) as unknown[];
     assert.equal(docs[0], 'set');

@@ -115,8 +115,10 @@ function replyCommandInfo(c: Client, x: Command): void {
   c.arrayLen(10);
   c.bulk(x.fullName);
   c.int(x.arity);
-  c.setLen(x.spec.flags.length);
-  for (const f of x.spec.flags) c.status(f);
+  // Redis marks every command whose keys need a getkeys procedure as movablekeys
+  const flags = x.spec.getKeys && !x.spec.flags.includes('movablekeys') ? [...x.spec.flags, 'movablekeys'] : x.spec.flags;
+  c.setLen(flags.length);
+  for (const f of flags) c.status(f);
   c.int(x.firstKey);
   c.int(x.lastKey);
   c.int(x.step);
@@ -128,7 +130,7 @@ function replyCommandInfo(c: Client, x: Command): void {
     c.arrayLen(1);
     c.mapLen(3);
     c.bulk('flags');
-    const kf = x.isWrite ? ['RW', 'UPDATE'] : ['RO', 'ACCESS'];
+    const kf = x.isWrite ? ['RW', 'update'] : ['RO', 'access'];
     c.setLen(kf.length);
     for (const f of kf) c.status(f);
     c.bulk('begin_search');

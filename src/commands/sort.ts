@@ -149,5 +149,5 @@ function sortKeys(argv: string[]): number[] {
 
 export const commands: CommandSpec[] = [
   cmd('sort', -2, 'write denyoom movablekeys', [1, 1, 1], (c, a) => sortGeneric(c, a, false), 'Sort the elements in a list, set or sorted set', '1.0.0', 'generic', { getKeys: sortKeys }),
-  cmd('sort_ro', -2, 'readonly', [1, 1, 1], (c, a) => sortGeneric(c, a, true), 'Sort the elements in a list, set or sorted set. Read-only variant of SORT.', '7.0.0', 'generic'),
+  cmd('sort_ro', -2, 'readonly movablekeys', [1, 1, 1], (c, a) => sortGeneric(c, a, true), 'Sort the elements in a list, set or sorted set. Read-only variant of SORT.', '7.0.0', 'generic'),
 ];

@@ -740,9 +740,9 @@ export const commands: CommandSpec[] = [
   cmd('zunion', -3, 'readonly', null, (c, a) => zsetOp(c, a, 'union', false), 'Add multiple sorted sets', '6.2.0', G, { getKeys: numkeysAt(1) }),
   cmd('zinter', -3, 'readonly', null, (c, a) => zsetOp(c, a, 'inter', false), 'Intersect multiple sorted sets', '6.2.0', G, { getKeys: numkeysAt(1) }),
   cmd('zdiff', -3, 'readonly', null, (c, a) => zsetOp(c, a, 'diff', false), 'Subtract multiple sorted sets', '6.2.0', G, { getKeys: numkeysAt(1) }),
-  cmd('zunionstore', -4, 'write denyoom', null, (c, a) => zsetOp(c, a, 'union', true), 'Add multiple sorted sets and store the resulting sorted set in a new key', '2.0.0', G, { getKeys: numkeysAt(2, true) }),
-  cmd('zinterstore', -4, 'write denyoom', null, (c, a) => zsetOp(c, a, 'inter', true), 'Intersect multiple sorted sets and store the resulting sorted set in a new key', '2.0.0', G, { getKeys: numkeysAt(2, true) }),
-  cmd('zdiffstore', -4, 'write denyoom', null, (c, a) => zsetOp(c, a, 'diff', true), 'Subtract multiple sorted sets and store the resulting sorted set in a new key', '6.2.0', G, { getKeys: numkeysAt(2, true) }),
+  cmd('zunionstore', -4, 'write denyoom', [1, 1, 1], (c, a) => zsetOp(c, a, 'union', true), 'Add multiple sorted sets and store the resulting sorted set in a new key', '2.0.0', G, { getKeys: numkeysAt(2, true) }),
+  cmd('zinterstore', -4, 'write denyoom', [1, 1, 1], (c, a) => zsetOp(c, a, 'inter', true), 'Intersect multiple sorted sets and store the resulting sorted set in a new key', '2.0.0', G, { getKeys: numkeysAt(2, true) }),
+  cmd('zdiffstore', -4, 'write denyoom', [1, 1, 1], (c, a) => zsetOp(c, a, 'diff', true), 'Subtract multiple sorted sets and store the resulting sorted set in a new key', '6.2.0', G, { getKeys: numkeysAt(2, true) }),
   cmd('zintercard', -3, 'readonly', null, (c, a) => zsetOp(c, a, 'inter', false, true), 'Intersect multiple sorted sets and return the cardinality of the result', '7.0.0', G, { getKeys: numkeysAt(1) }),
   cmd('zscan', -3, 'readonly', k1, zscan, 'Incrementally iterate sorted sets elements and associated scores', '2.8.0', G),
 ];
