@@ -102,6 +102,15 @@ const ZSETS: string[][][] = [
     ['ZADD', 'lp', '-0', 'x'], ['ZSCORE', 'lp', 'x'], ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'], ['ZADD', 'sk', '1', 'a', '2', 'b', '-0', 'x'],
     ['ZSCORE', 'sk', 'x'], ['ZRANGE', 'sk', '0', '-1', 'WITHSCORES'], ['ZADD', 'sk', '-0', 'a'], ['ZSCORE', 'sk', 'a'], ['ZADD', 'one', '-0', 'x'], ['ZSCORE', 'one', 'x'],
     ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+    // ZINCRBY / ZADD INCR of -0: the reply is the score computed (-0 for a new member), what a
+    // listpack stores is 0 (found by a persistence fuzzer)
+    ['ZINCRBY', 'zi', '-0', 'new'], ['ZSCORE', 'zi', 'new'], ['ZINCRBY', 'zi', '-0', 'new'], ['ZADD', 'zi', 'INCR', '-0', 'n2'], ['ZADD', 'zi', 'XX', 'INCR', '-0', 'n3'],
+    ['ZADD', 'zi', 'CH', 'INCR', '-0', 'n4'], ['ZRANGE', 'zi', '0', '-1', 'WITHSCORES'],
+    // a -0 kept by a skiplist: a result small enough for a listpack drops it (ZUNIONSTORE's
+    // conversion), and so does a reload that converts the zset to a listpack
+    ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'], ['ZADD', 'zn', '1', 'b', '2', 'c', '-0', 'a'], ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+    ['ZRANGE', 'zn', '0', '-1', 'WITHSCORES'], ['ZUNIONSTORE', 'zu', '1', 'zn'], ['ZRANGE', 'zu', '0', '-1', 'WITHSCORES'],
+    ['ZRANGESTORE', 'zr', 'zn', '0', '-1'], ['ZRANGE', 'zr', '0', '-1', 'WITHSCORES'], ['DEBUG', 'RELOAD'], ['ZRANGE', 'zn', '0', '-1', 'WITHSCORES'],
     // strtod's hexadecimal floats, and a long double underflow refused
     ['ZADD', 'hx', '0x10', 'a', '0x1.8p1', 'b'], ['ZINCRBY', 'hx', '0x2', 'a'], ['ZRANGEBYSCORE', 'hx', '(0x1', '0x20', 'WITHSCORES'], ['ZCOUNT', 'hx', '0x0', '+inf'],
     ['ZUNIONSTORE', 'hu', '1', 'hx', 'WEIGHTS', '0x2'], ['ZRANGE', 'hu', '0', '-1', 'WITHSCORES'], ['INCRBYFLOAT', 'fx', '0x10'], ['HINCRBYFLOAT', 'hf', 'a', '0x1.8p1'],

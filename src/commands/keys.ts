@@ -4,7 +4,7 @@ import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify } from './args';
 import { replyHelp } from './connection';
-import { typeOf, encodingOf, isIntegerString, isConverted, markConverted, type Value, type EncodingLimits } from '../store/value';
+import { typeOf, encodingOf, encodingLimitsOf, isIntegerString, isConverted, markConverted, type Value, type EncodingLimits } from '../store/value';
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
@@ -292,14 +292,7 @@ function randomkey(c: Client): void {
 }
 
 export function encodingLimits(c: Client): EncodingLimits {
-  const cfg = c.server.config;
-  return {
-    hashMaxListpackEntries: cfg.num('hash-max-listpack-entries'),
-    hashMaxListpackValue: cfg.num('hash-max-listpack-value'),
-    zsetMaxListpackEntries: cfg.num('zset-max-listpack-entries'),
-    zsetMaxListpackValue: cfg.num('zset-max-listpack-value'),
-    setMaxIntsetEntries: cfg.num('set-max-intset-entries'),
-  };
+  return encodingLimitsOf(c.server.config);
 }
 
 const OBJECT_HELP = [

@@ -10,7 +10,7 @@ import { stringMatch } from '../util/glob';
 import { sampleIndices } from '../util/random';
 import type { Entry } from '../store/keyspace';
 import { parseCursor } from '../store/scan';
-import { encodingOf } from '../store/value';
+import { encodingOf, dropListpackNegativeZeros } from '../store/value';
 import { encodingLimits } from './keys';
 
 const ERR_SCORE_RANGE = 'ERR min or max is not a float';
@@ -146,6 +146,9 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   const cfg = c.server.config;
   const maxEntries = z.converted ? 0 : cfg.num('zset-max-listpack-entries');
   const maxValue = z.converted ? 0 : cfg.num('zset-max-listpack-value');
+  // ZADD INCR of -0 on a new member of a listpack: Redis replies the score it computed (-0)
+  // and stores its text form (0)
+  let negZeroReply = false;
   for (let k = 0; k < scores.length; k++) {
     const m = argv[idx + 2 * k + 1];
     let score = scores[k];
@@ -153,9 +156,13 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
     if (Object.is(score, -0)) {
       const isNew = z.score(m) === undefined;
       const skiplist = z.converted || z.size + (isNew ? 1 : 0) > maxEntries || (isNew && m.length > maxValue);
-      if (!skiplist) score = 0;
+      if (!skiplist) {
+        score = 0;
+        negZeroReply = incr && isNew;
+      }
     }
     const r = z.add(m, score, flags);
+    if (r !== ZAdd.Added) negZeroReply = false;
     if (r === ZAdd.Added) {
       added++;
       if (!z.converted && (z.size > maxEntries || m.length > maxValue)) z.converted = true;
@@ -168,7 +175,7 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
   }
   if (z.size === 0) ks.delete(c.db, key);
   // the reply before the event, as zaddGenericCommand orders them (a RESP3 client sees it so)
-  if (incr) processed ? c.double(z.addedScore) : c.nullBulk();
+  if (incr) processed ? c.double(negZeroReply ? -0 : z.addedScore) : c.nullBulk();
   else c.int(ch ? added + updated : added);
   if (added || updated) {
     ks.events.modified(c.db, key);
@@ -350,6 +357,7 @@ function storeResult(c: Client, dst: string, items: Iterable<[string, number]>, 
   const ks = c.server.keyspace;
   const z = new ZSet();
   for (const [m, s] of items) z.set(m, s);
+  dropListpackNegativeZeros(z, encodingLimits(c));
   if (z.size > 0) {
     ks.set(c.db, dst, z);
     c.server.blocking.signalKeyReady(c.db, dst);

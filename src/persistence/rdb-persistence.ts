@@ -10,6 +10,8 @@ import type { Client } from '../server/client';
 import type { Command } from '../commands/spec';
 import type { Db, Entry } from '../store/keyspace';
 import { Dict } from '../store/dict';
+import { ZSet } from '../store/types/zset';
+import { dropListpackNegativeZeros, encodingLimitsOf } from '../store/value';
 import { Snapshot } from './snapshot';
 import { BackgroundSnapshot, writeSnapshotSync } from './background';
 import { parseRdbSteps, RdbError } from './rdb/reader';
@@ -29,11 +31,7 @@ export function encodeOptions(server: Server): EncodeOptions {
   const c = server.config;
   return {
     compression: c.bool('rdbcompression'),
-    hashMaxListpackEntries: c.num('hash-max-listpack-entries'),
-    hashMaxListpackValue: c.num('hash-max-listpack-value'),
-    zsetMaxListpackEntries: c.num('zset-max-listpack-entries'),
-    zsetMaxListpackValue: c.num('zset-max-listpack-value'),
-    setMaxIntsetEntries: c.num('set-max-intset-entries'),
+    ...encodingLimitsOf(c),
     listMaxListpackSize: c.num('list-max-listpack-size'),
   };
 }
@@ -318,6 +316,7 @@ export class RdbPersistence {
     const expires: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
     const ks = server.keyspace;
     let emptySkipped = 0;
+    const limits = encodingLimitsOf(server.config);
     const ahead = lzfAheadFor(buf);
     this.loadingStart = Date.now();
     this.loadingTotal = buf.length;
@@ -333,6 +332,8 @@ export class RdbPersistence {
         if (id >= dbs) throw new Error(`FATAL: Data file was created with a Redis server configured to handle more than ${dbs} databases. Exiting`);
       },
       entry: (db, key, value, expireAt) => {
+        // Redis converts a small skiplist zset to a listpack on load, where -0 becomes 0
+        if (value instanceof ZSet) dropListpackNegativeZeros(value, limits);
         const dict = dicts[db];
         const before = dict.size;
         const e = ks.newEntry(value, expireAt);

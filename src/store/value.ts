@@ -58,6 +58,17 @@ export function isConverted(v: Map<string, string>): boolean {
   return converted.has(v);
 }
 
+/** The thresholds as configured (`num` reads a numeric directive). */
+export function encodingLimitsOf(cfg: { num(name: string): number }): EncodingLimits {
+  return {
+    hashMaxListpackEntries: cfg.num('hash-max-listpack-entries'),
+    hashMaxListpackValue: cfg.num('hash-max-listpack-value'),
+    zsetMaxListpackEntries: cfg.num('zset-max-listpack-entries'),
+    zsetMaxListpackValue: cfg.num('zset-max-listpack-value'),
+    setMaxIntsetEntries: cfg.num('set-max-intset-entries'),
+  };
+}
+
 /** OBJECT ENCODING as Redis 7.0 would report it for the same value. */
 export function encodingOf(v: Value, lim: EncodingLimits): string {
   if (typeof v === 'string') {
@@ -78,4 +89,18 @@ export function encodingOf(v: Value, lim: EncodingLimits): string {
   if (v.converted || v.size > lim.zsetMaxListpackEntries) return 'skiplist';
   for (const [m] of v) if (m.length > lim.zsetMaxListpackValue) return 'skiplist';
   return 'listpack';
+}
+
+/**
+ * A zset Redis would hold as a listpack keeps its scores as text, where -0 becomes 0 (a result
+ * stored by ZUNIONSTORE and its family, a skiplist zset from an RDB converted on load); a
+ * skiplist keeps the double. Keel has one representation, so it drops the sign where Redis's
+ * encoding would.
+ */
+export function dropListpackNegativeZeros(z: ZSet, lim: EncodingLimits): void {
+  if (z.converted || z.size > lim.zsetMaxListpackEntries) return;
+  let zeros: string[] | null = null;
+  for (const [m, s] of z) if (Object.is(s, -0)) (zeros ??= []).push(m);
+  if (zeros === null || encodingOf(z, lim) !== 'listpack') return;
+  for (const m of zeros) z.clearNegativeZero(m);
 }

@@ -445,6 +445,12 @@ export class ZSet implements Iterable<[string, number]> {
     return 'updated';
   }
 
+  /** A score of -0 becomes 0 (the order is the same: they compare equal). */
+  clearNegativeZero(member: string): void {
+    const n = this.dict.get(member);
+    if (n !== undefined && Object.is(this.F[n], -0)) this.F[n] = 0;
+  }
+
   /** The score `add` left the element with (zsetAdd's newscore), when it was processed. */
   addedScore = 0;
 
