@@ -224,6 +224,11 @@ function zmscore(c: Client, argv: string[]): void {
   }
 }
 
+/** Whether Redis would hold `z` as a listpack (its lex operations then walk it linearly). */
+function isListpack(c: Client, z: ZSet): boolean {
+  return encodingOf(z, encodingLimits(c)) === 'listpack';
+}
+
 function zcount(c: Client, argv: string[]): void {
   const r = parseScoreRange(argv[2], argv[3]);
   if (!r) return c.error(ERR_SCORE_RANGE);
@@ -235,7 +240,7 @@ function zlexcount(c: Client, argv: string[]): void {
   const r = parseLexRange(argv[2], argv[3]);
   if (!r) return c.error(ERR_LEX_RANGE);
   const z = zsetForRead(c, argv[1]);
-  if (z !== null) c.int(z && !lexEmpty(r) ? z.countInLex(r) : 0);
+  if (z !== null) c.int(z && !lexEmpty(r) ? z.countInLex(r, isListpack(c, z)) : 0);
 }
 
 function zrank(c: Client, argv: string[], rev: boolean): void {
@@ -345,7 +350,7 @@ function zrangeGeneric(c: Client, argv: string[], argStart: number, store: strin
       }
     } else if (offset >= 0 && !(offset > 0 && offset >= z.size)) {
       if (rangeType === RT.Score) items = z.rangeByScore(sr!, rev, offset, limit);
-      else if (!lexEmpty(lr!)) items = z.rangeByLex(lr!, rev, offset, limit);
+      else if (!lexEmpty(lr!)) items = z.rangeByLex(lr!, rev, offset, limit, isListpack(c, z));
     }
   }
   if (store === null) return replyPairs(c, items, withScores);
@@ -406,7 +411,7 @@ function zremrange(c: Client, argv: string[], type: RT): void {
     if (end >= len) end = len - 1;
     removed = z.deleteRangeByRank(start, end);
   } else if (type === RT.Score) removed = z.deleteRangeByScore(sr!);
-  else removed = lexEmpty(lr!) ? 0 : z.deleteRangeByLex(lr!);
+  else removed = lexEmpty(lr!) ? 0 : z.deleteRangeByLex(lr!, isListpack(c, z));
   if (removed) {
     c.server.keyspace.events.modified(c.db, key);
     notify(c, NotifyClass.Zset, type === RT.Rank ? 'zremrangebyrank' : type === RT.Score ? 'zremrangebyscore' : 'zremrangebylex', key);

@@ -576,12 +576,44 @@ export class ZSet implements Iterable<[string, number]> {
     return x !== 0 && gteMin(F[x], r) ? x : 0;
   }
 
-  private firstInLex(r: LexRange): number {
+  /**
+   * zslIsInLexRange / zzlIsInLexRange: the last element is >= min and the first <= max. With
+   * equal scores (the only case Redis defines) this is whether anything is in range; with mixed
+   * scores it is the shortcut Redis takes, so Keel takes it too.
+   */
+  private lexRangeTouches(r: LexRange): boolean {
+    const first = this.I[4];
+    return first !== 0 && lexGteMin(this.memberOf(this.tail), r) && lexLteMax(this.memberOf(first), r);
+  }
+
+  private firstInLex(r: LexRange, linear: boolean): number {
+    if (!this.lexRangeTouches(r)) return 0;
+    if (linear) {
+      // zzlFirstInLexRange: a listpack is walked from its head
+      let rank = 0;
+      for (let n = this.I[4]; n !== 0; n = this.I[2 * n + 4], rank++) {
+        if (!lexGteMin(this.memberOf(n), r)) continue;
+        this.foundRank = rank;
+        return lexLteMax(this.memberOf(n), r) ? n : 0;
+      }
+      return 0;
+    }
     const n = this.I[2 * this.beforeLex(r) + 4];
     return n !== 0 && lexLteMax(this.memberOf(n), r) ? n : 0;
   }
 
-  private lastInLex(r: LexRange): number {
+  private lastInLex(r: LexRange, linear: boolean): number {
+    if (!this.lexRangeTouches(r)) return 0;
+    if (linear) {
+      // zzlLastInLexRange: from the tail
+      let rank = this.dict.size - 1;
+      for (let n = this.tail; n !== 0; n = this.I[2 * n + 2], rank--) {
+        if (!lexLteMax(this.memberOf(n), r)) continue;
+        this.foundRank = rank;
+        return lexGteMin(this.memberOf(n), r) ? n : 0;
+      }
+      return 0;
+    }
     const I = this.I;
     const members = this.members;
     let x = 0;
@@ -636,9 +668,14 @@ export class ZSet implements Iterable<[string, number]> {
     return this.collect(start, reverse, reverse ? (n) => gteMin(F[n], r) : (n) => lteMax(F[n], r), offset, limit);
   }
 
-  rangeByLex(r: LexRange, reverse = false, offset = 0, limit = -1): [string, number][] {
+  /**
+   * The lex operations take `linear` when Redis would hold this zset as a listpack: members
+   * with different scores are not in lex order, and Redis then walks a listpack from one end
+   * where it searches a skiplist by levels, so the results differ by encoding.
+   */
+  rangeByLex(r: LexRange, reverse = false, offset = 0, limit = -1, linear = false): [string, number][] {
     if (!r.minInf && !r.maxInf && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return [];
-    const start = reverse ? this.lastInLex(r) : this.firstInLex(r);
+    const start = reverse ? this.lastInLex(r, linear) : this.firstInLex(r, linear);
     return this.collect(start, reverse, (n) => (reverse ? lexGteMin(this.memberOf(n), r) : lexLteMax(this.memberOf(n), r)), offset, limit);
   }
 
@@ -653,12 +690,19 @@ export class ZSet implements Iterable<[string, number]> {
   }
 
   /** zsetLexCount, likewise. */
-  countInLex(r: LexRange): number {
+  countInLex(r: LexRange, linear = false): number {
     if (!r.minInf && !r.maxInf && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return 0;
-    if (this.firstInLex(r) === 0) return 0;
+    let n = this.firstInLex(r, linear);
+    if (n === 0) return 0;
+    if (linear) {
+      // a listpack counts from the first element in range while the members stay <= max
+      let count = 0;
+      for (; n !== 0 && lexLteMax(this.memberOf(n), r); n = this.I[2 * n + 4]) count++;
+      return count;
+    }
     const len = this.dict.size;
     let count = len - this.foundRank;
-    if (this.lastInLex(r) !== 0) count -= len - 1 - this.foundRank;
+    if (this.lastInLex(r, false) !== 0) count -= len - 1 - this.foundRank;
     return count;
   }
 
@@ -698,9 +742,13 @@ export class ZSet implements Iterable<[string, number]> {
     return this.deleteRun((n) => lteMax(this.F[n], r));
   }
 
-  deleteRangeByLex(r: LexRange): number {
+  deleteRangeByLex(r: LexRange, linear = false): number {
     if (!r.minInf && !r.maxInf && (r.min > r.max || (r.min === r.max && (r.minex || r.maxex)))) return 0;
-    this.beforeLex(r);
+    if (linear) {
+      // zzlDeleteRangeByLex: from zzlFirstInLexRange's element
+      if (this.firstInLex(r, true) === 0) return 0;
+      this.rankWalk(this.foundRank);
+    } else this.beforeLex(r); // zslDeleteRangeByLex searches without the shortcut
     return this.deleteRun((n) => lexLteMax(this.memberOf(n), r));
   }
 
