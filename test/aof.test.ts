@@ -939,6 +939,46 @@ describe('writes to a big value while a snapshot streams it', { timeout: HANG_GU
 // ------------------------------------------------------------------ runtime
 
 describe('runtime', { timeout: HANG_GUARD_MS }, () => {
+  // Keel once logged SAVE and DEBUG RELOAD (they reset the dirty counter, which counted as a
+  // change): replaying the AOF then ran the SAVE and overwrote dump.rdb with the dataset of
+  // that moment, losing later keys (found by a persistence fuzzer). Redis logs neither.
+  test('SAVE and DEBUG RELOAD are not logged, so a replay cannot overwrite dump.rdb', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      await r.set('a', '1');
+      assert.equal(await r.save(), 'OK');
+      await r.set('b', '2');
+      assert.equal(await r.call('DEBUG', 'RELOAD'), 'OK');
+      const m = await r.multi().call('DEBUG', 'RELOAD').set('c', '3').exec();
+      assert.deepEqual(m, [[null, 'OK'], [null, 'OK']]);
+      await r.bgsave();
+      await waitFor(async () => /^rdb_bgsave_in_progress:0\r$/m.test((await r.info('persistence')) as string));
+    });
+    const incr = readManifestLines(dir).find((l) => l.type === 'i')!;
+    const logged = fs.readFileSync(aofPath(dir, incr.name), 'latin1');
+    assert.doesNotMatch(logged, /save|debug/i, logged);
+    assert.match(logged, /\$1\r\nc\r\n/);
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => assert.deepEqual((await r.keys('*')).sort(), ['a', 'b', 'c']));
+    await withKeel({ dir }, async (r) => assert.deepEqual((await r.keys('*')).sort(), ['a', 'b', 'c'], 'dump.rdb still holds every key'));
+  });
+
+  // The replies held for an fsync under always were never released after CONFIG SET appendfsync
+  // always from no/everysec: no fsync started until the next write (found by a persistence fuzzer)
+  test('CONFIG SET appendfsync always after writes under no answers at once, and so do other clients', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes', appendfsync: 'no' }, async (r, server) => {
+      await r.set('a', '1');
+      assert.equal(await r.config('SET', 'appendfsync', 'always'), 'OK');
+      const other = server.client();
+      assert.equal(await other.ping(), 'PONG');
+      assert.equal(await other.get('a'), '1');
+      assert.equal(await r.config('SET', 'appendfsync', 'everysec'), 'OK');
+      await r.set('b', '2');
+      assert.deepEqual(await r.multi().config('SET', 'appendfsync', 'always').get('b').exec(), [[null, 'OK'], [null, '2']]);
+      assert.equal(await other.ping(), 'PONG');
+    });
+  });
+
   // Redis 7.0 will not exit while the first BASE after CONFIG SET appendonly yes is being
   // written (the AOF holds no dataset yet) unless FORCE; Keel once exited and came back empty
   test('SHUTDOWN while the first BASE is written is refused; once it is written, the restart has everything', async () => {

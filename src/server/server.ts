@@ -494,7 +494,8 @@ export class Server {
     // ">": CONFIG RESETSTAT sets the counter back to 0, which is no failure of its own
     if (this.stats.errorReplies > errorsBefore) cmd.failedCalls++;
     this.stats.commandsProcessed++;
-    if ((ks.dirty !== dirtyBefore || c.forceProp) && !c.preventProp && this.listeners.length !== 0) {
+    // ">", as call() clamps a negative change to 0: SAVE and DEBUG RELOAD reset the counter and are not logged
+    if ((ks.dirty > dirtyBefore || c.forceProp) && !c.preventProp && this.listeners.length !== 0) {
       this.pendingOps.push({ db: c.db.id, argv: c.propArgv ?? argv });
     }
     if (this.execDepth === 0) {

@@ -120,6 +120,9 @@ export class AofPersistence {
     });
     cfg.onChange('appendfsync', () => {
       this.readSettings();
+      // under always every reply waits for an fsync covering what was written: start one for
+      // what everysec/no left unsynced, or nothing would release them until the next write
+      if (this.policy === 'always' && this.state !== 'off') this.syncForReplies();
       this.releaseHeld();
     });
   }
