@@ -111,6 +111,9 @@ const ZSETS: string[][][] = [
     ['CONFIG', 'SET', 'zset-max-listpack-entries', '1'], ['ZADD', 'zn', '1', 'b', '2', 'c', '-0', 'a'], ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
     ['ZRANGE', 'zn', '0', '-1', 'WITHSCORES'], ['ZUNIONSTORE', 'zu', '1', 'zn'], ['ZRANGE', 'zu', '0', '-1', 'WITHSCORES'],
     ['ZRANGESTORE', 'zr', 'zn', '0', '-1'], ['ZRANGE', 'zr', '0', '-1', 'WITHSCORES'], ['DEBUG', 'RELOAD'], ['ZRANGE', 'zn', '0', '-1', 'WITHSCORES'],
+    // a zset reloaded with a member too long for a listpack is a skiplist: it keeps a new -0
+    ['CONFIG', 'SET', 'zset-max-listpack-value', '4'], ['ZADD', 'zv', '1', 'longmember', '2', 'a'], ['DEBUG', 'RELOAD'], ['ZADD', 'zv', '-0', 'd'],
+    ['ZSCORE', 'zv', 'd'], ['ZINCRBY', 'zv', '-0', 'e'], ['ZSCORE', 'zv', 'e'], ['CONFIG', 'SET', 'zset-max-listpack-value', '64'],
     // lex ranges over members with different scores: a listpack is walked from one end (found
     // by a persistence fuzzer; Redis leaves the skiplist case to its random levels)
     ['ZADD', 'zl', '1', 'm', '2', 'a', '3', 'z', '4', 'b', '5', 'y', '6', 'c'], ['ZRANGEBYLEX', 'zl', '[b', '[y'], ['ZRANGEBYLEX', 'zl', '(b', '+'],

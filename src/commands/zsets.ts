@@ -154,6 +154,9 @@ function zaddGeneric(c: Client, argv: string[], forceIncr: boolean): void {
     let score = scores[k];
     // a listpack stores a score as text, where -0 becomes 0; a skiplist keeps the double
     if (Object.is(score, -0)) {
+      // a zset loaded with a member too long for a listpack is a skiplist already (checked only
+      // here: nothing else depends on it before a member leaves)
+      keepEncoding(c, z);
       const isNew = z.score(m) === undefined;
       const skiplist = z.converted || z.size + (isNew ? 1 : 0) > maxEntries || (isNew && m.length > maxValue);
       if (!skiplist) {
