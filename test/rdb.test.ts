@@ -244,6 +244,28 @@ describe('BGSAVE', { timeout: HANG_GUARD_MS }, () => {
     }
   });
 
+  // as redis-server 7.0.15 counts (found by a persistence fuzzer): FLUSHALL adds the keys it
+  // removed, nothing more, and its snapshot under save rules leaves 0
+  test('rdb_changes_since_last_save after FLUSHALL', async () => {
+    const a = await keel({ dir: tempDir() });
+    try {
+      const r = a.client();
+      const changes = async () => Number(/^rdb_changes_since_last_save:(\d+)\r$/m.exec((await r.info('persistence')) as string)![1]);
+      await r.save();
+      await r.mset('a', '1', 'b', '2', 'c', '3');
+      await r.flushall();
+      assert.equal(await changes(), 6);
+      await r.flushall();
+      assert.equal(await changes(), 6);
+      await r.config('SET', 'save', '3600 1');
+      await r.set('d', '4');
+      await r.flushall();
+      assert.equal(await changes(), 0);
+    } finally {
+      await a.close();
+    }
+  });
+
   test('save rules trigger a background save; LASTSAVE moves', async () => {
     const dir = tempDir();
     const a = await keel({ dir, save: '1 1' });

@@ -373,10 +373,9 @@ function flushall(c: Client, argv: string[]): void {
   let n = 0;
   for (const db of ks.dbs) n += ks.flushDb(db);
   ks.dirty += n;
-  c.forceProp = true;
-  // Redis 7.0 writes a fresh (empty) snapshot when save rules are set
+  c.forceProp = true; // logged even when nothing was removed
+  // Redis 7.0 writes a fresh (empty) snapshot when save rules are set (which zeroes the counter)
   c.server.rdb?.onFlushAll();
-  ks.dirty++;
   c.ok();
 }
 
