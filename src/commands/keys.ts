@@ -10,7 +10,7 @@ import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
 import { stringMatch, isPatternLiteral } from '../util/glob';
 import { ScanCursors, parseCursor } from '../store/scan';
-import type { Db, Entry } from '../store/keyspace';
+import { STR_NOT_INT, STR_RAW, type Db, type Entry } from '../store/keyspace';
 
 const ERR_SAME = 'ERR source and destination objects are the same';
 const ERR_DB_RANGE = 'ERR DB index is out of range';
@@ -324,7 +324,11 @@ function objectLookup(c: Client, key: string): Entry | undefined {
 
 function objectEncoding(c: Client, argv: string[]): void {
   const e = objectLookup(c, argv[2]);
-  if (e) c.bulk(e.rawString && typeof e.value === 'string' ? 'raw' : encodingOf(e.value, encodingLimits(c)));
+  if (!e) return;
+  const v = e.value;
+  if (typeof v === 'string' && e.strEnc === STR_RAW) c.bulk('raw');
+  else if (typeof v === 'string' && e.strEnc === STR_NOT_INT) c.bulk(v.length <= 44 ? 'embstr' : 'raw');
+  else c.bulk(encodingOf(v, encodingLimits(c)));
 }
 
 function objectIdletime(c: Client, argv: string[]): void {

@@ -4,6 +4,7 @@ import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_NOT_INT, ERR_SYNTAX, intArg, int64Arg, notify, stringValue } from './args';
 import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat } from '../util/number';
+import { STR_NOT_INT, STR_RAW } from '../store/keyspace';
 
 const ERR_TOO_BIG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 const MAX_MS = 9223372036854775807;
@@ -215,7 +216,7 @@ function append(c: Client, argv: string[]): void {
     len = e.value.length + argv[2].length;
     if (!checkLen(c, len)) return;
     ks.replaceValue(c.db, key, e, e.value + argv[2]);
-    e.rawString = true;
+    e.strEnc = STR_RAW;
   }
   notify(c, NotifyClass.String, 'append', key);
   ks.dirty++;
@@ -267,7 +268,7 @@ function setrange(c: Client, argv: string[]): void {
     const padded = old.length < offset ? old + '\0'.repeat(offset - old.length) : old;
     ks.replaceValue(c.db, key, e, padded.slice(0, offset) + part + padded.slice(offset + part.length));
   }
-  ks.peek(c.db, key)!.rawString = true;
+  ks.peek(c.db, key)!.strEnc = STR_RAW;
   notify(c, NotifyClass.String, 'setrange', key);
   ks.dirty++;
   c.int((ks.peek(c.db, key)!.value as string).length);
@@ -324,8 +325,10 @@ function incrbyfloat(c: Client, argv: string[]): void {
   if (e !== undefined && typeof e.value !== 'string') return c.error(WRONGTYPE);
   const r = incrByFloat(e === undefined ? '0' : (e.value as string), argv[2]);
   if ('error' in r) return c.error(r.error);
-  if (e === undefined) ks.add(c.db, key, r.value);
-  else ks.replaceValue(c.db, key, e, r.value);
+  let entry = e;
+  if (entry === undefined) entry = ks.add(c.db, key, r.value);
+  else ks.replaceValue(c.db, key, entry, r.value);
+  entry.strEnc = STR_NOT_INT; // createStringObjectFromLongDouble: "3" is an embstr, never an int
   notify(c, NotifyClass.String, 'incrbyfloat', key);
   ks.dirty++;
   c.bulk(r.value);

@@ -13,6 +13,10 @@ import { Dict } from './dict';
 
 const EXP_SPLIT = 1 << 20;
 
+export const STR_BY_CONTENT = 0;
+export const STR_NOT_INT = 1;
+export const STR_RAW = 2;
+
 export class Entry {
   /**
    * expireAt split in two small integers (high and low 20 bits): V8 keeps a field that ever
@@ -45,8 +49,12 @@ export class Entry {
     this.expHi = Math.floor(ms / EXP_SPLIT);
     this.expLo = ms - this.expHi * EXP_SPLIT;
   }
-  /** a string edited in place (APPEND, SETRANGE): Redis reports it as "raw" whatever its size */
-  rawString = false;
+  /**
+   * How Redis encodes this string, where its content does not tell: STR_RAW for one edited in
+   * place (APPEND, SETRANGE: "raw" whatever its size), STR_NOT_INT for one Redis never tried to
+   * encode as an integer (INCRBYFLOAT's result: "embstr" or "raw" by length), else STR_BY_CONTENT.
+   */
+  strEnc = STR_BY_CONTENT;
 }
 
 export class Db {
@@ -260,7 +268,7 @@ export class Keyspace {
     if (e === undefined) return this.insert(db, key, value, expireAt);
     if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, true);
     e.value = value;
-    e.rawString = false;
+    e.strEnc = STR_BY_CONTENT;
     e.lru = this.lruClock;
     if (!keepTtl) {
       if (expireAt >= 0) {
@@ -278,7 +286,7 @@ export class Keyspace {
   /** Replaces the value of an entry obtained through lookupWrite (snapshot already told). */
   replaceValue(db: Db, key: string, e: Entry, value: Value): void {
     e.value = value;
-    e.rawString = false;
+    e.strEnc = STR_BY_CONTENT;
     this.events.modified(db, key);
   }
 
