@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 
-export type ConfigValue = string | number | boolean | string[] | SaveRule[] | ObufLimits;
+export type ConfigValue = string | number | boolean | string[] | SaveRule[] | ObufLimits | ShutdownFlags;
 
 export interface SaveRule {
   seconds: number;
@@ -48,9 +48,10 @@ function one(args: string[]): string {
   return args[0];
 }
 
-function bool(name: string, def: boolean, mutable = true): Directive {
+function bool(name: string, def: boolean, mutable = true, aliases?: string[]): Directive {
   return {
     name,
+    aliases,
     mutable,
     default: def ? 'yes' : 'no',
     parse(args) {
@@ -99,14 +100,15 @@ function formatMemoryForFile(n: number): string {
   return String(n);
 }
 
-function mem(name: string, def: string, min: number, max: number, mutable = true): Directive {
+/** `unsigned`: a size_t in Redis, where a negative value is no memory value at all */
+function mem(name: string, def: string, min: number, max: number, mutable = true, unsigned = false): Directive {
   return {
     name,
     mutable,
     default: def,
     parse(args) {
       const n = parseMemory(one(args));
-      if (n === null) throw new ConfigValueError('argument must be a memory value');
+      if (n === null || (unsigned && n < 0)) throw new ConfigValueError('argument must be a memory value');
       if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
       return n;
     },
@@ -234,6 +236,73 @@ function saveFormat(v: ConfigValue): string {
   return (v as SaveRule[]).map((r) => `${r.seconds} ${r.changes}`).join(' ');
 }
 
+export const PROC_TITLE_DEFAULT = '{title} {listen-addr} {server-mode}';
+const PROC_TITLE_VARS = new Set(['title', 'listen-addr', 'server-mode', 'port', 'tls-port', 'unixsocket', 'config-file']);
+
+/**
+ * proc-title-template expansion, as Redis's sdstemplate: `{name}` is a variable, `{{` a
+ * literal brace. Null for an unknown variable or an unterminated one.
+ */
+export function expandTemplate(t: string, value: (name: string) => string): string | null {
+  let out = '';
+  let i = 0;
+  while (i < t.length) {
+    const open = t.indexOf('{', i);
+    if (open < 0) return out + t.slice(i);
+    out += t.slice(i, open);
+    if (open + 1 >= t.length) return null;
+    if (t[open + 1] === '{') {
+      out += '{';
+      i = open + 2;
+      continue;
+    }
+    const close = t.indexOf('}', open + 1);
+    if (close < 0) return null;
+    const name = t.slice(open + 1, close);
+    if (!PROC_TITLE_VARS.has(name)) return null;
+    out += value(name);
+    i = close + 1;
+  }
+  return out;
+}
+
+/** What SIGTERM/SIGINT do (shutdown-on-sigterm/-sigint): SHUTDOWN's modifiers. */
+export interface ShutdownFlags {
+  save: boolean;
+  nosave: boolean;
+  now: boolean;
+  force: boolean;
+}
+const SHUTDOWN_FLAG_NAMES = ['save', 'nosave', 'now', 'force'] as const;
+const SHUTDOWN_FLAGS_ERR = 'argument(s) must be one of the following: default, save, nosave, now, force';
+
+function shutdownFlags(name: string): Directive {
+  return {
+    name,
+    mutable: true,
+    multiArg: true,
+    default: 'default',
+    parse(args) {
+      const words = args.length === 1 ? args[0].split(/\s+/).filter(Boolean) : args;
+      if (words.length === 0) throw new ConfigValueError(SHUTDOWN_FLAGS_ERR);
+      const f: ShutdownFlags = { save: false, nosave: false, now: false, force: false };
+      for (const w of words) {
+        const k = w.toLowerCase();
+        if (k === 'default') continue;
+        if (!(SHUTDOWN_FLAG_NAMES as readonly string[]).includes(k)) throw new ConfigValueError(SHUTDOWN_FLAGS_ERR);
+        f[k as keyof ShutdownFlags] = true;
+      }
+      if (f.save && f.nosave) throw new ConfigValueError("shutdown options SAVE and NOSAVE can't be used simultaneously");
+      return f;
+    },
+    format(v) {
+      const f = v as ShutdownFlags;
+      const on = SHUTDOWN_FLAG_NAMES.filter((k) => f[k]);
+      return on.length === 0 ? 'default' : on.join(' ');
+    },
+  };
+}
+
 export const DIRECTIVES: Directive[] = [
   // network
   {
@@ -342,4 +411,94 @@ export const DIRECTIVES: Directive[] = [
   bool('aof-use-rdb-preamble', true),
   bool('aof-timestamp-enabled', false),
   bool('aof-rewrite-incremental-fsync', true),
+  // the process (server-cli.ts, process.ts)
+  bool('daemonize', false, false),
+  bool('set-proc-title', true, false),
+  {
+    name: 'proc-title-template',
+    mutable: true,
+    default: PROC_TITLE_DEFAULT,
+    parse(args) {
+      const s = one(args);
+      const t = expandTemplate(s, () => 'x');
+      if (t === null || t.trim() === '') throw new ConfigValueError('template format is invalid or contains unknown variables');
+      return s;
+    },
+    format: (v) => v as string,
+  },
+  {
+    // `relative` is another name for `yes`: CONFIG GET shows it as yes
+    ...enumOf('oom-score-adj', 'no', ['no', 'yes', 'relative', 'absolute']),
+    parse(args) {
+      const v = one(args).toLowerCase();
+      if (!['no', 'yes', 'relative', 'absolute'].includes(v)) {
+        throw new ConfigValueError('argument(s) must be one of the following: no, yes, relative, absolute');
+      }
+      return v === 'relative' ? 'yes' : v;
+    },
+  },
+  {
+    name: 'oom-score-adj-values',
+    mutable: true,
+    multiArg: true,
+    default: '0 200 800',
+    parse(args) {
+      const words = args.length === 1 ? args[0].split(/\s+/).filter(Boolean) : args;
+      if (words.length !== 3) throw new ConfigValueError('wrong number of arguments');
+      const values = words.map((w) => (/^-?\d+$/.test(w) ? Number(w) : NaN));
+      if (values.some((n) => !(n >= -2000 && n <= 2000))) {
+        throw new ConfigValueError('Invalid oom-score-adj-values, elements must be between -2000 and 2000.');
+      }
+      return values.map(String);
+    },
+    format: (v) => (v as string[]).join(' '),
+    rewrite: (v) => [(v as string[]).join(' ')],
+  },
+  shutdownFlags('shutdown-on-sigterm'),
+  shutdownFlags('shutdown-on-sigint'),
+  // waits for replicas to catch up before a shutdown; Keel has none to wait for
+  int('shutdown-timeout', 10, 0, 2147483647),
+  bool('always-show-logo', false, false),
+  /*
+   * Accepted so that a redis.conf written for Redis 7.0 loads, and shown by CONFIG GET, but
+   * changing nothing a client can observe: they tune mechanisms Keel does not have.
+   * - freeing memory lazily: the garbage collector always frees in the background
+   * - allocator and rehashing knobs: there is no jemalloc, and Dict rehashes as it grows
+   * - replication knobs: Keel has no replicas (a master without replicas ignores them too);
+   *   replicaof itself is refused, since it would promise replication
+   * - ACL log, HyperLogLog and stream knobs: those features are not implemented
+   */
+  bool('lazyfree-lazy-eviction', false),
+  bool('lazyfree-lazy-expire', false),
+  bool('lazyfree-lazy-server-del', false),
+  bool('lazyfree-lazy-user-del', false),
+  bool('lazyfree-lazy-user-flush', false),
+  bool('replica-lazy-flush', false, true, ['slave-lazy-flush']),
+  bool('activerehashing', true),
+  bool('jemalloc-bg-thread', true),
+  bool('disable-thp', true, false),
+  {
+    ...bool('activedefrag', false),
+    parse(args) {
+      const v = one(args).toLowerCase();
+      if (v === 'no') return false;
+      if (v !== 'yes') throw new ConfigValueError(YESNO);
+      // what a Redis built without its modified jemalloc answers
+      throw new ConfigValueError(
+        'Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution',
+      );
+    },
+  },
+  bool('replica-serve-stale-data', true, true, ['slave-serve-stale-data']),
+  bool('replica-read-only', true, true, ['slave-read-only']),
+  bool('repl-diskless-sync', true),
+  int('repl-diskless-sync-delay', 5, 0, 2147483647),
+  int('repl-diskless-sync-max-replicas', 0, 0, 2147483647),
+  enumOf('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
+  bool('repl-disable-tcp-nodelay', false),
+  int('replica-priority', 100, 0, 2147483647, true, ['slave-priority']),
+  int('acllog-max-len', 128, 0, 2 ** 53),
+  mem('hll-sparse-max-bytes', '3000', 0, 2 ** 53, true, true),
+  mem('stream-node-max-bytes', '4096', 0, 2 ** 53, true, true),
+  int('stream-node-max-entries', 100, 0, 2 ** 53),
 ];

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import { Server, KEEL_VERSION, REDIS_VERSION } from './server';
 import { RdbPersistence } from '../persistence/rdb-persistence';
 import { AofPersistence } from '../persistence/aof/aof';
+import { manageOomScoreAdj, writePidFile } from './process';
 
 /** `onCreated` sees the server before it loads its data (the CLI's signal handlers need it). */
 export async function boot(config: Config, onCreated?: (server: Server) => void): Promise<Server> {
@@ -15,6 +16,8 @@ export async function boot(config: Config, onCreated?: (server: Server) => void)
   const log = server.log;
   log.notice('oO0OoO0OoO0Oo Keel is starting oO0OoO0OoO0Oo');
   log.notice(`Keel version=${KEEL_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${process.pid}, just started`);
+  server.pidFile = writePidFile(config, log);
+  manageOomScoreAdj(config, log);
   mkdirSync(config.str('dir'), { recursive: true });
   server.rdb = new RdbPersistence(server);
   server.aof = new AofPersistence(server);

@@ -20,6 +20,7 @@ import { PubSub } from './pubsub';
 import { Blocking } from './blocking';
 import type { RdbPersistence } from '../persistence/rdb-persistence';
 import type { AofPersistence } from '../persistence/aof/aof';
+import { removePidFile } from './process';
 
 export const KEEL_VERSION = '0.1.0';
 /** The Redis version Keel answers as (clients and tools gate features on it). */
@@ -149,6 +150,8 @@ export class Server {
   private shutdownPromise: Promise<void> | null = null;
   /** resolves when the server has shut down (SHUTDOWN command, signal or close()) */
   readonly closedPromise: Promise<void>;
+  /** the pid file written at startup (pidfile, or a daemon's default), removed on the way out */
+  pidFile: string | null = null;
   private resolveClosed!: () => void;
 
   constructor(readonly config: Config) {
@@ -715,6 +718,7 @@ export class Server {
       c.flush();
       c.close(true);
     }
+    if (this.pidFile !== null) removePidFile(this.pidFile, this.log);
     this.resolveClosed();
   }
 

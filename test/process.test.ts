@@ -1,0 +1,262 @@
+/**
+ * The server as a process, configured as redis-server is: a redis.conf written for Redis 7.0
+ * (Debian's own), daemonize and the pid file, the process title, shutdown-on-sigterm/-sigint,
+ * oom-score-adj; and CONFIG GET/SET of those directives compared with redis-server.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import { CLI, freePort, tempDir, waitFor, spawnKeel, exited, killProcess, connectClient, hasRedisServer } from './helpers';
+import { ByteConn, assertSameReplies, startRedis } from './differential';
+
+const STOCK_CONF = '/etc/redis/redis.conf';
+const run = hasRedisServer();
+
+function runCli(args: string[], input?: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
+    p.stdin!.on('error', () => {});
+    if (input !== undefined) p.stdin!.end(input);
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cmdline(pid: number): string {
+  return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0+$/, '').replace(/\0/g, ' ');
+}
+
+describe('CONFIG GET/SET of the process and inert directives', () => {
+  test('replies match redis-server byte for byte', { skip: run ? false : 'redis-server is not installed' }, async () => {
+    const k = await spawnKeel(['--save', '', '--dir', tempDir()]);
+    const redis = await startRedis();
+    try {
+      const names = [
+        'daemonize', 'set-proc-title', 'proc-title-template', 'oom-score-adj', 'oom-score-adj-values', 'shutdown-on-sigterm',
+        'shutdown-on-sigint', 'shutdown-timeout', 'always-show-logo', 'lazyfree-lazy-eviction', 'lazyfree-lazy-expire',
+        'lazyfree-lazy-server-del', 'lazyfree-lazy-user-del', 'lazyfree-lazy-user-flush', 'replica-lazy-flush', 'slave-lazy-flush',
+        'activerehashing', 'jemalloc-bg-thread', 'disable-thp', 'activedefrag', 'replica-serve-stale-data', 'slave-serve-stale-data',
+        'replica-read-only', 'slave-read-only', 'repl-diskless-sync', 'repl-diskless-sync-delay', 'repl-diskless-sync-max-replicas',
+        'repl-diskless-load', 'repl-disable-tcp-nodelay', 'replica-priority', 'slave-priority', 'acllog-max-len',
+        'hll-sparse-max-bytes', 'stream-node-max-bytes', 'stream-node-max-entries',
+      ];
+      const scenario: string[][] = names.map((n) => ['CONFIG', 'GET', n]);
+      const set = (n: string, v: string) => scenario.push(['CONFIG', 'SET', n, v], ['CONFIG', 'GET', n]);
+      set('daemonize', 'yes');
+      set('set-proc-title', 'no');
+      set('disable-thp', 'no');
+      set('proc-title-template', '{title} {{port}');
+      set('proc-title-template', '{nope}');
+      set('proc-title-template', '{title');
+      set('proc-title-template', ' ');
+      set('proc-title-template', '{title} {listen-addr} {server-mode}');
+      set('oom-score-adj', 'maybe');
+      set('oom-score-adj-values', '0 200');
+      set('oom-score-adj-values', '0 200 2001');
+      set('oom-score-adj-values', 'a b c');
+      set('oom-score-adj-values', '0 200 800');
+      set('shutdown-on-sigterm', 'nosave now');
+      set('shutdown-on-sigterm', 'save nosave');
+      set('shutdown-on-sigterm', 'default force');
+      set('shutdown-on-sigterm', 'SAVE');
+      set('shutdown-on-sigterm', 'later');
+      set('shutdown-on-sigint', 'default');
+      set('shutdown-timeout', '-1');
+      set('shutdown-timeout', '30');
+      set('activedefrag', 'yes');
+      set('activedefrag', 'no');
+      set('lazyfree-lazy-user-flush', 'yes');
+      set('slave-lazy-flush', 'yes');
+      set('replica-read-only', 'maybe');
+      set('slave-priority', '7');
+      set('repl-diskless-load', 'swapdb');
+      set('repl-diskless-load', 'sometimes');
+      set('hll-sparse-max-bytes', '1kb');
+      set('stream-node-max-bytes', '-1');
+      set('stream-node-max-entries', '50');
+      set('acllog-max-len', '-1');
+      await assertSameReplies(k.port, redis.port, scenario);
+    } finally {
+      await killProcess(k.proc);
+      await redis.stop();
+    }
+  });
+});
+
+describe("a redis.conf written for Redis 7.0", () => {
+  const skip = !run ? 'redis-server is not installed' : !fs.existsSync(STOCK_CONF) ? `${STOCK_CONF} is not there` : false;
+  test(`Keel starts with ${STOCK_CONF} and CONFIG GET shows what redis-server shows for every directive in it`, { skip }, async () => {
+    const names = new Set<string>();
+    for (const line of fs.readFileSync(STOCK_CONF, 'latin1').split('\n')) {
+      const m = /^\s*([a-z][a-z0-9-]*)\s/.exec(line);
+      if (m) names.add(m[1]);
+    }
+    // where each server keeps its files, and how it runs, are the test's own
+    for (const n of ['port', 'dir', 'pidfile', 'logfile', 'daemonize']) names.delete(n);
+    assert.ok(names.size > 40, `${names.size} directives`);
+    const kdir = tempDir();
+    const rdir = tempDir('keel-redis-');
+    const overrides = (dir: string, port: number) => ['--port', String(port), '--daemonize', 'no', '--pidfile', path.join(dir, 'pid'), '--logfile', '', '--dir', dir];
+    const rport = await freePort();
+    const redis = spawn('redis-server', [STOCK_CONF, ...overrides(rdir, rport)], { stdio: 'ignore' });
+    const { proc, port } = await (async () => {
+      const p = await freePort();
+      const child = spawn(process.execPath, [CLI, 'server', STOCK_CONF, ...overrides(kdir, p)]);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      await waitFor(() => out.includes('Ready to accept connections') || child.exitCode !== null, 20000);
+      assert.equal(child.exitCode, null, out);
+      return { proc: child, port: p };
+    })();
+    try {
+      await waitFor(async () => {
+        try {
+          (await ByteConn.connect(rport)).close();
+          return true;
+        } catch {
+          return false;
+        }
+      }, 10000);
+      await assertSameReplies(port, rport, [...names].map((n) => ['CONFIG', 'GET', n]));
+      assert.equal(fs.readFileSync(path.join(kdir, 'pid'), 'latin1'), `${proc.pid}\n`);
+    } finally {
+      await killProcess(proc);
+      redis.kill('SIGKILL');
+      await exited(redis);
+    }
+  });
+});
+
+describe('daemonize, the pid file and the process title', () => {
+  test('daemonize yes: the command returns at once, the server runs detached, writes its pid file and removes it on SHUTDOWN', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const pidFile = path.join(dir, 'keel.pid');
+    const log = path.join(dir, 'keel.log');
+    const r = await runCli(['server', '--port', String(port), '--daemonize', 'yes', '--pidfile', pidFile, '--logfile', log, '--dir', dir, '--save', '']);
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.out, '');
+    await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'latin1').includes('Ready to accept connections'), 20000);
+    const pid = Number(fs.readFileSync(pidFile, 'latin1'));
+    assert.ok(alive(pid));
+    const c = connectClient(port);
+    try {
+      assert.equal(await c.call('CONFIG', 'GET', 'daemonize').then((x) => (x as string[])[1]), 'yes');
+      assert.equal(await c.call('INFO', 'server').then((s) => /process_id:(\d+)/.exec(s as string)![1]), String(pid));
+      // set-proc-title yes (the default): the title proc-title-template gives
+      assert.equal(cmdline(pid), `keel-server 127.0.0.1:${port}`);
+      await c.call('CONFIG', 'SET', 'proc-title-template', '{title} port {port} {{literal}');
+      assert.equal(cmdline(pid), `keel-server port ${port} {literal}`);
+      await c.call('SHUTDOWN').catch(() => {});
+    } finally {
+      c.disconnect();
+    }
+    await waitFor(() => !alive(pid), 10000);
+    assert.equal(fs.existsSync(pidFile), false, 'the pid file is removed');
+    assert.match(fs.readFileSync(log, 'latin1'), /Removing the pid file\./);
+  });
+
+  test('daemonize yes with the configuration on stdin: the detached server gets it too', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const pidFile = path.join(dir, 'keel.pid');
+    const log = path.join(dir, 'keel.log');
+    const conf = `port ${port}\ndaemonize yes\npidfile "${pidFile}"\nlogfile "${log}"\ndir "${dir}"\nsave ""\nhz 17\n`;
+    const r = await runCli(['server', '-'], conf);
+    assert.equal(r.code, 0, r.out);
+    await waitFor(() => fs.existsSync(pidFile), 20000);
+    const pid = Number(fs.readFileSync(pidFile, 'latin1'));
+    const c = connectClient(port);
+    try {
+      await waitFor(async () => (await c.ping().catch(() => '')) === 'PONG', 20000);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'hz'), ['hz', '17']);
+    } finally {
+      c.disconnect();
+    }
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => !alive(pid), 10000);
+    assert.equal(fs.existsSync(pidFile), false);
+  });
+
+  test('a bad configuration is still reported on the terminal, before daemonizing', async () => {
+    const r = await runCli(['server', '--daemonize', 'yes', '--hz', 'fast']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /hz/);
+  });
+
+  test('a pid file that cannot be written is logged and the server runs on', async () => {
+    const k = await spawnKeel(['--save', '', '--dir', tempDir(), '--pidfile', '/nonexistent-dir/keel.pid']);
+    try {
+      assert.match(k.output(), /Failed to write PID file: .*ENOENT/);
+    } finally {
+      await killProcess(k.proc);
+    }
+  });
+
+  test('set-proc-title no leaves the command line alone', async () => {
+    const k = await spawnKeel(['--save', '', '--dir', tempDir(), '--set-proc-title', 'no']);
+    try {
+      assert.match(cmdline(k.proc.pid!), /cli\.js server/);
+    } finally {
+      await killProcess(k.proc);
+    }
+  });
+});
+
+describe('shutdown-on-sigterm and shutdown-on-sigint', () => {
+  async function keyAfterSignal(args: string[], signal: 'SIGTERM' | 'SIGINT'): Promise<boolean> {
+    const dir = tempDir();
+    const k = await spawnKeel(['--dir', dir, ...args]);
+    const c = connectClient(k.port);
+    await c.set('k', 'v');
+    c.disconnect();
+    k.proc.kill(signal);
+    await exited(k.proc);
+    assert.equal(k.proc.exitCode, 0, k.output());
+    return fs.existsSync(path.join(dir, 'dump.rdb'));
+  }
+
+  test('default saves when save rules are set, nosave does not, save does without rules', async () => {
+    assert.equal(await keyAfterSignal(['--save', '3600 1'], 'SIGTERM'), true);
+    assert.equal(await keyAfterSignal(['--save', '3600 1', '--shutdown-on-sigterm', 'nosave'], 'SIGTERM'), false);
+    assert.equal(await keyAfterSignal(['--save', '', '--shutdown-on-sigterm', 'save'], 'SIGTERM'), true);
+    assert.equal(await keyAfterSignal(['--save', '', '--shutdown-on-sigint', 'save now'], 'SIGINT'), true);
+    assert.equal(await keyAfterSignal(['--save', '3600 1', '--shutdown-on-sigint', 'nosave'], 'SIGINT'), false);
+  });
+});
+
+describe('oom-score-adj', () => {
+  const skip = fs.existsSync('/proc/self/oom_score_adj') ? false : 'no /proc/self/oom_score_adj here';
+  test('yes adds the first of oom-score-adj-values to the score the process had, absolute replaces it, no restores it', { skip }, async () => {
+    const k = await spawnKeel(['--save', '', '--dir', tempDir(), '--oom-score-adj', 'absolute', '--oom-score-adj-values', '300 0 0']);
+    const score = () => Number(fs.readFileSync(`/proc/${k.proc.pid}/oom_score_adj`, 'latin1'));
+    const c = connectClient(k.port);
+    try {
+      assert.equal(score(), 300, 'applied at startup');
+      await c.call('CONFIG', 'SET', 'oom-score-adj', 'no');
+      const base = score();
+      await c.call('CONFIG', 'SET', 'oom-score-adj-values', '100 0 0', 'oom-score-adj', 'yes');
+      assert.equal(score(), Math.min(1000, base + 100));
+      await c.call('CONFIG', 'SET', 'oom-score-adj-values', '2000 0 0');
+      assert.equal(score(), 1000, 'clamped');
+      await c.call('CONFIG', 'SET', 'oom-score-adj', 'absolute', 'oom-score-adj-values', '250 0 0');
+      assert.equal(score(), 250);
+      await c.call('CONFIG', 'SET', 'oom-score-adj', 'no');
+      assert.equal(score(), base);
+    } finally {
+      c.disconnect();
+      await killProcess(k.proc);
+    }
+  });
+});
+
