@@ -260,3 +260,57 @@ describe('oom-score-adj', () => {
   });
 });
 
+
+describe('rename-command', () => {
+  const renames = ['--rename-command', 'FLUSHALL', '', '--rename-command', 'config', 'myconfig', '--rename-command', 'set', 'myset'];
+
+  test('renamed and removed commands answer as on redis-server with the same lines', { skip: run ? false : 'redis-server is not installed' }, async () => {
+    const k = await spawnKeel(['--save', '', '--dir', tempDir(), ...renames]);
+    const redis = await startRedis(renames);
+    try {
+      await assertSameReplies(k.port, redis.port, [
+        ['FLUSHALL'], ['CONFIG', 'GET', 'hz'], ['myconfig', 'GET', 'hz'], ['MyConfig', 'SET', 'hz', '11'], ['myconfig', 'GET', 'hz'],
+        ['SET', 'k', 'v'], ['myset', 'k', 'v'], ['GET', 'k'], ['MYSET', 'k', 'w', 'XX', 'GET'], ['flushdb'], ['DBSIZE'],
+      ]);
+    } finally {
+      await killProcess(k.proc);
+      await redis.stop();
+    }
+  });
+
+  test('a bad rename-command line stops startup with Redis’s reason', async () => {
+    const r1 = await runCli(['server', '--rename-command', 'nosuch', 'x']);
+    assert.notEqual(r1.code, 0);
+    assert.match(r1.out, /No such command in rename-command/);
+    const r2 = await runCli(['server', '--rename-command', 'get', 'SET']);
+    assert.match(r2.out, /Target command name already exists/);
+    const r3 = await runCli(['server', '--rename-command', 'get']);
+    assert.match(r3.out, /Bad directive or wrong number of arguments/);
+  });
+
+  test('an AOF written under renames loads again, with the commands logged under their own names too', async () => {
+    const dir = tempDir();
+    const args = ['--save', '', '--dir', dir, '--appendonly', 'yes', ...renames];
+    const k = await spawnKeel(args);
+    const c = connectClient(k.port);
+    await c.call('myset', 'a', '1');
+    await c.call('myset', 'b', '2', 'EX', '1000'); // logged as SET b 2 PXAT <ms>
+    await c.call('FLUSHDB');
+    await c.call('myset', 'c', '3');
+    c.disconnect();
+    k.proc.kill('SIGKILL');
+    await exited(k.proc);
+    const incr = fs.readdirSync(path.join(dir, 'appendonlydir')).find((f) => f.endsWith('.incr.aof'))!;
+    const log = fs.readFileSync(path.join(dir, 'appendonlydir', incr), 'latin1');
+    assert.match(log, /myset/);
+    assert.match(log, /\$3\r\nSET\r\n/);
+    const k2 = await spawnKeel(args);
+    const c2 = connectClient(k2.port);
+    try {
+      assert.deepEqual(await c2.call('KEYS', '*'), ['c']);
+    } finally {
+      c2.disconnect();
+      await killProcess(k2.proc);
+    }
+  });
+});

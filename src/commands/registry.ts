@@ -44,9 +44,24 @@ export function buildCommandTable(): Map<string, Command> {
   return table;
 }
 
+/**
+ * The table clients see after rename-command lines (already checked by the configuration):
+ * the same Command objects under their new names, or gone when renamed to ''.
+ */
+export function renameCommands(table: Map<string, Command>, renames: readonly [string, string][]): Map<string, Command> {
+  const out = new Map<string, Command>();
+  for (const cmd of uniqueCommands(table)) out.set(cmd.name, cmd);
+  for (const [from, to] of renames) {
+    const cmd = out.get(from.toLowerCase());
+    if (cmd === undefined) throw new Error(`rename-command: no command ${from}`);
+    out.delete(from.toLowerCase());
+    if (to !== '') out.set(to.toLowerCase(), cmd);
+  }
+  for (const [name, cmd] of [...out]) out.set(name.toUpperCase(), cmd);
+  return out;
+}
+
 /** The distinct commands (the table holds each under two spellings). */
 export function uniqueCommands(table: Map<string, Command>): Command[] {
-  const out: Command[] = [];
-  for (const [name, cmd] of table) if (name === cmd.name) out.push(cmd);
-  return out;
+  return [...new Set(table.values())];
 }

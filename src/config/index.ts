@@ -100,6 +100,29 @@ export class Config {
     this.nameListeners.set(name, list);
   }
 
+  /**
+   * rename-command lines, in order: [old name, new name ('' removes the command)]. Only a
+   * config file or the command line sets them; the server applies them to its command table.
+   */
+  readonly renamedCommands: [string, string][] = [];
+  /** the command names as the renames so far leave them (checked as each line is read) */
+  private commandNames: Set<string> | null = null;
+
+  renameCommand(from: string, to: string): void {
+    if (this.commandNames === null) {
+      // loaded lazily: the command modules are not this module's dependency otherwise
+      const { families } = require('../commands/registry') as typeof import('../commands/registry');
+      this.commandNames = new Set(families.flatMap((f) => f.map((spec) => spec.name)));
+    }
+    const names = this.commandNames;
+    if (!names.delete(from.toLowerCase())) throw new ConfigValueError('No such command in rename-command');
+    if (to !== '') {
+      if (names.has(to.toLowerCase())) throw new ConfigValueError('Target command name already exists');
+      names.add(to.toLowerCase());
+    }
+    this.renamedCommands.push([from, to]);
+  }
+
   /** Applies one config-file line. */
   applyLine(args: string[]): void {
     const name = args[0].toLowerCase();
@@ -259,7 +282,8 @@ export function loadConfigFromString(text: string, config: Config, origin: strin
       continue;
     }
     try {
-      config.applyLine(args);
+      if (args[0].toLowerCase() === 'rename-command' && args.length === 3) config.renameCommand(args[1], args[2]);
+      else config.applyLine(args);
     } catch (e) {
       if (e instanceof ConfigValueError) throw fatal(origin, i + 1, line, e.message);
       throw e;

@@ -11,7 +11,7 @@ import { Keyspace, type Db, type Entry } from '../store/keyspace';
 import type { Dict } from '../store/dict';
 import { Command, arityOk } from '../commands/spec';
 import { ERR_LOADING } from '../commands/args';
-import { buildCommandTable } from '../commands/registry';
+import { buildCommandTable, renameCommands } from '../commands/registry';
 import { discardTransaction } from '../commands/transactions';
 import { redactSecrets } from './redact';
 import type { Config } from '../config';
@@ -78,6 +78,8 @@ export class Server {
   readonly log = new Logger();
   readonly keyspace: Keyspace;
   readonly commands: Map<string, Command>;
+  /** every command under its own name, renamed or not: for reading files (lookupStoredCommand) */
+  private readonly storedCommands: Map<string, Command>;
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly slowlog = new SlowLog();
@@ -178,7 +180,8 @@ export class Server {
         self.blocking.signalDbReady(db);
       },
     });
-    this.commands = buildCommandTable();
+    this.storedCommands = buildCommandTable();
+    this.commands = config.renamedCommands.length ? renameCommands(this.storedCommands, config.renamedCommands) : this.storedCommands;
     const now = Date.now();
     this.stats = {
       startTime: now,
@@ -338,6 +341,16 @@ export class Server {
   }
 
   // ---------------------------------------------------------------- dispatch
+
+  /**
+   * A command read from a file: by the name clients use, else by its own name. An AOF holds
+   * both kinds after rename-command (a command is logged as the client called it, but one
+   * rewritten for the log, such as SET ... PXAT, under its own name), and the commands a
+   * rename removed still happened. Redis 7.0 refuses such an AOF at startup.
+   */
+  lookupStoredCommand(argv: string[]): Command | undefined {
+    return this.lookupCommand(argv) ?? this.storedCommands.get(argv[0].toLowerCase());
+  }
 
   lookupCommand(argv: string[]): Command | undefined {
     const name = argv[0];

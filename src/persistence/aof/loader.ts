@@ -151,7 +151,7 @@ export class AofFileLoader {
 
   private run(argv: string[], offset: number): void {
     const server = this.server;
-    let cmd: Command | undefined = server.lookupCommand(argv);
+    let cmd: Command | undefined = server.lookupStoredCommand(argv);
     if (cmd !== undefined && cmd.subcommands !== null && argv.length >= 2) cmd = cmd.subcommands.get(argv[1].toLowerCase());
     if (cmd === undefined || cmd.handler === undefined) {
       throw new AofLoadError(`Unknown command '${argv[0].slice(0, 128)}' reading the append only file ${this.file} at offset ${offset}`, this.file, offset);
@@ -178,7 +178,7 @@ export class AofFileLoader {
     this.exec(argv, cmd);
   }
 
-  private exec(argv: string[], cmd = this.server.lookupCommand(argv)!): void {
+  private exec(argv: string[], cmd = this.server.lookupStoredCommand(argv)!): void {
     if (cmd.subcommands !== null && argv.length >= 2) cmd = cmd.subcommands.get(argv[1].toLowerCase()) ?? cmd;
     const server = this.server;
     const prev = server.currentClient;
