@@ -47,7 +47,7 @@ describe('CONFIG GET/SET of the process and inert directives', () => {
         'activerehashing', 'jemalloc-bg-thread', 'disable-thp', 'activedefrag', 'replica-serve-stale-data', 'slave-serve-stale-data',
         'replica-read-only', 'slave-read-only', 'repl-diskless-sync', 'repl-diskless-sync-delay', 'repl-diskless-sync-max-replicas',
         'repl-diskless-load', 'repl-disable-tcp-nodelay', 'replica-priority', 'slave-priority', 'acllog-max-len',
-        'hll-sparse-max-bytes', 'stream-node-max-bytes', 'stream-node-max-entries',
+        'hll-sparse-max-bytes', 'stream-node-max-bytes', 'stream-node-max-entries', 'unixsocket', 'unixsocketperm',
       ];
       const scenario: string[][] = names.map((n) => ['CONFIG', 'GET', n]);
       const set = (n: string, v: string) => scenario.push(['CONFIG', 'SET', n, v], ['CONFIG', 'GET', n]);
@@ -84,6 +84,8 @@ describe('CONFIG GET/SET of the process and inert directives', () => {
       set('stream-node-max-bytes', '-1');
       set('stream-node-max-entries', '50');
       set('acllog-max-len', '-1');
+      set('unixsocket', '/tmp/x.sock');
+      set('unixsocketperm', '700');
       await assertSameReplies(k.port, redis.port, scenario);
     } finally {
       await killProcess(k.proc);
@@ -210,6 +212,44 @@ describe('daemonize, the pid file and the process title', () => {
     } finally {
       await killProcess(k.proc);
     }
+  });
+});
+
+describe('unixsocket', () => {
+  test('clients connect through the socket file, with unixsocketperm; the file goes on shutdown', async () => {
+    const dir = tempDir();
+    const sock = path.join(dir, 'keel.sock');
+    fs.writeFileSync(sock, 'stale'); // left by a crash: replaced
+    const k = await spawnKeel(['--save', '', '--dir', dir, '--unixsocket', sock, '--unixsocketperm', '700']);
+    try {
+      assert.match(k.output(), new RegExp(`ready to accept connections at ${sock}`));
+      assert.equal(fs.statSync(sock).mode & 0o777, 0o700);
+      assert.ok(fs.statSync(sock).isSocket());
+      const cli = (args: string[]) =>
+        new Promise<string>((resolve) => execFile('redis-cli', ['-s', sock, ...args], (_e, out) => resolve(out.trim())));
+      if (run) {
+        assert.equal(await cli(['SET', 'k', 'v']), 'OK');
+        assert.match(await cli(['CLIENT', 'INFO']), new RegExp(`addr=${sock}:0 laddr=${sock}:0 .*flags=U `));
+        assert.deepEqual((await cli(['CONFIG', 'GET', 'unixsocketperm'])).split('\n'), ['unixsocketperm', '700']);
+      }
+      const c = connectClient(0, { path: sock });
+      assert.equal(await c.get('k'), run ? 'v' : null);
+      await c.call('SHUTDOWN').catch(() => {});
+      c.disconnect();
+      await exited(k.proc);
+      assert.equal(fs.existsSync(sock), false);
+      assert.match(k.output(), /Removing the unix socket file/);
+    } finally {
+      await killProcess(k.proc);
+    }
+  });
+
+  test('a socket that cannot be opened stops startup with the reason', async () => {
+    const r = await runCli(['server', '--port', String(await freePort()), '--unixsocket', '/nonexistent-dir/keel.sock']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /Failed opening Unix socket: .*\/nonexistent-dir\/keel.sock/);
+    const r2 = await runCli(['server', '--unixsocketperm', '800']);
+    assert.match(r2.out, /argument couldn't be parsed as an octal number/);
   });
 });
 

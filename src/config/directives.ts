@@ -321,6 +321,20 @@ export const DIRECTIVES: Directive[] = [
   },
   int('port', 6379, 0, 65535, false),
   int('tcp-backlog', 511, 0, 2147483647, false),
+  str('unixsocket', '', false),
+  {
+    name: 'unixsocketperm',
+    mutable: false,
+    default: '0',
+    parse(args) {
+      const s = one(args);
+      if (!/^[0-7]+$/.test(s)) throw new ConfigValueError("argument couldn't be parsed as an octal number");
+      const n = parseInt(s, 8);
+      if (n > 0o777) throw new ConfigValueError('argument must be between 0 and 777 inclusive');
+      return n;
+    },
+    format: (v) => (v as number).toString(8),
+  },
   int('tcp-keepalive', 300, 0, 2147483647),
   int('timeout', 0, 0, 2147483647),
   bool('protected-mode', true),

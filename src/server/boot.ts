@@ -24,6 +24,7 @@ export async function boot(config: Config, onCreated?: (server: Server) => void)
   await server.start();
   log.notice(`Server initialized`);
   log.notice(`Ready to accept connections tcp on port ${server.port}`);
+  if (config.str('unixsocket') !== '') log.notice(`The server is now ready to accept connections at ${config.str('unixsocket')}`);
   // clients can connect while the dataset loads; data commands get -LOADING meanwhile
   try {
     // with appendonly yes the AOF is the dataset and dump.rdb is not read, as in Redis

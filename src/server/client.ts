@@ -72,7 +72,8 @@ export class Client extends ReplyWriter {
   forceProp = false;
 
   /** bytes of replies produced since the connection opened, for INFO */
-  constructor(readonly server: Server, readonly socket: Socket, id: number) {
+  /** `unixPath`: the socket file of a client connected through unixsocket */
+  constructor(readonly server: Server, readonly socket: Socket, id: number, readonly unixPath?: string) {
     super();
     this.id = id;
     this.db = server.keyspace.dbs[0];
@@ -82,8 +83,8 @@ export class Client extends ReplyWriter {
       maxQueryBuffer: server.settings.clientQueryBufferLimit,
       authenticated: this.authenticated,
     });
-    this.addr = `${formatHost(socket.remoteAddress)}:${socket.remotePort}`;
-    this.laddr = `${formatHost(socket.localAddress)}:${socket.localPort}`;
+    this.addr = unixPath !== undefined ? `${unixPath}:0` : `${formatHost(socket.remoteAddress)}:${socket.remotePort}`;
+    this.laddr = unixPath !== undefined ? `${unixPath}:0` : `${formatHost(socket.localAddress)}:${socket.localPort}`;
     this.onError = server.countError;
   }
 
@@ -176,6 +177,7 @@ export class Client extends ReplyWriter {
     if (this.monitor) flags += 'O';
     if (this.closeAfterReply) flags += 'A';
     if (this.noEvict) flags += 'e';
+    if (this.unixPath !== undefined) flags += 'U';
     if (flags === '') flags = 'N';
     const qbuf = this.parser.buffered;
     const omem = this.socket.writableLength;

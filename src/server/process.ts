@@ -99,7 +99,7 @@ export function procTitle(config: Config, port: number): string {
     'server-mode': '',
     port: String(port),
     'tls-port': '0',
-    unixsocket: '',
+    unixsocket: config.str('unixsocket'),
     'config-file': config.configFile ?? '',
   };
   return (expandTemplate(config.str('proc-title-template'), (name) => vars[name]) ?? '').trim();

@@ -3,6 +3,7 @@
  * propagation stream every persistence consumer reads, and the cron that runs `hz` times a
  * second. The order of checks in processCommand is Redis 7.0's.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client, ReplyMode } from './client';
@@ -279,8 +280,40 @@ export class Server {
     }
     if (this.netServers.length === 0) throw new Error('Failed listening on port ' + port + ' (tcp), aborting.');
     this.port = bound;
+    const unix = this.config.str('unixsocket');
+    if (unix !== '') await this.listenUnix(unix, backlog);
     this.startCron();
   }
+
+  /** unixsocket: a listening socket file, replacing a stale one, with unixsocketperm's mode. */
+  private async listenUnix(file: string, backlog: number): Promise<void> {
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      /* none there, or not ours to remove: listen says which */
+    }
+    const srv = net.createServer((s) => this.accept(s, file));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen({ path: file, backlog }, () => {
+          srv.off('error', reject);
+          resolve();
+        });
+      });
+      const perm = this.config.num('unixsocketperm');
+      if (perm !== 0) fs.chmodSync(file, perm);
+    } catch (e) {
+      srv.close();
+      for (const s of this.netServers) s.close();
+      throw new Error(`Failed opening Unix socket: ${(e as Error).message}`);
+    }
+    this.netServers.push(srv);
+    this.unixSocket = file;
+  }
+
+  /** the socket file listened on (removed on the way out), or null */
+  private unixSocket: string | null = null;
 
   private startCron(): void {
     if (this.cronTimer) clearInterval(this.cronTimer);
@@ -288,7 +321,8 @@ export class Server {
     this.cronTimer.unref();
   }
 
-  private accept(socket: net.Socket): void {
+  /** `unixPath`: the socket file a local client came in through */
+  private accept(socket: net.Socket, unixPath?: string): void {
     this.stats.connectionsReceived++;
     if (this.closed) {
       socket.destroy();
@@ -307,7 +341,7 @@ export class Server {
       socket.end(PROTECTED_MODE_ERROR);
       return;
     }
-    const c = new Client(this, socket, this.nextClientId++);
+    const c = new Client(this, socket, this.nextClientId++, unixPath);
     this.clients.set(c.id, c);
     socket.on('data', (chunk: Buffer) => c.onData(chunk));
     socket.on('error', () => c.close());
@@ -731,6 +765,8 @@ export class Server {
       c.flush();
       c.close(true);
     }
+    // closing the listener removed the socket file
+    if (this.unixSocket !== null) this.log.notice('Removing the unix socket file.');
     if (this.pidFile !== null) removePidFile(this.pidFile, this.log);
     this.resolveClosed();
   }
