@@ -35,7 +35,7 @@ function cmdline(pid: number): string {
   return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0+$/, '').replace(/\0/g, ' ');
 }
 
-describe('CONFIG GET/SET of the process and inert directives', () => {
+describe('CONFIG GET/SET of the directives a Redis 7.0 redis.conf may hold', () => {
   test('replies match redis-server byte for byte', { skip: run ? false : 'redis-server is not installed' }, async () => {
     const k = await spawnKeel(['--save', '', '--dir', tempDir()]);
     const redis = await startRedis();
@@ -48,6 +48,7 @@ describe('CONFIG GET/SET of the process and inert directives', () => {
         'replica-read-only', 'slave-read-only', 'repl-diskless-sync', 'repl-diskless-sync-delay', 'repl-diskless-sync-max-replicas',
         'repl-diskless-load', 'repl-disable-tcp-nodelay', 'replica-priority', 'slave-priority', 'acllog-max-len',
         'hll-sparse-max-bytes', 'stream-node-max-bytes', 'stream-node-max-entries', 'unixsocket', 'unixsocketperm',
+        'latency-tracking', 'latency-tracking-info-percentiles',
       ];
       const scenario: string[][] = names.map((n) => ['CONFIG', 'GET', n]);
       const set = (n: string, v: string) => scenario.push(['CONFIG', 'SET', n, v], ['CONFIG', 'GET', n]);
@@ -84,6 +85,12 @@ describe('CONFIG GET/SET of the process and inert directives', () => {
       set('stream-node-max-bytes', '-1');
       set('stream-node-max-entries', '50');
       set('acllog-max-len', '-1');
+      set('latency-tracking-info-percentiles', '50 99.99 0 100 33.333333333');
+      set('latency-tracking-info-percentiles', '101');
+      set('latency-tracking-info-percentiles', 'abc');
+      set('latency-tracking-info-percentiles', '');
+      set('latency-tracking-info-percentiles', '50 99 99.9');
+      set('latency-tracking', 'maybe');
       set('unixsocket', '/tmp/x.sock');
       set('unixsocketperm', '700');
       await assertSameReplies(k.port, redis.port, scenario);

@@ -61,6 +61,7 @@ function configResetstat(c: Client): void {
   const st = s.stats;
   st.connectionsReceived = st.rejectedConnections = st.commandsProcessed = 0;
   st.netInputBytes = st.netOutputBytes = st.errorReplies = 0;
+  st.readsProcessed = st.writesProcessed = st.expireCycleMs = 0;
   st.lastSampleCommands = st.lastSampleInput = st.lastSampleOutput = 0;
   st.errorsByCode.clear();
   st.opsSamples.fill(0);
@@ -70,7 +71,10 @@ function configResetstat(c: Client): void {
   ks.expiredKeys = ks.keyspaceHits = ks.keyspaceMisses = ks.expiredStalePerc = ks.expiredTimeCapReached = 0;
   for (const command of uniqueCommands(s.commands)) {
     const all: Command[] = [command, ...(command.subcommands ? command.subcommands.values() : [])];
-    for (const x of all) x.calls = x.usec = x.rejectedCalls = x.failedCalls = 0;
+    for (const x of all) {
+      x.calls = x.usec = x.rejectedCalls = x.failedCalls = 0;
+      x.latency = null;
+    }
   }
   s.peakMemory = 0;
   c.ok();

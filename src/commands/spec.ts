@@ -3,6 +3,7 @@
  * `commands: CommandSpec[]`; the registry turns them into the dispatch table, COMMAND INFO
  * and COMMAND DOCS. Field meanings follow Redis 7.0's command table (src/commands/*.json).
  */
+import { LatencyHistogram } from '../server/latency-histogram';
 import type { Client } from '../server/client';
 
 export type Handler = (c: Client, argv: string[]) => void;
@@ -69,6 +70,8 @@ export class Command {
   usec = 0;
   rejectedCalls = 0;
   failedCalls = 0;
+  /** INFO latencystats: made on the first call while latency-tracking is on */
+  latency: LatencyHistogram | null = null;
 
   constructor(readonly spec: CommandSpec, parent: Command | null = null) {
     const f = new Set(spec.flags);

@@ -5,6 +5,7 @@
  * CONFIG GET / REWRITE the way Redis prints them.
  */
 import path from 'node:path';
+import { formatPercentile } from '../server/latency-histogram';
 
 export type ConfigValue = string | number | boolean | string[] | SaveRule[] | ObufLimits | ShutdownFlags;
 
@@ -365,6 +366,22 @@ export const DIRECTIVES: Directive[] = [
   int('slowlog-log-slower-than', 10000, -1, 2147483647),
   int('slowlog-max-len', 128, 0, 2147483647),
   int('latency-monitor-threshold', 0, 0, 2 ** 53),
+  bool('latency-tracking', true),
+  {
+    name: 'latency-tracking-info-percentiles',
+    mutable: true,
+    multiArg: true,
+    default: '50 99 99.9',
+    parse(args) {
+      const words = args.length === 1 ? args[0].split(/\s+/).filter(Boolean) : args;
+      const values = words.map((w) => (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(w) ? Number(w) : NaN));
+      if (values.some((n) => Number.isNaN(n))) throw new ConfigValueError('Invalid latency-tracking-info-percentiles parameters');
+      if (values.some((n) => n < 0 || n > 100)) throw new ConfigValueError('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
+      return values.map((n) => formatPercentile(n));
+    },
+    format: (v) => (v as string[]).join(' '),
+    rewrite: (v) => [(v as string[]).join(' ') || '""'],
+  },
   {
     name: 'notify-keyspace-events',
     mutable: true,

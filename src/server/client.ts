@@ -100,6 +100,7 @@ export class Client extends ReplyWriter {
   onData(chunk: Buffer): void {
     this.lastInteraction = Date.now();
     this.server.stats.netInputBytes += chunk.length;
+    this.server.stats.readsProcessed++;
     try {
       this.parser.feed(chunk);
     } catch (e) {
@@ -147,6 +148,7 @@ export class Client extends ReplyWriter {
       const out = this.out;
       this.out = '';
       this.server.stats.netOutputBytes += out.length;
+      this.server.stats.writesProcessed++;
       this.socket.write(out, 'latin1');
       // the kernel took less than all of it: the client may be one that does not read
       if (this.socket.writableLength !== 0) this.server.checkOutputBufferLimits(this);

@@ -3,15 +3,19 @@
  * registers its own "persistence" provider; until then the section reports the state of a
  * server that has never saved.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import type { Server } from './server';
 import { REDIS_VERSION, KEEL_VERSION } from './server';
 import { uniqueCommands } from '../commands/registry';
+import { percentilesLine } from './latency-histogram';
 
 type Fields = [string, string | number][];
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
 const ALL_EXTRA = ['commandstats', 'latencystats'];
+/** the order Redis 7.0 prints sections in */
+const ORDER = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace'];
 
 export function bytesToHuman(n: number): string {
   if (n < 1024) return `${n}B`;
@@ -82,6 +86,12 @@ function memorySection(s: Server): Fields {
   const used = m.heapUsed + m.external;
   if (used > s.peakMemory) s.peakMemory = used;
   const total = os.totalmem();
+  let clientsMem = 0;
+  for (const c of s.clients.values()) clientsMem += c.parser.buffered + c.out.length + c.socket.writableLength;
+  const aofBuf = s.aof?.bufferLength ?? 0;
+  const startup = Math.min(s.startupMemory, used);
+  const overhead = Math.min(used, startup + clientsMem + aofBuf);
+  const dataset = used - overhead;
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -90,7 +100,10 @@ function memorySection(s: Server): Fields {
     ['used_memory_peak', s.peakMemory],
     ['used_memory_peak_human', bytesToHuman(s.peakMemory)],
     ['used_memory_peak_perc', `${((used / s.peakMemory) * 100).toFixed(2)}%`],
-    ['used_memory_dataset', Math.max(0, m.heapUsed)],
+    ['used_memory_overhead', overhead],
+    ['used_memory_startup', startup],
+    ['used_memory_dataset', dataset],
+    ['used_memory_dataset_perc', `${used > startup ? ((dataset * 100) / (used - startup)).toFixed(2) : '0.00'}%`],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
     ['used_memory_heap_total', m.heapTotal],
@@ -100,6 +113,15 @@ function memorySection(s: Server): Fields {
     ['maxmemory_human', '0B'],
     ['maxmemory_policy', 'noeviction'],
     ['mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2)],
+    ['mem_fragmentation_bytes', m.rss - used],
+    ['mem_not_counted_for_evict', aofBuf],
+    // no replicas, no cluster: nothing held for them
+    ['mem_replication_backlog', 0],
+    ['mem_total_replication_buffers', 0],
+    ['mem_clients_slaves', 0],
+    ['mem_clients_normal', clientsMem],
+    ['mem_cluster_links', 0],
+    ['mem_aof_buffer', aofBuf],
     ['mem_allocator', 'v8'],
     ['lazyfree_pending_objects', 0],
   ];
@@ -161,6 +183,21 @@ function statsSection(s: Server): Fields {
     ['latest_fork_usec', 0],
     ['total_forks', 0],
     ['total_error_replies', st.errorReplies],
+    ['expire_cycle_cpu_milliseconds', Math.round(st.expireCycleMs)],
+    ['total_reads_processed', st.readsProcessed],
+    ['total_writes_processed', st.writesProcessed],
+    // Keel has none of these: no sharded pub/sub, client tracking, lazy freeing, I/O threads or replicas
+    ['pubsubshard_channels', 0],
+    ['tracking_total_keys', 0],
+    ['tracking_total_items', 0],
+    ['tracking_total_prefixes', 0],
+    ['lazyfreed_objects', 0],
+    ['io_threaded_reads_processed', 0],
+    ['io_threaded_writes_processed', 0],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
   ];
 }
 
@@ -182,13 +219,33 @@ function replicationSection(s: Server): Fields {
 
 function cpuSection(): Fields {
   const u = process.cpuUsage();
-  return [
+  const fields: Fields = [
     ['used_cpu_sys', (u.system / 1e6).toFixed(6)],
     ['used_cpu_user', (u.user / 1e6).toFixed(6)],
     ['used_cpu_sys_children', '0.000000'],
     ['used_cpu_user_children', '0.000000'],
   ];
+  const main = mainThreadCpu();
+  if (main !== null) fields.push(['used_cpu_sys_main_thread', main.sys.toFixed(6)], ['used_cpu_user_main_thread', main.user.toFixed(6)]);
+  return fields;
 }
+
+/**
+ * CPU seconds of the main thread alone (the process total includes the snapshot writer and
+ * the thread pool's fsyncs), from /proc: null where there is no /proc.
+ */
+function mainThreadCpu(): { user: number; sys: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
+    // fields after the command name, which is in parentheses and may hold spaces
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / CLOCK_TICKS, sys: Number(f[12]) / CLOCK_TICKS };
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ: the unit of /proc times, 100 on every Linux architecture Node runs on */
+const CLOCK_TICKS = 100;
 
 function errorstatsSection(s: Server): Fields {
   return [...s.stats.errorsByCode].map(([code, n]) => [`errorstat_${code}`, `count=${n}`]);
@@ -204,6 +261,18 @@ function commandstatsSection(s: Server): Fields {
   for (const cmd of uniqueCommands(s.commands)) {
     add(cmd.name, cmd);
     if (cmd.subcommands) for (const sub of cmd.subcommands.values()) add(sub.fullName, sub);
+  }
+  return out;
+}
+
+function latencystatsSection(s: Server): Fields {
+  const out: Fields = [];
+  if (!s.settings.latencyTracking) return out;
+  const pct = s.settings.latencyPercentiles;
+  for (const cmd of uniqueCommands(s.commands)) {
+    for (const x of [cmd, ...(cmd.subcommands ? cmd.subcommands.values() : [])]) {
+      if (x.latency !== null) out.push([`latency_percentiles_usec_${x.fullName}`, percentilesLine(x.latency, pct)]);
+    }
   }
   return out;
 }
@@ -230,7 +299,7 @@ const BUILDERS: Record<string, (s: Server) => Fields> = {
   cluster: () => [['cluster_enabled', 0]],
   keyspace: keyspaceSection,
   commandstats: commandstatsSection,
-  latencystats: () => [],
+  latencystats: latencystatsSection,
 };
 
 const TITLES: Record<string, string> = {
@@ -247,8 +316,7 @@ export function infoText(s: Server, args: string[]): string {
   else wanted = [];
   if (lower.includes('all') || lower.includes('everything')) wanted = [...DEFAULT_SECTIONS, ...ALL_EXTRA];
   for (const a of lower) if (BUILDERS[a] && !wanted.includes(a)) wanted.push(a);
-  const order = [...DEFAULT_SECTIONS, ...ALL_EXTRA];
-  wanted.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  wanted.sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   let out = '';
   let n = 0;
   for (const name of wanted) {

@@ -22,6 +22,7 @@ import { Blocking } from './blocking';
 import type { RdbPersistence } from '../persistence/rdb-persistence';
 import type { AofPersistence } from '../persistence/aof/aof';
 import { removePidFile } from './process';
+import { LatencyHistogram } from './latency-histogram';
 
 export const KEEL_VERSION = '0.1.0';
 /** The Redis version Keel answers as (clients and tools gate features on it). */
@@ -44,6 +45,9 @@ export interface Settings {
   slowlogSlowerThan: number;
   slowlogMaxLen: number;
   latencyThreshold: number;
+  /** latency-tracking: per-command latency histograms for INFO latencystats */
+  latencyTracking: boolean;
+  latencyPercentiles: number[];
   hz: number;
   protectedMode: boolean;
   activeExpireEffort: number;
@@ -61,6 +65,11 @@ export interface Stats {
   netOutputBytes: number;
   errorReplies: number;
   errorsByCode: Map<string, number>;
+  /** socket reads and writes, for INFO total_reads_processed/total_writes_processed */
+  readsProcessed: number;
+  writesProcessed: number;
+  /** time spent in the active expire cycle, for INFO expire_cycle_cpu_milliseconds */
+  expireCycleMs: number;
   /** ops/sec samples, taken every 100ms by the cron */
   opsSamples: number[];
   opsSampleIdx: number;
@@ -106,6 +115,8 @@ export class Server {
   lastSaveTime = Math.floor(Date.now() / 1000);
   /** peak of used_memory seen by the cron, for INFO memory */
   peakMemory = 0;
+  /** used_memory once started, before any data: INFO used_memory_startup */
+  startupMemory = 0;
   /** 40 hex chars identifying this run (INFO run_id) */
   readonly runId = randomHex(40);
   readonly replId = randomHex(40);
@@ -192,6 +203,9 @@ export class Server {
       netInputBytes: 0,
       netOutputBytes: 0,
       errorReplies: 0,
+      readsProcessed: 0,
+      writesProcessed: 0,
+      expireCycleMs: 0,
       errorsByCode: new Map(),
       opsSamples: new Array(16).fill(0),
       opsSampleIdx: 0,
@@ -217,6 +231,8 @@ export class Server {
       slowlogSlowerThan: c.num('slowlog-log-slower-than'),
       slowlogMaxLen: c.num('slowlog-max-len'),
       latencyThreshold: c.num('latency-monitor-threshold'),
+      latencyTracking: c.bool('latency-tracking'),
+      latencyPercentiles: c.list('latency-tracking-info-percentiles').map(Number),
       hz: Math.min(500, Math.max(1, c.num('hz'))),
       protectedMode: c.bool('protected-mode'),
       activeExpireEffort: c.num('active-expire-effort'),
@@ -280,6 +296,7 @@ export class Server {
     }
     if (this.netServers.length === 0) throw new Error('Failed listening on port ' + port + ' (tcp), aborting.');
     this.port = bound;
+    this.startupMemory = usedMemory();
     const unix = this.config.str('unixsocket');
     if (unix !== '') await this.listenUnix(unix, backlog);
     this.startCron();
@@ -520,7 +537,7 @@ export class Server {
     c.propArgv = null;
     c.preventProp = false;
     c.forceProp = false;
-    const timed = this.settings.slowlogSlowerThan >= 0 || this.settings.latencyThreshold > 0;
+    const timed = this.settings.slowlogSlowerThan >= 0 || this.settings.latencyThreshold > 0 || this.settings.latencyTracking;
     const t0 = timed ? (this.batchClock >= 0 ? this.batchClock : performance.now()) : 0;
     const prev = this.currentClient;
     this.currentClient = c;
@@ -536,6 +553,10 @@ export class Server {
       const usec = Math.round((t1 - t0) * 1000);
       cmd.usec += usec;
       if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
+      // a command that blocked is not done yet (Redis records it when it is served)
+      if (this.settings.latencyTracking && !(c.blocked && c.blockedOn !== 'pause')) {
+        (cmd.latency ??= new LatencyHistogram()).record(usec);
+      }
       if (this.settings.latencyThreshold > 0 && usec / 1000 >= this.settings.latencyThreshold) {
         this.latency.add('command', Math.round(usec / 1000));
       }
@@ -685,7 +706,11 @@ export class Server {
     const tickMs = 1000 / this.settings.hz;
     const effort = this.settings.activeExpireEffort;
     // not while loading: the rest of an AOF may still PERSIST a key its preamble holds expired
-    if (!this.loading) ks.activeExpireCycle((tickMs * (25 + 2 * (effort - 1))) / 100, effort);
+    if (!this.loading) {
+      const t0 = performance.now();
+      ks.activeExpireCycle((tickMs * (25 + 2 * (effort - 1))) / 100, effort);
+      this.stats.expireCycleMs += performance.now() - t0;
+    }
     if (this.pendingOps.length !== 0 && this.currentClient === null) this.flushPropagation();
     this.sampleStats(now);
     if (this.settings.timeout > 0) this.closeIdleClients(now);

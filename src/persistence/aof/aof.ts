@@ -62,6 +62,11 @@ export class AofPersistence {
   private file: IncrFile | null = null;
   /** appended but not yet written (aof_buf) */
   private buf = '';
+
+  /** bytes logged and not yet written (INFO aof_buffer_length, mem_aof_buffer) */
+  get bufferLength(): number {
+    return this.buf.length;
+  }
   private selectedDb = -1;
   private lastTimestamp = 0;
   appended = 0;
@@ -874,7 +879,7 @@ export class AofPersistence {
         ['aof_current_size', this.currentSize],
         ['aof_base_size', this.baseSize],
         ['aof_pending_rewrite', this.rewriteScheduled ? 1 : 0],
-        ['aof_buffer_length', this.buf.length],
+        ['aof_buffer_length', this.bufferLength],
         ['aof_pending_bio_fsync', this.fsyncsInFlight],
         ['aof_delayed_fsync', this.delayedFsync],
       );
