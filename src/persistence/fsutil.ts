@@ -2,7 +2,7 @@
  * Durable file replacement: write a temp file, fsync it, rename it over the target, fsync
  * the directory. A crash at any point leaves either the old file or the new one, whole.
  */
-import { promises as fsp, openSync, fsyncSync, closeSync, renameSync, writeSync } from 'node:fs';
+import { promises as fsp, openSync, fsyncSync, closeSync, renameSync, writeSync, fstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** fsyncs a directory so a rename inside it is durable. */
@@ -48,4 +48,18 @@ export function writeFileAtomicSync(target: string, data: string | Buffer): void
     closeSync(fd);
   }
   publishFileSync(tmp, target);
+}
+
+/**
+ * Reads a whole data file (a dump, an AOF, a manifest). Only a regular file: a device or a
+ * pipe (dump.rdb linked to /dev/zero) could be read forever.
+ */
+export function readDataFile(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

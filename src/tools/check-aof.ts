@@ -33,6 +33,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readDataFile } from '../persistence/fsutil';
 import { AofCommandReader, AofParseError, hasRdbPreamble } from '../persistence/aof/reader';
 import { Manifest, ManifestError } from '../persistence/aof/manifest';
 import { checkRdbBuffer } from './check-rdb';
@@ -206,7 +207,7 @@ export class AofChecker {
   /** `tail`: redis-check-aof says ", aborting..." except when it opens a BASE to sniff its format */
   private readFile(p: string, tail = ', aborting...'): Buffer {
     try {
-      return fs.readFileSync(p);
+      return readDataFile(p);
     } catch (e) {
       this.println(`Cannot open file ${p}: ${strerror(e)}${tail}`);
       throw new Exit(1);

@@ -3,7 +3,7 @@
  * `[offset N] ...` report, using the loader's own parser so that "looks OK" means "Keel loads it".
  * `checkRdbBuffer` is also the RDB-preamble check for `keel check-aof`.
  */
-import { readFileSync } from 'node:fs';
+import { readDataFile } from '../persistence/fsutil';
 import { parseRdbSteps, RdbError } from '../persistence/rdb/reader';
 import { TYPE_NAMES } from '../persistence/rdb/format';
 import { typeOf } from '../store/value';
@@ -151,7 +151,7 @@ export function runCheckRdb(args: string[]): number {
   const file = args[0];
   let buf: Buffer;
   try {
-    buf = readFileSync(file);
+    buf = readDataFile(file);
   } catch (e) {
     process.stdout.write(`[offset 0] Checking RDB file ${file}\n`);
     process.stdout.write(`--- RDB ERROR DETECTED ---\n[offset 0] Cannot read the file: ${(e as Error).message}\n`);

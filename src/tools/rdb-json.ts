@@ -9,7 +9,7 @@
  * A byte string is a JSON string when its bytes are valid UTF-8, otherwise {"base64":"..."}.
  * Keys whose expireAt has passed are still listed (this shows the file, not a live server).
  */
-import { readFileSync } from 'node:fs';
+import { readDataFile } from '../persistence/fsutil';
 import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -126,7 +126,7 @@ export async function runRdbJson(args: string[]): Promise<number> {
   }
   let buf: Buffer;
   try {
-    buf = readFileSync(files[0]);
+    buf = readDataFile(files[0]);
   } catch (e) {
     process.stderr.write(`keel rdb: cannot read ${files[0]}: ${(e as Error).message}\n`);
     return 1;

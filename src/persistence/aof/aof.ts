@@ -465,17 +465,21 @@ export class AofPersistence {
 
   /**
    * A Redis < 7 `appendonly.aof` in `dir`: move it into the AOF directory as the BASE. As in
-   * Redis 7.0 (loadAppendOnlyFiles), when there is no manifest, and also to finish an upgrade a
-   * crash interrupted: the manifest lists only that BASE, and the file was not moved yet.
+   * Redis 7.0 (loadAppendOnlyFiles), when there is no manifest or one with neither a BASE nor
+   * an INCR (only history), and also to finish an upgrade a crash interrupted: the manifest
+   * lists only that BASE, and the file was not moved yet.
    */
   private upgradeLegacy(found: Manifest | null): Manifest | null {
     const legacy = path.join(this.server.config.str('dir'), this.prefix);
     if (!fs.existsSync(legacy)) return null;
     const interrupted =
       found !== null && found.incrs.length === 0 && found.base?.name === this.prefix && !fs.existsSync(path.join(this.dir, this.prefix));
-    if (found !== null && !interrupted) return null;
+    const nothingToLoad = found !== null && found.base === null && found.incrs.length === 0;
+    if (found !== null && !interrupted && !nothingToLoad) return null;
     fs.mkdirSync(this.dir, { recursive: true });
     const m = new Manifest(this.prefix);
+    // history files stay listed, to be deleted as usual
+    if (found !== null) m.history = found.history;
     m.base = { name: this.prefix, seq: 1, type: 'b' };
     m.baseSeq = 1;
     m.persist(this.dir);

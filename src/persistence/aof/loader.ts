@@ -161,6 +161,11 @@ export class AofFileLoader {
     }
     this.commands++;
     if (cmd.name === 'multi') {
+      // a MULTI inside a transaction fails there and the queue goes on, as when Redis replays it
+      if (this.multi !== null) {
+        this.server.log.warning(`== CRITICAL == This server is sending an error to its AOF-loading-client: 'MULTI calls can not be nested' after processing the command 'multi' (${this.file} at offset ${offset})`);
+        return;
+      }
       this.multi = [];
       this.beforeMulti = offset;
       return;

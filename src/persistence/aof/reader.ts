@@ -47,10 +47,12 @@ export class AofCommandReader {
       if (start >= buf.length) return null;
       const c0 = buf[start];
       if (c0 === 0x23 /* # */) {
-        const eol = buf.indexOf(0x0a, start);
-        if (eol < 0) throw new AofParseError('truncated', 'unexpected end of file in an annotation', start);
+        // an annotation cut short by the end of the file is still one, as Redis reads it with
+        // fgets(): a crash while writing `#TS:...` leaves nothing to truncate or refuse
+        let eol = buf.indexOf(0x0a, start);
+        if (eol < 0) eol = buf.length;
         this.annotation = buf.latin1Slice(start + 1, eol > start && buf[eol - 1] === 0x0d ? eol - 1 : eol);
-        this.pos = eol + 1;
+        this.pos = Math.min(eol + 1, buf.length);
         continue;
       }
       if (c0 !== 0x2a /* * */) throw new AofParseError('format', `expected '*', got '${printable(c0)}'`, start);

@@ -22,7 +22,10 @@ const WAIT_MS = 30_000;
 export function readFileShared(file: string): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    // a device or a pipe (dump.rdb linked to /dev/zero) could be read forever
+    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
+    const size = st.size;
     if (size < MIN_PARALLEL) return fs.readFileSync(fd);
     const buf = Buffer.from(new SharedArrayBuffer(size));
     let off = 0;
