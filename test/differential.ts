@@ -24,11 +24,19 @@ export class ByteConn {
       s.once('error', reject);
     });
   }
+  /** Sends commands (pipelined, in one write) without waiting for their replies. */
+  send(...cmds: string[][]): void {
+    let out = '';
+    for (const argv of cmds) {
+      out += `*${argv.length}\r\n`;
+      for (const a of argv) out += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
+    }
+    this.s.write(out, 'latin1');
+  }
+
   /** Sends one command and returns its raw reply bytes. */
   async call(argv: string[]): Promise<string> {
-    let out = `*${argv.length}\r\n`;
-    for (const a of argv) out += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-    this.s.write(out, 'latin1');
+    this.send(argv);
     const deadline = Date.now() + 10000;
     for (;;) {
       const end = replyEnd(this.buf, 0);

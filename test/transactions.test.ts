@@ -1,6 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, RespError, sleep, type TestServer } from './helpers';
+import { startTestServer, RespError, sleep, waitFor, type TestServer } from './helpers';
 import type { PropagatedOp } from '../src/server/server';
 
 describe('MULTI / EXEC / WATCH', () => {
@@ -191,6 +191,26 @@ describe('pub/sub (RESP2)', () => {
       sub.socket.pause();
       const big = 'x'.repeat(64 * 1024);
       for (let i = 0; i < 200 && !sub.closed; i++) await pub.call('PUBLISH', 'flood', big);
+      sub.socket.resume();
+      await sub.waitClose();
+    } finally {
+      await pub.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 33554432 8388608 60');
+    }
+  });
+
+  // the soft limit was only checked when more output came (found by a test helper)
+  test('a subscriber over the soft limit is dropped when its seconds are up, with no more messages', async () => {
+    const sub = await srv.raw();
+    const pub = await srv.raw();
+    await pub.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 0 1mb 1');
+    try {
+      await sub.call('SUBSCRIBE', 'soft');
+      sub.socket.pause();
+      const big = 'x'.repeat(1024 * 1024);
+      for (let i = 0; i < 12; i++) await pub.call('PUBLISH', 'soft', big);
+      // over the soft limit now; Redis waits more than the whole second before dropping it
+      assert.deepEqual(await pub.call('PUBSUB', 'NUMSUB', 'soft'), ['soft', 1]);
+      await waitFor(async () => ((await pub.call('PUBSUB', 'NUMSUB', 'soft')) as unknown[])[1] === 0, 6000, 100);
       sub.socket.resume();
       await sub.waitClose();
     } finally {

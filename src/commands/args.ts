@@ -94,11 +94,24 @@ export function timeoutArg(c: Client, s: string): number | null {
   // Redis converts the milliseconds to a long long: past its range (inf included) that gives
   // LLONG_MIN on x86, so it answers "negative" there too
   const ms = Math.ceil(d * 1000);
-  if (d < 0 || ms >= 9223372036854775807) {
+  if (d < 0 || (ms >= 9223372036854775807 && !fitsLongLongMs(s))) {
     c.error('ERR timeout is negative');
     return null;
   }
   return ms;
+}
+
+/**
+ * Whether seconds written as a plain decimal, times 1000 and rounded up, fit a long long:
+ * near that limit a double cannot tell (Redis computes it in a long double).
+ */
+function fitsLongLongMs(s: string): boolean {
+  const m = /^\+?(\d+)(?:\.(\d*))?$/.exec(s.trim());
+  if (m === null) return false;
+  const frac = (m[2] ?? '').padEnd(3, '0');
+  let ms = BigInt(m[1]) * 1000n + BigInt(frac.slice(0, 3));
+  if (/[1-9]/.test(frac.slice(3))) ms += 1n;
+  return ms <= 9223372036854775807n;
 }
 
 /** getPositiveLongFromObjectOrReply / getRangeLong...: an integer in [min, max] or `msg`. */

@@ -22,7 +22,8 @@ function hashForRead(c: Client, key: string): H | undefined | null {
 }
 
 /** The hash for writing, created when missing (create=true); null after WRONGTYPE. */
-function hashForWrite(c: Client, key: string, create: boolean): H | undefined | null {
+/** `signal`: the caller will change the hash (HDEL says so only once a field went) */
+function hashForWrite(c: Client, key: string, create: boolean, signal = true): H | undefined | null {
   const ks = c.server.keyspace;
   const e: Entry | undefined = ks.lookupWrite(c.db, key);
   if (e === undefined) {
@@ -35,7 +36,7 @@ function hashForWrite(c: Client, key: string, create: boolean): H | undefined | 
     c.error(WRONGTYPE);
     return null;
   }
-  ks.events.modified(c.db, key);
+  if (signal) ks.events.modified(c.db, key);
   return e.value;
 }
 
@@ -150,7 +151,7 @@ function hmget(c: Client, argv: string[]): void {
 }
 
 function hdel(c: Client, argv: string[]): void {
-  const h = hashForWrite(c, argv[1], false);
+  const h = hashForWrite(c, argv[1], false, false);
   if (h === null) return;
   if (h === undefined) return c.int(0);
   let n = 0;
@@ -159,6 +160,7 @@ function hdel(c: Client, argv: string[]): void {
     if (h.delete(argv[i])) n++;
   }
   if (n) {
+    c.server.keyspace.events.modified(c.db, argv[1]);
     fieldsChanged(h);
     notify(c, NotifyClass.Hash, 'hdel', argv[1]);
     dropIfEmpty(c, argv[1], h);

@@ -93,7 +93,7 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
 
 /** ttlGenericCommand */
 function ttlGeneric(c: Client, argv: string[], ms: boolean, abs: boolean): void {
-  const e = c.server.keyspace.peek(c.db, argv[1]);
+  const e = c.server.keyspace.lookupRead(c.db, argv[1], false);
   if (e === undefined) return c.int(-2);
   if (e.expireAt < 0) return c.int(-1);
   let ttl = abs ? e.expireAt : e.expireAt - Date.now();
@@ -313,12 +313,10 @@ const OBJECT_HELP = [
   '    Prints this help.',
 ];
 
+/** objectCommandLookup: expires a due key, touches nothing, raises no keymiss. */
 function objectLookup(c: Client, key: string): Entry | undefined {
-  const e = c.db.dict.get(key);
-  if (e === undefined || (e.expireAt >= 0 && e.expireAt <= Date.now())) {
-    c.nullBulk();
-    return undefined;
-  }
+  const e = c.server.keyspace.lookupRead(c.db, key, false, false);
+  if (e === undefined) c.nullBulk();
   return e;
 }
 

@@ -7,12 +7,42 @@ import type { Client } from '../server/client';
 import { stringMatch } from '../util/glob';
 import { replyHelp } from './connection';
 
+/** `count`: channels and patterns, or for the shard kinds, shard channels (as Redis counts them) */
 function confirm(c: Client, kind: string, name: string | null): void {
+  const start = c.out.length;
   c.pushLen(3);
   c.bulk(kind);
   if (name === null) c.nullBulk();
   else c.bulk(name);
-  c.int(c.subscriptionCount);
+  c.int(kind === 'ssubscribe' || kind === 'sunsubscribe' ? c.shardChannels.size : c.channels.size + c.patterns.size);
+  c.keepPush(start);
+}
+
+function ssubscribe(c: Client, argv: string[]): void {
+  for (let i = 1; i < argv.length; i++) {
+    c.server.pubsub.ssubscribe(c, argv[i]);
+    confirm(c, 'ssubscribe', argv[i]);
+  }
+}
+
+function sunsubscribe(c: Client, argv: string[]): void {
+  const ps = c.server.pubsub;
+  if (argv.length === 1) {
+    if (c.shardChannels.size === 0) return confirm(c, 'sunsubscribe', null);
+    for (const ch of [...c.shardChannels]) {
+      ps.sunsubscribe(c, ch);
+      confirm(c, 'sunsubscribe', ch);
+    }
+    return;
+  }
+  for (let i = 1; i < argv.length; i++) {
+    ps.sunsubscribe(c, argv[i]);
+    confirm(c, 'sunsubscribe', argv[i]);
+  }
+}
+
+function spublish(c: Client, argv: string[]): void {
+  c.int(c.server.pubsub.spublish(argv[1], argv[2]));
 }
 
 function subscribe(c: Client, argv: string[]): void {
@@ -65,21 +95,26 @@ function publish(c: Client, argv: string[]): void {
   c.int(c.server.pubsub.publish(argv[1], argv[2]));
 }
 
-function pubsubChannels(c: Client, argv: string[]): void {
+function channelsOf(c: Client, argv: string[], channels: Map<string, Set<Client>>): void {
   if (argv.length > 3) return c.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try PUBSUB HELP.`);
   const pattern = argv.length > 2 ? argv[2] : null;
   const out: string[] = [];
-  for (const ch of c.server.pubsub.channels.keys()) if (pattern === null || stringMatch(pattern, ch, false)) out.push(ch);
+  for (const ch of channels.keys()) if (pattern === null || stringMatch(pattern, ch, false)) out.push(ch);
   c.bulkArray(out);
 }
 
-function pubsubNumsub(c: Client, argv: string[]): void {
+function numsubOf(c: Client, argv: string[], channels: Map<string, Set<Client>>): void {
   c.arrayLen((argv.length - 2) * 2);
   for (let i = 2; i < argv.length; i++) {
     c.bulk(argv[i]);
-    c.int(c.server.pubsub.channels.get(argv[i])?.size ?? 0);
+    c.int(channels.get(argv[i])?.size ?? 0);
   }
 }
+
+const pubsubChannels = (c: Client, argv: string[]) => channelsOf(c, argv, c.server.pubsub.channels);
+const pubsubNumsub = (c: Client, argv: string[]) => numsubOf(c, argv, c.server.pubsub.channels);
+const pubsubShardchannels = (c: Client, argv: string[]) => channelsOf(c, argv, c.server.pubsub.shardChannels);
+const pubsubShardnumsub = (c: Client, argv: string[]) => numsubOf(c, argv, c.server.pubsub.shardChannels);
 
 function pubsubNumpat(c: Client): void {
   c.int(c.server.pubsub.patterns.size);
@@ -109,6 +144,9 @@ export const commands: CommandSpec[] = [
   { name: 'unsubscribe', arity: -1, flags: subFlags, summary: 'Stop listening for messages posted to the given channels', since: '2.0.0', complexity: 'O(N) where N is the number of clients already subscribed to a channel.', handler: unsubscribe, ...ps },
   { name: 'psubscribe', arity: -2, flags: subFlags, summary: 'Listen for messages published to channels matching the given patterns', since: '2.0.0', complexity: 'O(N) where N is the number of patterns the client is already subscribed to.', handler: psubscribe, ...ps },
   { name: 'punsubscribe', arity: -1, flags: subFlags, summary: 'Stop listening for messages posted to channels matching the given patterns', since: '2.0.0', complexity: 'O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).', handler: punsubscribe, ...ps },
+  { name: 'ssubscribe', arity: -2, flags: subFlags, firstKey: 1, lastKey: -1, step: 1, summary: 'Listen for messages published to the given shard channels', since: '7.0.0', complexity: 'O(N) where N is the number of shard channels to subscribe to.', handler: ssubscribe, ...ps },
+  { name: 'sunsubscribe', arity: -1, flags: subFlags, firstKey: 1, lastKey: -1, step: 1, summary: 'Stop listening for messages posted to the given shard channels', since: '7.0.0', complexity: 'O(N) where N is the number of clients already subscribed to a shard channel.', handler: sunsubscribe, ...ps },
+  { name: 'spublish', arity: 3, flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], firstKey: 1, lastKey: 1, step: 1, summary: 'Post a message to a shard channel', since: '7.0.0', complexity: 'O(N) where N is the number of clients subscribed to the receiving shard channel.', handler: spublish, ...ps },
   { name: 'publish', arity: 3, flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], summary: 'Post a message to a channel', since: '2.0.0', complexity: 'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).', handler: publish, ...ps },
   {
     name: 'pubsub',
@@ -120,6 +158,8 @@ export const commands: CommandSpec[] = [
     subcommands: [
       { name: 'channels', arity: -2, flags: ['pubsub', 'loading', 'stale'], summary: 'List active channels', since: '2.8.0', handler: pubsubChannels, ...ps },
       { name: 'numsub', arity: -2, flags: ['pubsub', 'loading', 'stale'], summary: 'Get the count of subscribers for channels', since: '2.8.0', handler: pubsubNumsub, ...ps },
+      { name: 'shardchannels', arity: -2, flags: ['pubsub', 'loading', 'stale'], summary: 'List active shard channels', since: '7.0.0', handler: pubsubShardchannels, ...ps },
+      { name: 'shardnumsub', arity: -2, flags: ['pubsub', 'loading', 'stale'], summary: 'Get the count of subscribers for shard channels', since: '7.0.0', handler: pubsubShardnumsub, ...ps },
       { name: 'numpat', arity: 2, flags: ['pubsub', 'loading', 'stale'], summary: 'Get the count of unique patterns pattern subscriptions', since: '2.8.0', handler: pubsubNumpat, ...ps },
       { name: 'help', arity: 2, flags: ['loading', 'stale'], summary: 'Show helpful text about the different subcommands', since: '6.2.0', handler: (c) => replyHelp(c, PUBSUB_HELP), ...ps },
     ],

@@ -188,9 +188,11 @@ export function notifyFormat(flags: number): string {
 
 const OBUF_CLASSES: Record<string, ObufClass> = { normal: 'normal', replica: 'replica', slave: 'replica', pubsub: 'pubsub' };
 
-function obufParse(args: string[], prev: ConfigValue | undefined): ObufLimits {
+function obufParse(args: string[], prev: ConfigValue | undefined, fromFile: boolean): ObufLimits {
   // CONFIG SET passes one string; the file may pass the words directly
   const words = args.length === 1 ? args[0].split(/\s+/).filter(Boolean) : args;
+  // CONFIG SET client-output-buffer-limit "" changes nothing, as in Redis
+  if (words.length === 0 && !fromFile && prev !== undefined) return structuredClone(prev as ObufLimits);
   if (words.length % 4 !== 0 || words.length === 0) throw new ConfigValueError('Wrong number of arguments in buffer limit configuration.');
   const out: ObufLimits = structuredClone((prev as ObufLimits) ?? defaultObuf());
   for (let i = 0; i < words.length; i += 4) {
@@ -349,7 +351,7 @@ export const DIRECTIVES: Directive[] = [
     mutable: true,
     multiArg: true,
     default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
-    parse: (args, prev) => obufParse(args, prev),
+    parse: (args, prev, fromFile) => obufParse(args, prev, fromFile),
     format: obufFormat,
     rewrite(v) {
       return obufFormat(v).match(/\S+ \S+ \S+ \S+/g) ?? [];

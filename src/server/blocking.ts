@@ -11,10 +11,15 @@
  * - The re-run goes through Server.call, so what is propagated is whatever the handler says
  *   it did (a plain pop), never the blocking form.
  */
-import type { Client } from './client';
+import { ReplyMode, type Client } from './client';
 import type { Server } from './server';
 import type { Db } from '../store/keyspace';
 import type { Command } from '../commands/spec';
+import { Deque } from '../store/types/deque';
+import { ZSet } from '../store/types/zset';
+
+/** setTimeout's limit (a longer delay fires at once): longer timeouts are re-armed */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface BlockState {
   db: Db;
@@ -22,6 +27,32 @@ interface BlockState {
   cmd: Command;
   argv: string[];
   timer: NodeJS.Timeout | null;
+  /** when the timeout fires (performance.now() ms), or 0 for never */
+  deadline: number;
+}
+
+/** The type of value a blocked command waits for: BZPOPMIN and BZMPOP a zset, the rest a list. */
+function waitsForZset(cmd: Command): boolean {
+  return cmd.name.startsWith('bz');
+}
+
+/**
+ * The command re-run for one ready key: Redis serves a client waiting on several keys from
+ * the key that became ready first, not from the first of its keys that holds data.
+ */
+function argvForKey(cmd: Command, argv: string[], key: string): string[] {
+  switch (cmd.name) {
+    case 'blpop':
+    case 'brpop':
+    case 'bzpopmin':
+    case 'bzpopmax':
+      return [argv[0], key, argv[argv.length - 1]];
+    case 'blmpop':
+    case 'bzmpop':
+      return [argv[0], argv[1], '1', key, ...argv.slice(3 + Number(argv[2]))];
+    default:
+      return argv;
+  }
 }
 
 export class Blocking {
@@ -67,7 +98,7 @@ export class Blocking {
       this.retryBlockedAgain = true;
       return;
     }
-    const state: BlockState = { db: c.db, keys: [...new Set(keys)], cmd, argv, timer: null };
+    const state: BlockState = { db: c.db, keys: [...new Set(keys)], cmd, argv, timer: null, deadline: 0 };
     let byKey = this.waiting.get(c.db);
     if (!byKey) this.waiting.set(c.db, (byKey = new Map()));
     for (const k of state.keys) {
@@ -75,10 +106,11 @@ export class Blocking {
       if (!q) byKey.set(k, (q = []));
       q.push(c);
     }
-    if (timeoutMs > 0) {
-      state.timer = setTimeout(() => this.timeout(c), timeoutMs);
-    }
     this.states.set(c, state);
+    if (timeoutMs > 0) {
+      state.deadline = performance.now() + timeoutMs;
+      this.armTimer(c, state);
+    }
     c.blocked = true;
     c.blockedOn = 'list';
   }
@@ -104,14 +136,32 @@ export class Blocking {
     for (const k of byKey.keys()) if (db.dict.has(k)) this.signalKeyReady(db, k);
   }
 
-  private handling = false;
+  private armTimer(c: Client, st: BlockState): void {
+    const left = st.deadline - performance.now();
+    st.timer = setTimeout(() => (left > MAX_TIMER_MS ? this.armTimer(c, st) : this.timeout(c)), Math.min(Math.max(left, 0), MAX_TIMER_MS));
+  }
 
-  /** Serves waiters of keys signalled ready (called after each command / transaction). */
+  private handling = false;
+  /** clients served while handling ready keys: their pipelined commands wait until all are served */
+  private unblocked: Client[] = [];
+
+  /**
+   * Serves waiters of keys signalled ready (called after each command / transaction). As in
+   * Redis, every waiter of the ready keys is served before a served client's pipelined
+   * commands run (Redis runs those from its unblocked-clients queue before it sleeps).
+   */
   handleReady(): void {
     if (this.handling) return;
     this.handling = true;
     try {
-      this.serveReady();
+      do {
+        this.serveReady();
+        for (const c of this.unblocked.splice(0)) {
+          if (c.closing) continue;
+          if (!c.blocked) c.processInput();
+          this.server.schedulePendingWrite(c);
+        }
+      } while (this.ready.length !== 0);
     } finally {
       this.handling = false;
     }
@@ -126,27 +176,40 @@ export class Blocking {
         const q = this.waiting.get(db)?.get(key);
         if (!q) continue;
         for (const c of [...q]) {
-          if (!db.dict.has(key)) break;
-          if (!this.states.has(c)) continue;
-          this.retry(c);
+          const e = db.dict.get(key);
+          if (e === undefined) break;
+          const st = this.states.get(c);
+          if (st === undefined) continue;
+          // a key now holding another type serves nobody waiting for this one (they stay blocked)
+          if (waitsForZset(st.cmd) ? !(e.value instanceof ZSet) : !(e.value instanceof Deque)) continue;
+          this.retry(c, key);
         }
       }
     }
   }
 
-  private retry(c: Client): void {
+  private retry(c: Client, key: string): void {
     const st = this.states.get(c)!;
+    const argv = argvForKey(st.cmd, st.argv, key);
     // a snapshot still saving the value: try again once it is saved
-    if (this.server.writeGate !== null && this.server.writeGate(c, st.cmd, st.argv)) {
+    if (this.server.writeGate !== null && this.server.writeGate(c, st.cmd, argv)) {
       this.deferred.push(c);
       return;
     }
     this.retrying = c;
     this.retryBlockedAgain = false;
+    // CLIENT REPLY OFF: the served reply is dropped too
+    const mark = c.out.length;
+    const silent = c.replyMode === ReplyMode.Off;
+    if (silent) c.keptPushes = '';
     try {
-      this.server.call(c, st.cmd, st.argv);
+      this.server.call(c, st.cmd, argv);
     } finally {
       this.retrying = null;
+      if (silent) {
+        c.out = c.out.slice(0, mark) + c.keptPushes;
+        c.keptPushes = null;
+      }
     }
     if (this.retryBlockedAgain) return;
     this.resume(c);
@@ -154,14 +217,16 @@ export class Blocking {
 
   private timeout(c: Client): void {
     if (!this.states.has(c)) return;
-    c.nullArray();
+    if (c.replyMode !== ReplyMode.Off) c.nullArray();
     this.resume(c);
   }
 
   /** CLIENT UNBLOCK: false when the client is not blocked on keys. */
   unblock(c: Client, withError: boolean): boolean {
     if (!this.states.has(c)) return false;
-    if (withError) c.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    if (c.replyMode === ReplyMode.Off) {
+      // nothing to say
+    } else if (withError) c.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
     else c.nullArray();
     this.resume(c);
     return true;
@@ -195,6 +260,10 @@ export class Blocking {
   private resume(c: Client): void {
     this.unregister(c);
     if (c.closing) return;
+    if (this.handling) {
+      this.unblocked.push(c);
+      return;
+    }
     c.processInput();
     this.server.schedulePendingWrite(c);
   }

@@ -45,6 +45,11 @@ export class Client extends ReplyWriter {
   closing = false;
   closeAfterReply = false;
   replyMode = ReplyMode.On;
+  /**
+   * While a command whose replies CLIENT REPLY OFF|SKIP drops runs: the pub/sub frames it
+   * wrote, which Redis sends anyway (see keepPush).
+   */
+  keptPushes: string | null = null;
 
   /** MULTI state */
   inMulti = false;
@@ -57,9 +62,11 @@ export class Client extends ReplyWriter {
   /** pub/sub */
   channels = new Set<string>();
   patterns = new Set<string>();
+  /** SSUBSCRIBE: shard channels, a namespace of their own (no cluster: one shard) */
+  shardChannels = new Set<string>();
   monitor = false;
   noEvict = false;
-  /** when output first went over the soft client-output-buffer-limit (0 = not over) */
+  /** when output first went over the soft client-output-buffer-limit, in unix seconds (0 = not over) */
   obufSoftSince = 0;
 
   /** the AOF offset this client's pending replies wait for (see AofPersistence's reply gate) */
@@ -88,8 +95,9 @@ export class Client extends ReplyWriter {
     this.onError = server.countError;
   }
 
+  /** channels and patterns and shard channels: any of them puts the client in pub/sub mode */
   get subscriptionCount(): number {
-    return this.channels.size + this.patterns.size;
+    return this.channels.size + this.patterns.size + this.shardChannels.size;
   }
 
   setAuthenticated(v: boolean): void {
@@ -156,6 +164,14 @@ export class Client extends ReplyWriter {
     if (this.closeAfterReply && !this.closing) this.close(true);
   }
 
+  /**
+   * A pub/sub frame (confirmation or message) was written from `start` on: kept even when the
+   * running command's replies are dropped, as Redis writes them with CLIENT_PUSHING.
+   */
+  keepPush(start: number): void {
+    if (this.keptPushes !== null) this.keptPushes += this.out.slice(start);
+  }
+
   /** Queues a push (pub/sub message) to be flushed at the end of the current turn. */
   push(): void {
     this.server.schedulePendingWrite(this);
@@ -187,7 +203,7 @@ export class Client extends ReplyWriter {
     return (
       `id=${this.id} addr=${this.addr} laddr=${this.laddr} fd=${(this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} ` +
       `name=${this.name} age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)} ` +
-      `flags=${flags} db=${this.db.id} sub=${this.channels.size} psub=${this.patterns.size} ssub=0 ` +
+      `flags=${flags} db=${this.db.id} sub=${this.channels.size} psub=${this.patterns.size} ssub=${this.shardChannels.size} ` +
       `multi=${this.inMulti ? this.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
       `rbs=${qbuf > 1024 ? qbuf : 1024} rbp=${qbuf} obl=${this.out.length} oll=${omem > 0 ? 1 : 0} omem=${omem} ` +
       `tot-mem=${qbuf + omem + this.out.length + 1024} events=r${omem > 0 ? 'w' : ''} cmd=${cmd} user=default ` +

@@ -186,8 +186,8 @@ function statsSection(s: Server): Fields {
     ['expire_cycle_cpu_milliseconds', Math.round(st.expireCycleMs)],
     ['total_reads_processed', st.readsProcessed],
     ['total_writes_processed', st.writesProcessed],
-    // Keel has none of these: no sharded pub/sub, client tracking, lazy freeing, I/O threads or replicas
-    ['pubsubshard_channels', 0],
+    ['pubsubshard_channels', s.pubsub.shardChannels.size],
+    // Keel has none of these: no client tracking, lazy freeing, I/O threads or replicas
     ['tracking_total_keys', 0],
     ['tracking_total_items', 0],
     ['tracking_total_prefixes', 0],

@@ -9,6 +9,8 @@ import { stringMatch } from '../util/glob';
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
+  /** SSUBSCRIBE channels: matched by name only, never by patterns */
+  readonly shardChannels = new Map<string, Set<Client>>();
   /** notify-keyspace-events as a bitmask of NotifyClass */
   notifyFlags = 0;
 
@@ -31,6 +33,40 @@ export class PubSub {
       if (s.size === 0) this.channels.delete(channel);
     }
     return true;
+  }
+
+  ssubscribe(c: Client, channel: string): boolean {
+    if (c.shardChannels.has(channel)) return false;
+    c.shardChannels.add(channel);
+    let s = this.shardChannels.get(channel);
+    if (!s) this.shardChannels.set(channel, (s = new Set()));
+    s.add(c);
+    return true;
+  }
+
+  sunsubscribe(c: Client, channel: string): boolean {
+    if (!c.shardChannels.delete(channel)) return false;
+    const s = this.shardChannels.get(channel);
+    if (s) {
+      s.delete(c);
+      if (s.size === 0) this.shardChannels.delete(channel);
+    }
+    return true;
+  }
+
+  /** SPUBLISH: delivers `smessage` frames to the shard channel's subscribers. */
+  spublish(channel: string, message: string): number {
+    const subs = this.shardChannels.get(channel);
+    if (!subs) return 0;
+    const body = '$8\r\nsmessage\r\n$' + channel.length + '\r\n' + channel + '\r\n$' + message.length + '\r\n' + message + '\r\n';
+    for (const c of subs) {
+      const start = c.out.length;
+      c.pushLen(3);
+      c.raw(body);
+      c.keepPush(start);
+      this.deliver(c);
+    }
+    return subs.size;
   }
 
   psubscribe(c: Client, pattern: string): boolean {
@@ -56,6 +92,7 @@ export class PubSub {
   removeClient(c: Client): void {
     for (const ch of [...c.channels]) this.unsubscribe(c, ch);
     for (const p of [...c.patterns]) this.punsubscribe(c, p);
+    for (const ch of [...c.shardChannels]) this.sunsubscribe(c, ch);
   }
 
   /** Delivers a message; returns the number of receivers. */
@@ -65,8 +102,10 @@ export class PubSub {
     if (subs) {
       const head = '$' + channel.length + '\r\n' + channel + '\r\n$' + message.length + '\r\n' + message + '\r\n';
       for (const c of subs) {
+        const start = c.out.length;
         c.pushLen(3);
         c.raw('$7\r\nmessage\r\n' + head);
+        c.keepPush(start);
         this.deliver(c);
         n++;
       }
@@ -76,8 +115,10 @@ export class PubSub {
         if (!stringMatch(pattern, channel, false)) continue;
         const body = '$' + pattern.length + '\r\n' + pattern + '\r\n$' + channel.length + '\r\n' + channel + '\r\n$' + message.length + '\r\n' + message + '\r\n';
         for (const c of clients) {
+          const start = c.out.length;
           c.pushLen(4);
           c.raw('$8\r\npmessage\r\n' + body);
+          c.keepPush(start);
           this.deliver(c);
           n++;
         }

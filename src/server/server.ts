@@ -115,6 +115,7 @@ export class Server {
   lastSaveTime = Math.floor(Date.now() / 1000);
   /** peak of used_memory seen by the cron, for INFO memory */
   peakMemory = 0;
+  private lastObufSweep = 0;
   /** used_memory once started, before any data: INFO used_memory_startup */
   startupMemory = 0;
   /** 40 hex chars identifying this run (INFO run_id) */
@@ -410,7 +411,30 @@ export class Server {
     return cmd;
   }
 
+  /**
+   * Runs or queues one command. Under CLIENT REPLY OFF|SKIP whatever it answers is dropped,
+   * errors included, except pub/sub frames (Client.keepPush).
+   */
   processCommand(c: Client, argv: string[]): void {
+    const mode = c.replyMode;
+    if (mode === ReplyMode.On) return this.dispatch(c, argv);
+    const mark = c.out.length;
+    c.keptPushes = '';
+    let kept: string;
+    try {
+      this.dispatch(c, argv);
+    } finally {
+      kept = c.keptPushes;
+      c.keptPushes = null;
+    }
+    // held (CLIENT PAUSE, the snapshot gate): it runs later, and SKIP still applies then
+    if (c.blocked && c.blockedOn === 'pause') return;
+    if ((c.replyMode as ReplyMode) === ReplyMode.On && mode === ReplyMode.Off) return; // CLIENT REPLY ON answers
+    c.out = c.out.slice(0, mark) + kept;
+    if (mode === ReplyMode.Skip && c.replyMode === ReplyMode.Skip) c.replyMode = ReplyMode.On;
+  }
+
+  private dispatch(c: Client, argv: string[]): void {
     let cmd = this.lookupCommand(argv);
     if (cmd === undefined) {
       let args = '';
@@ -471,14 +495,7 @@ export class Server {
       c.status('QUEUED');
       return;
     }
-    const mode = c.replyMode;
-    if (mode === ReplyMode.On) return this.call(c, cmd, argv);
-    // CLIENT REPLY OFF|SKIP: run, then drop what the command replied
-    const mark = c.out.length;
     this.call(c, cmd, argv);
-    if ((c.replyMode as ReplyMode) === ReplyMode.On && mode === ReplyMode.Off) return; // CLIENT REPLY ON answers
-    c.out = c.out.slice(0, mark);
-    if (mode === ReplyMode.Skip && c.replyMode === ReplyMode.Skip) c.replyMode = ReplyMode.On;
   }
 
   private mustPause(c: Client, cmd: Command): boolean {
@@ -631,9 +648,21 @@ export class Server {
     c.watchDirty = false;
   }
 
+  /**
+   * touchWatchedKey: the key changed. A key that had already expired when it was watched and
+   * is now gone (deleted, or its expiry carried out) is no change: Redis clears the mark then.
+   */
   private touchWatchedKey(db: Db, key: string): void {
     const s = this.watchedKeys.get(db)?.get(key);
-    if (s) for (const c of s) c.watchDirty = true;
+    if (!s) return;
+    for (const c of s) {
+      const w = c.watched.find((x) => x.db === db && x.key === key);
+      if (w !== undefined && w.expiredAtWatch && !db.dict.has(key)) {
+        w.expiredAtWatch = false;
+        continue;
+      }
+      c.watchDirty = true;
+    }
   }
 
   /** touchAllWatchedKeysInDb: a watched key changed if it was there before or is there now. */
@@ -668,9 +697,10 @@ export class Server {
     let over = lim.hard !== 0 && used >= lim.hard;
     if (!over && lim.soft !== 0) {
       if (used >= lim.soft) {
-        const now = Date.now();
+        // whole seconds, over and not at the limit: as Redis compares its unix-time clock
+        const now = Math.floor(Date.now() / 1000);
         if (c.obufSoftSince === 0) c.obufSoftSince = now;
-        else if (now - c.obufSoftSince >= lim.softSeconds * 1000) over = true;
+        else if (now - c.obufSoftSince > lim.softSeconds) over = true;
       } else {
         c.obufSoftSince = 0;
       }
@@ -714,6 +744,12 @@ export class Server {
     if (this.pendingOps.length !== 0 && this.currentClient === null) this.flushPropagation();
     this.sampleStats(now);
     if (this.settings.timeout > 0) this.closeIdleClients(now);
+    // a client over the soft output limit is dropped once its time is up, even if no more
+    // output comes (Redis checks in its clients cron too)
+    if (now - this.lastObufSweep >= 1000) {
+      this.lastObufSweep = now;
+      for (const c of this.clients.values()) if (c.obufSoftSince !== 0) this.checkOutputBufferLimits(c);
+    }
     const mem = usedMemory();
     if (mem > this.peakMemory) this.peakMemory = mem;
     for (const hook of this.cronHooks) hook();

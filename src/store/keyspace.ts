@@ -150,21 +150,25 @@ export class Keyspace {
     return this.pausedUntil !== 0 && Date.now() < this.pausedUntil;
   }
 
-  /** Looks a key up for reading: expires it if due, records the access. */
-  lookupRead(db: Db, key: string): Entry | undefined {
+  /**
+   * Looks a key up for reading: expires it if due, counts a hit or a miss, raises `keymiss`
+   * (not with `notifyMiss` false: OBJECT) and records the access (not with `touch` false:
+   * TTL, OBJECT), as Redis's lookupKeyReadWithFlags.
+   */
+  lookupRead(db: Db, key: string, touch = true, notifyMiss = true): Entry | undefined {
     const e = db.dict.get(key);
     if (e === undefined) {
       this.stats.keyspaceMisses++;
-      this.events.missed(db, key);
+      if (notifyMiss) this.events.missed(db, key);
       return undefined;
     }
     if (this.isExpired(e)) {
       if (!this.expiryPaused()) this.expireNow(db, key, e);
       this.stats.keyspaceMisses++;
-      this.events.missed(db, key);
+      if (notifyMiss) this.events.missed(db, key);
       return undefined;
     }
-    e.lru = this.lruClock;
+    if (touch) e.lru = this.lruClock;
     this.stats.keyspaceHits++;
     return e;
   }
