@@ -1,5 +1,6 @@
 /**
- * Pub/Sub commands (pubsub.c): SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB.
+ * Pub/Sub commands (pubsub.c): SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE PUBLISH PUBSUB,
+ * and the sharded SSUBSCRIBE SUNSUBSCRIBE SPUBLISH (one shard: Keel has no cluster).
  * Confirmations and messages are RESP3 push frames, RESP2 arrays.
  */
 import type { CommandSpec } from './spec';
@@ -18,77 +19,39 @@ function confirm(c: Client, kind: string, name: string | null): void {
   c.keepPush(start);
 }
 
-function ssubscribe(c: Client, argv: string[]): void {
-  for (let i = 1; i < argv.length; i++) {
-    c.server.pubsub.ssubscribe(c, argv[i]);
-    confirm(c, 'ssubscribe', argv[i]);
-  }
+type Join = (c: Client, name: string) => boolean;
+
+/** SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: join each name, confirming each. */
+function subscribeTo(kind: string, join: Join) {
+  return (c: Client, argv: string[]): void => {
+    for (let i = 1; i < argv.length; i++) {
+      join(c, argv[i]);
+      confirm(c, kind, argv[i]);
+    }
+  };
 }
 
-function sunsubscribe(c: Client, argv: string[]): void {
-  const ps = c.server.pubsub;
-  if (argv.length === 1) {
-    if (c.shardChannels.size === 0) return confirm(c, 'sunsubscribe', null);
-    for (const ch of [...c.shardChannels]) {
-      ps.sunsubscribe(c, ch);
-      confirm(c, 'sunsubscribe', ch);
+/** UNSUBSCRIBE, PUNSUBSCRIBE, SUNSUBSCRIBE: leave the names given, or all (one null confirmation when none). */
+function unsubscribeFrom(kind: string, own: (c: Client) => Set<string>, leave: Join) {
+  return (c: Client, argv: string[]): void => {
+    const names = argv.length === 1 ? [...own(c)] : argv.slice(1);
+    if (names.length === 0) return confirm(c, kind, null);
+    for (const name of names) {
+      leave(c, name);
+      confirm(c, kind, name);
     }
-    return;
-  }
-  for (let i = 1; i < argv.length; i++) {
-    ps.sunsubscribe(c, argv[i]);
-    confirm(c, 'sunsubscribe', argv[i]);
-  }
+  };
 }
+
+const subscribe = subscribeTo('subscribe', (c, n) => c.server.pubsub.subscribe(c, n));
+const psubscribe = subscribeTo('psubscribe', (c, n) => c.server.pubsub.psubscribe(c, n));
+const ssubscribe = subscribeTo('ssubscribe', (c, n) => c.server.pubsub.ssubscribe(c, n));
+const unsubscribe = unsubscribeFrom('unsubscribe', (c) => c.channels, (c, n) => c.server.pubsub.unsubscribe(c, n));
+const punsubscribe = unsubscribeFrom('punsubscribe', (c) => c.patterns, (c, n) => c.server.pubsub.punsubscribe(c, n));
+const sunsubscribe = unsubscribeFrom('sunsubscribe', (c) => c.shardChannels, (c, n) => c.server.pubsub.sunsubscribe(c, n));
 
 function spublish(c: Client, argv: string[]): void {
   c.int(c.server.pubsub.spublish(argv[1], argv[2]));
-}
-
-function subscribe(c: Client, argv: string[]): void {
-  for (let i = 1; i < argv.length; i++) {
-    c.server.pubsub.subscribe(c, argv[i]);
-    confirm(c, 'subscribe', argv[i]);
-  }
-}
-
-function unsubscribe(c: Client, argv: string[]): void {
-  const ps = c.server.pubsub;
-  if (argv.length === 1) {
-    if (c.channels.size === 0) return confirm(c, 'unsubscribe', null);
-    for (const ch of [...c.channels]) {
-      ps.unsubscribe(c, ch);
-      confirm(c, 'unsubscribe', ch);
-    }
-    return;
-  }
-  for (let i = 1; i < argv.length; i++) {
-    ps.unsubscribe(c, argv[i]);
-    confirm(c, 'unsubscribe', argv[i]);
-  }
-}
-
-function psubscribe(c: Client, argv: string[]): void {
-  for (let i = 1; i < argv.length; i++) {
-    c.server.pubsub.psubscribe(c, argv[i]);
-    confirm(c, 'psubscribe', argv[i]);
-  }
-}
-
-function punsubscribe(c: Client, argv: string[]): void {
-  const ps = c.server.pubsub;
-  if (argv.length === 1) {
-    if (c.patterns.size === 0) return confirm(c, 'punsubscribe', null);
-    for (const p of [...c.patterns]) {
-      ps.punsubscribe(c, p);
-      confirm(c, 'punsubscribe', p);
-    }
-    return;
-  }
-  for (let i = 1; i < argv.length; i++) {
-    ps.punsubscribe(c, argv[i]);
-    confirm(c, 'punsubscribe', argv[i]);
-  }
 }
 
 function publish(c: Client, argv: string[]): void {

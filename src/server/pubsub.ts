@@ -6,6 +6,26 @@ import type { Client } from './client';
 import type { Server } from './server';
 import { stringMatch } from '../util/glob';
 
+/** Adds `c` under `name` in the server's map and the client's own set; false if already there. */
+function join(byName: Map<string, Set<Client>>, own: Set<string>, c: Client, name: string): boolean {
+  if (own.has(name)) return false;
+  own.add(name);
+  let s = byName.get(name);
+  if (!s) byName.set(name, (s = new Set()));
+  s.add(c);
+  return true;
+}
+
+function leave(byName: Map<string, Set<Client>>, own: Set<string>, c: Client, name: string): boolean {
+  if (!own.delete(name)) return false;
+  const s = byName.get(name);
+  if (s) {
+    s.delete(c);
+    if (s.size === 0) byName.delete(name);
+  }
+  return true;
+}
+
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
@@ -17,41 +37,27 @@ export class PubSub {
   constructor(private readonly server: Server) {}
 
   subscribe(c: Client, channel: string): boolean {
-    if (c.channels.has(channel)) return false;
-    c.channels.add(channel);
-    let s = this.channels.get(channel);
-    if (!s) this.channels.set(channel, (s = new Set()));
-    s.add(c);
-    return true;
+    return join(this.channels, c.channels, c, channel);
   }
 
   unsubscribe(c: Client, channel: string): boolean {
-    if (!c.channels.delete(channel)) return false;
-    const s = this.channels.get(channel);
-    if (s) {
-      s.delete(c);
-      if (s.size === 0) this.channels.delete(channel);
-    }
-    return true;
+    return leave(this.channels, c.channels, c, channel);
   }
 
   ssubscribe(c: Client, channel: string): boolean {
-    if (c.shardChannels.has(channel)) return false;
-    c.shardChannels.add(channel);
-    let s = this.shardChannels.get(channel);
-    if (!s) this.shardChannels.set(channel, (s = new Set()));
-    s.add(c);
-    return true;
+    return join(this.shardChannels, c.shardChannels, c, channel);
   }
 
   sunsubscribe(c: Client, channel: string): boolean {
-    if (!c.shardChannels.delete(channel)) return false;
-    const s = this.shardChannels.get(channel);
-    if (s) {
-      s.delete(c);
-      if (s.size === 0) this.shardChannels.delete(channel);
-    }
-    return true;
+    return leave(this.shardChannels, c.shardChannels, c, channel);
+  }
+
+  psubscribe(c: Client, pattern: string): boolean {
+    return join(this.patterns, c.patterns, c, pattern);
+  }
+
+  punsubscribe(c: Client, pattern: string): boolean {
+    return leave(this.patterns, c.patterns, c, pattern);
   }
 
   /** SPUBLISH: delivers `smessage` frames to the shard channel's subscribers. */
@@ -67,25 +73,6 @@ export class PubSub {
       this.deliver(c);
     }
     return subs.size;
-  }
-
-  psubscribe(c: Client, pattern: string): boolean {
-    if (c.patterns.has(pattern)) return false;
-    c.patterns.add(pattern);
-    let s = this.patterns.get(pattern);
-    if (!s) this.patterns.set(pattern, (s = new Set()));
-    s.add(c);
-    return true;
-  }
-
-  punsubscribe(c: Client, pattern: string): boolean {
-    if (!c.patterns.delete(pattern)) return false;
-    const s = this.patterns.get(pattern);
-    if (s) {
-      s.delete(c);
-      if (s.size === 0) this.patterns.delete(pattern);
-    }
-    return true;
   }
 
   /** Drops every subscription of a client (disconnect, RESET). */
