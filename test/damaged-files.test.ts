@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { startTestServer, tempDir, CLI } from './helpers';
+import { Crc64 } from '../src/persistence/rdb/crc64';
 
 const resp = (...argv: string[]) => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
 
@@ -118,5 +119,41 @@ describe('damaged and odd AOFs', () => {
     writeAof(dir, 'file appendonly.aof.1.incr.aof seq 1 type h\n', { 'appendonly.aof.1.incr.aof': resp('SET', 'old', 'x') });
     assert.deepEqual(await keysAfterStart({ dir, appendonly: 'yes' }), ['a', 'b']);
     assert.equal(fs.existsSync(path.join(dir, 'appendonly.aof')), false, 'moved into the AOF directory');
+  });
+});
+
+describe('sanitize-dump-payload and intsets', () => {
+  // an intset of 3 members, 1 1 2: a duplicate, which only a deep check notices
+  const intset = Buffer.from([2, 0, 0, 0, 3, 0, 0, 0, 1, 0, 1, 0, 2, 0]);
+
+  test('check-rdb makes the deep check; a load makes it with sanitize-dump-payload yes', async () => {
+    const dir = tempDir();
+    const file = writeDump(dir, Buffer.concat([Buffer.from([0xfe, 0x00, 0x0b, 0x01, 0x73, intset.length]), intset]));
+    const r = await checkRdb(file);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /Intset integrity check failed/);
+    const srv = await startTestServer({ dir, save: '' });
+    try {
+      assert.deepEqual((await srv.client().smembers('s')).sort(), ['1', '2']);
+    } finally {
+      await srv.close();
+    }
+    await assert.rejects(startTestServer({ dir, save: '', 'sanitize-dump-payload': 'yes' }), /Intset integrity check failed/);
+  });
+
+  test('RESTORE of such a payload: accepted with no, Bad data format with yes or clients', async () => {
+    const body = Buffer.concat([Buffer.from([0x0b, intset.length]), intset, Buffer.from([10, 0])]);
+    const payload = Buffer.concat([body, new Crc64().update(body).bytes()]);
+    const srv = await startTestServer({ save: '' });
+    const r = srv.client();
+    try {
+      assert.equal(await r.call('RESTORE', 'a', '0', payload), 'OK');
+      for (const mode of ['yes', 'clients']) {
+        await r.config('SET', 'sanitize-dump-payload', mode);
+        await assert.rejects(r.call('RESTORE', 'b', '0', payload), /ERR Bad data format/);
+      }
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -106,6 +106,8 @@ function restore(c: Client, argv: string[]): void {
   let value: Value;
   try {
     const cur = new RdbCursor(payload.subarray(0, payload.length - 10));
+    // `clients`: every client but a master, and Keel has no master
+    cur.deep = c.server.config.str('sanitize-dump-payload') !== 'no';
     const type = cur.byte();
     value = readValue(cur, type, key);
     if (cur.pos !== cur.buf.length) throw new Error('trailing bytes');

@@ -413,6 +413,8 @@ export const DIRECTIVES: Directive[] = [
   bool('rdbcompression', true),
   bool('rdbchecksum', true),
   bool('rdb-del-sync-files', false),
+  // deep checks of RESTORE payloads (yes, clients) and of loaded files (yes): decodeIntset
+  enumOf('sanitize-dump-payload', 'no', ['no', 'yes', 'clients']),
   bool('rdb-save-incremental-fsync', true),
   { ...str('dbfilename', 'dump.rdb', true, noSlashes('dbfilename')), protected: true },
   enumOf('enable-protected-configs', 'no', ['no', 'yes', 'local'], false),

@@ -349,7 +349,7 @@ export class RdbPersistence {
         throw new RdbError(`the file contains ${what}, which Keel does not support`, offset);
       },
     // rdbchecksum no: the checksum is not verified on load either, as in Redis
-    }, preamble ? -1 : Date.now(), allowTrailing, server.config.bool('rdbchecksum') ? checksumFor(buf) : () => null, ahead);
+    }, preamble ? -1 : Date.now(), allowTrailing, server.config.bool('rdbchecksum') ? checksumFor(buf) : () => null, ahead, server.config.str('sanitize-dump-payload') === 'yes');
     // key-load-delay (Redis's test knob, microseconds per key; negative: 1 µs every -N keys) slows
     // the load down so tests can watch it; the parser reports every 64 keys
     const delayUs = server.config.num('key-load-delay');

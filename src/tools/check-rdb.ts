@@ -98,6 +98,9 @@ export function checkRdbBuffer(buf: Buffer, out: (line: string) => void, opts: C
       },
       -1, // keep expired keys: they are counted, not dropped
       true, // a preamble's AOF part, or bytes a server ignores: reported below, not an error
+      undefined,
+      null,
+      true, // the deep integrity checks redis-check-rdb makes
     );
     let r = steps.next();
     while (!r.done) r = steps.next();

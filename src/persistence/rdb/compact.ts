@@ -280,7 +280,12 @@ export function decodeZipmap(b: Buffer): string[] {
 
 // ------------------------------------------------------------------ intset
 
-export function decodeIntset(b: Buffer): string[] {
+/**
+ * `deep` (sanitize-dump-payload, redis-check-rdb): also require the members strictly
+ * ascending, as intsetValidateIntegrity's deep check does; otherwise duplicates are dropped
+ * by the set they go into, and a load goes on as Redis's does.
+ */
+export function decodeIntset(b: Buffer, deep = false): string[] {
   if (b.length < 8) throw new CorruptError('intset too short');
   const enc = b.readUInt32LE(0);
   const n = b.readUInt32LE(4);
@@ -288,9 +293,13 @@ export function decodeIntset(b: Buffer): string[] {
   if (8 + enc * n !== b.length) throw new CorruptError('intset: length does not match its contents');
   if (n === 0) throw new CorruptError('Intset integrity check failed');
   const out: string[] = [];
+  let prev: bigint | null = null;
   for (let i = 0; i < n; i++) {
     const p = 8 + i * enc;
-    out.push(enc === 2 ? String(b.readInt16LE(p)) : enc === 4 ? String(b.readInt32LE(p)) : String(b.readBigInt64LE(p)));
+    const v = enc === 2 ? BigInt(b.readInt16LE(p)) : enc === 4 ? BigInt(b.readInt32LE(p)) : b.readBigInt64LE(p);
+    if (deep && prev !== null && v <= prev) throw new CorruptError('Intset integrity check failed');
+    prev = v;
+    out.push(String(v));
   }
   return out;
 }

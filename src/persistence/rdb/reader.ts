@@ -62,6 +62,8 @@ export interface RdbHandlers {
 /** A cursor over an RDB (or DUMP payload) held in memory. */
 export class RdbCursor {
   pos = 0;
+  /** deep integrity checks (sanitize-dump-payload, check-rdb): see decodeIntset */
+  deep = false;
   constructor(readonly buf: Buffer) {}
 
   fail(msg: string): never {
@@ -291,11 +293,11 @@ function pairsToZset(items: string[], c: RdbCursor): ZSet {
   return z;
 }
 
-function blob(c: RdbCursor, decode: (b: Buffer) => string[]): string[] {
+function blob(c: RdbCursor, decode: (b: Buffer, deep: boolean) => string[]): string[] {
   const at = c.pos;
   const b = c.transientBytes();
   try {
-    return decode(b);
+    return decode(b, c.deep);
   } catch (e) {
     if (e instanceof CorruptError) throw new RdbError(e.message, at);
     throw e;
@@ -449,9 +451,12 @@ export function* parseRdbSteps(
   crcOf?: (end: number) => Buffer | null,
   /** a worker decompressing LZF strings ahead of the parse (lzf-ahead.ts), stopped at the end */
   ahead: LzfAhead | null = null,
+  /** deep integrity checks (sanitize-dump-payload yes, check-rdb) */
+  deep = false,
 ): Generator<number, RdbSummary> {
   const c = new RdbCursor(buf);
   c.ahead = ahead;
+  c.deep = deep;
   try {
     return yield* parseBody(buf, c, h, now, allowTrailing, crcOf);
   } finally {
