@@ -93,6 +93,10 @@ const SCENARIOS: Record<string, Step[]> = {
     ['A', 'drain'],
     ['E', 'send', ['CLIENT', 'REPLY', 'SKIP'], ['FOO'], ['PING']],
     ['E', 'drain'],
+    // ON answers in place of a skipped reply; SKIP while skipping skips the next one too
+    ['G', 'send', ['CLIENT', 'REPLY', 'SKIP'], ['CLIENT', 'REPLY', 'ON'], ['PING'], ['CLIENT', 'REPLY', 'SKIP'], ['CLIENT', 'REPLY', 'SKIP'], ['ECHO', 'a'], ['ECHO', 'b']],
+    ['G', 'send', ['CLIENT', 'REPLY', 'OFF'], ['CLIENT', 'REPLY', 'SKIP'], ['ECHO', 'c'], ['CLIENT', 'REPLY', 'ON'], ['ECHO', 'd']],
+    ['G', 'drain'],
   ],
   'a key already expired when watched, then deleted, leaves the transaction alone': [
     ['B', 'call', ['DEBUG', 'SET-ACTIVE-EXPIRE', '0']],

@@ -319,7 +319,7 @@ function clientReply(c: Client, argv: string[]): void {
     c.ok();
   } else if (m === 'off') c.replyMode = ReplyMode.Off;
   else if (m === 'skip') {
-    if (c.replyMode === ReplyMode.On) c.replyMode = ReplyMode.Skip;
+    if (c.replyMode !== ReplyMode.Off) c.replyMode = ReplyMode.Skip;
   } else c.error(ERR_SYNTAX);
 }
 

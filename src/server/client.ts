@@ -17,6 +17,8 @@ export const enum ReplyMode {
   Off,
   /** drop the reply of the next command only */
   Skip,
+  /** the command running now is the one SKIP drops (CLIENT REPLY SKIP in it arms the next) */
+  SkipThis,
 }
 
 export interface QueuedCommand {

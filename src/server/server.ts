@@ -418,6 +418,7 @@ export class Server {
   processCommand(c: Client, argv: string[]): void {
     const mode = c.replyMode;
     if (mode === ReplyMode.On) return this.dispatch(c, argv);
+    if (mode === ReplyMode.Skip) c.replyMode = ReplyMode.SkipThis;
     const mark = c.out.length;
     c.keptPushes = '';
     let kept: string;
@@ -428,10 +429,14 @@ export class Server {
       c.keptPushes = null;
     }
     // held (CLIENT PAUSE, the snapshot gate): it runs later, and SKIP still applies then
-    if (c.blocked && c.blockedOn === 'pause') return;
-    if ((c.replyMode as ReplyMode) === ReplyMode.On && mode === ReplyMode.Off) return; // CLIENT REPLY ON answers
+    if (c.blocked && c.blockedOn === 'pause') {
+      c.replyMode = mode;
+      return;
+    }
+    // CLIENT REPLY ON answers, even in place of a skipped reply (Redis clears the flags first)
+    if ((c.replyMode as ReplyMode) === ReplyMode.On) return;
     c.out = c.out.slice(0, mark) + kept;
-    if (mode === ReplyMode.Skip && c.replyMode === ReplyMode.Skip) c.replyMode = ReplyMode.On;
+    if ((c.replyMode as ReplyMode) === ReplyMode.SkipThis) c.replyMode = ReplyMode.On;
   }
 
   private dispatch(c: Client, argv: string[]): void {
