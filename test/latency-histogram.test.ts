@@ -45,6 +45,18 @@ describe('latency histogram', () => {
       assert.match(await r.info('latencystats'), /^latency_percentiles_usec_get:p0=\d+\.\d{3},p100=\d+\.\d{3}\r$/m);
       await r.config('SET', 'latency-tracking', 'no');
       assert.equal(await r.info('latencystats'), '# Latencystats\r\n');
+      await r.config('SET', 'latency-tracking', 'yes');
+      // a blocking command counts once it is served
+      await r.config('SET', 'latency-tracking-info-percentiles', '50');
+      const w = srv.client();
+      const pop = w.blpop('bk', 0);
+      await new Promise((res) => setTimeout(res, 50));
+      await r.rpush('bk', '1');
+      await pop;
+      w.disconnect();
+      assert.match(await r.info('latencystats'), /^latency_percentiles_usec_blpop:p50=/m);
+      // RESETSTAT empties them (untracked, it leaves no line of its own)
+      await r.config('SET', 'latency-tracking', 'no');
       await r.config('RESETSTAT');
       await r.config('SET', 'latency-tracking', 'yes');
       assert.deepEqual(

@@ -98,6 +98,12 @@ const SCENARIOS: Record<string, Step[]> = {
     ['G', 'send', ['CLIENT', 'REPLY', 'OFF'], ['CLIENT', 'REPLY', 'SKIP'], ['ECHO', 'c'], ['CLIENT', 'REPLY', 'ON'], ['ECHO', 'd']],
     ['G', 'drain'],
   ],
+  'CLIENT REPLY OFF inside a transaction silences the rest of its reply; SSUBSCRIBE is refused there': [
+    ['A', 'send', ['MULTI'], ['CLIENT', 'REPLY', 'OFF'], ['INCR', 'n'], ['SET', 'a', '2'], ['EXEC'], ['CLIENT', 'REPLY', 'ON']],
+    ['A', 'drain'],
+    ['B', 'send', ['MULTI'], ['SSUBSCRIBE', 'a'], ['EXEC'], ['PING'], ['GET', 'x']],
+    ['B', 'drain'],
+  ],
   'a key already expired when watched, then deleted, leaves the transaction alone': [
     ['B', 'call', ['DEBUG', 'SET-ACTIVE-EXPIRE', '0']],
     ['B', 'call', ['SET', 'a', '1', 'PX', '10']],

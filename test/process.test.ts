@@ -48,7 +48,9 @@ describe('CONFIG GET/SET of the directives a Redis 7.0 redis.conf may hold', () 
         'replica-read-only', 'slave-read-only', 'repl-diskless-sync', 'repl-diskless-sync-delay', 'repl-diskless-sync-max-replicas',
         'repl-diskless-load', 'repl-disable-tcp-nodelay', 'replica-priority', 'slave-priority', 'acllog-max-len',
         'hll-sparse-max-bytes', 'stream-node-max-bytes', 'stream-node-max-entries', 'unixsocket', 'unixsocketperm',
-        'latency-tracking', 'latency-tracking-info-percentiles',
+        'latency-tracking', 'latency-tracking-info-percentiles', 'repl-timeout', 'repl-ping-replica-period', 'repl-ping-slave-period',
+        'repl-backlog-size', 'repl-backlog-ttl', 'replica-announce-ip', 'slave-announce-ip', 'replica-announce-port', 'slave-announce-port',
+        'replica-announced', 'replica-ignore-maxmemory', 'slave-ignore-maxmemory', 'replica-ignore-disk-write-errors', 'sanitize-dump-payload',
       ];
       const scenario: string[][] = names.map((n) => ['CONFIG', 'GET', n]);
       const set = (n: string, v: string) => scenario.push(['CONFIG', 'SET', n, v], ['CONFIG', 'GET', n]);
@@ -59,11 +61,16 @@ describe('CONFIG GET/SET of the directives a Redis 7.0 redis.conf may hold', () 
       set('proc-title-template', '{nope}');
       set('proc-title-template', '{title');
       set('proc-title-template', ' ');
+      set('proc-title-template', '{title}');
+      set('proc-title-template', '{listen-addr} {server-mode}');
+      set('proc-title-template', '{port}');
       set('proc-title-template', '{title} {listen-addr} {server-mode}');
       set('oom-score-adj', 'maybe');
       set('oom-score-adj-values', '0 200');
       set('oom-score-adj-values', '0 200 2001');
       set('oom-score-adj-values', 'a b c');
+      set('oom-score-adj-values', '0  200 800');
+      set('oom-score-adj-values', '0 200 800 ');
       set('oom-score-adj-values', '0 200 800');
       set('shutdown-on-sigterm', 'nosave now');
       set('shutdown-on-sigterm', 'save nosave');
@@ -91,6 +98,13 @@ describe('CONFIG GET/SET of the directives a Redis 7.0 redis.conf may hold', () 
       set('latency-tracking-info-percentiles', '');
       set('latency-tracking-info-percentiles', '50 99 99.9');
       set('latency-tracking', 'maybe');
+      set('repl-timeout', '0');
+      set('repl-backlog-size', '2mb');
+      set('repl-backlog-size', '0');
+      set('slave-announce-port', '70000');
+      set('slave-announce-ip', '10.0.0.1');
+      set('replica-announced', 'no');
+      set('sanitize-dump-payload', 'sometimes');
       set('unixsocket', '/tmp/x.sock');
       set('unixsocketperm', '700');
       await assertSameReplies(k.port, redis.port, scenario);

@@ -45,7 +45,12 @@ function unsubscribeFrom(kind: string, own: (c: Client) => Set<string>, leave: J
 
 const subscribe = subscribeTo('subscribe', (c, n) => c.server.pubsub.subscribe(c, n));
 const psubscribe = subscribeTo('psubscribe', (c, n) => c.server.pubsub.psubscribe(c, n));
-const ssubscribe = subscribeTo('ssubscribe', (c, n) => c.server.pubsub.ssubscribe(c, n));
+const ssubscribeAll = subscribeTo('ssubscribe', (c, n) => c.server.pubsub.ssubscribe(c, n));
+/** Redis 7.0 refuses SSUBSCRIBE from a client that expects one reply per command: inside EXEC */
+function ssubscribe(c: Client, argv: string[]): void {
+  if (c.server.execDepth > 0) return c.error(`ERR ${argv[0]} isn't allowed for a DENY BLOCKING client`);
+  ssubscribeAll(c, argv);
+}
 const unsubscribe = unsubscribeFrom('unsubscribe', (c) => c.channels, (c, n) => c.server.pubsub.unsubscribe(c, n));
 const punsubscribe = unsubscribeFrom('punsubscribe', (c) => c.patterns, (c, n) => c.server.pubsub.punsubscribe(c, n));
 const sunsubscribe = unsubscribeFrom('sunsubscribe', (c) => c.shardChannels, (c, n) => c.server.pubsub.sunsubscribe(c, n));

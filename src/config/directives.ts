@@ -31,6 +31,8 @@ export interface Directive {
   denyLoading?: boolean;
   /** several arguments on one config-file line (save 3600 1 300 100, bind a b) */
   multiArg?: boolean;
+  /** CONFIG SET hands the value to parse() unsplit (it splits as Redis does) */
+  splitsItself?: boolean;
   /** parse one config-file line's arguments (or CONFIG SET's value split likewise);
    *  `prev` is the current value, for directives that accumulate across lines */
   parse(args: string[], prev: ConfigValue | undefined, fromFile: boolean): ConfigValue;
@@ -279,6 +281,12 @@ export interface ShutdownFlags {
 const SHUTDOWN_FLAG_NAMES = ['save', 'nosave', 'now', 'force'] as const;
 const SHUTDOWN_FLAGS_ERR = 'argument(s) must be one of the following: default, save, nosave, now, force';
 
+function shutdownFlagsFormat(v: ConfigValue): string {
+  const f = v as ShutdownFlags;
+  const on = SHUTDOWN_FLAG_NAMES.filter((k) => f[k]);
+  return on.length === 0 ? 'default' : on.join(' ');
+}
+
 function shutdownFlags(name: string): Directive {
   return {
     name,
@@ -298,11 +306,8 @@ function shutdownFlags(name: string): Directive {
       if (f.save && f.nosave) throw new ConfigValueError("shutdown options SAVE and NOSAVE can't be used simultaneously");
       return f;
     },
-    format(v) {
-      const f = v as ShutdownFlags;
-      const on = SHUTDOWN_FLAG_NAMES.filter((k) => f[k]);
-      return on.length === 0 ? 'default' : on.join(' ');
-    },
+    format: shutdownFlagsFormat,
+    rewrite: (v) => [shutdownFlagsFormat(v)],
   };
 }
 
@@ -455,7 +460,9 @@ export const DIRECTIVES: Directive[] = [
     default: PROC_TITLE_DEFAULT,
     parse(args) {
       const s = one(args);
-      const t = expandTemplate(s, () => 'x');
+      // as validateProcTitleTemplate: expanded with an empty title (the server's address, port and
+      // tls-port are never empty; the other variables are here), the result must not be empty
+      const t = expandTemplate(s, (name) => (name === 'listen-addr' || name === 'port' || name === 'tls-port' ? '0' : ''));
       if (t === null || t.trim() === '') throw new ConfigValueError('template format is invalid or contains unknown variables');
       return s;
     },
@@ -476,9 +483,11 @@ export const DIRECTIVES: Directive[] = [
     name: 'oom-score-adj-values',
     mutable: true,
     multiArg: true,
+    splitsItself: true,
     default: '0 200 800',
     parse(args) {
-      const words = args.length === 1 ? args[0].split(/\s+/).filter(Boolean) : args;
+      // one CONFIG SET value is split on single spaces, as Redis does: "0  200 800" has 4 words
+      const words = args.length === 1 ? args[0].split(' ') : args;
       if (words.length !== 3) throw new ConfigValueError('wrong number of arguments');
       const values = words.map((w) => (/^-?\d+$/.test(w) ? Number(w) : NaN));
       if (values.some((n) => !(n >= -2000 && n <= 2000))) {
@@ -532,6 +541,15 @@ export const DIRECTIVES: Directive[] = [
   enumOf('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
   bool('repl-disable-tcp-nodelay', false),
   int('replica-priority', 100, 0, 2147483647, true, ['slave-priority']),
+  int('repl-timeout', 60, 1, 2147483647),
+  int('repl-ping-replica-period', 10, 1, 2147483647, true, ['repl-ping-slave-period']),
+  mem('repl-backlog-size', '1mb', 1, 2 ** 53),
+  int('repl-backlog-ttl', 3600, 0, 2 ** 53),
+  { ...str('replica-announce-ip', '', true), aliases: ['slave-announce-ip'] },
+  int('replica-announce-port', 0, 0, 65535, true, ['slave-announce-port']),
+  bool('replica-announced', true),
+  bool('replica-ignore-maxmemory', true, true, ['slave-ignore-maxmemory']),
+  bool('replica-ignore-disk-write-errors', false),
   int('acllog-max-len', 128, 0, 2 ** 53),
   mem('hll-sparse-max-bytes', '3000', 0, 2 ** 53, true, true),
   mem('stream-node-max-bytes', '4096', 0, 2 ** 53, true, true),

@@ -167,7 +167,7 @@ export class Config {
       if (seen.has(d.name)) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
       seen.add(d.name);
       try {
-        const args = d.multiArg ? raw.split(/\s+/).filter(Boolean) : [raw];
+        const args = d.multiArg && !d.splitsItself ? raw.split(/\s+/).filter(Boolean) : [raw];
         planned.push([d, d.parse(d.multiArg && args.length === 0 ? [] : args, this.values.get(d.name), false)]);
       } catch (e) {
         if (e instanceof ConfigValueError) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${e.message}`);

@@ -211,7 +211,7 @@ function replicationSection(s: Server): Fields {
     ['master_repl_offset', 0],
     ['second_repl_offset', -1],
     ['repl_backlog_active', 0],
-    ['repl_backlog_size', 1048576],
+    ['repl_backlog_size', s.config.num('repl-backlog-size')],
     ['repl_backlog_first_byte_offset', 0],
     ['repl_backlog_histlen', 0],
   ];

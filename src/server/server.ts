@@ -575,8 +575,8 @@ export class Server {
       const usec = Math.round((t1 - t0) * 1000);
       cmd.usec += usec;
       if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
-      // a command that blocked is not done yet (Redis records it when it is served)
-      if (this.settings.latencyTracking && !(c.blocked && c.blockedOn !== 'pause')) {
+      // a command that blocked is not done yet: it is recorded when it is served
+      if (this.settings.latencyTracking && (!(c.blocked && c.blockedOn !== 'pause') || this.blocking.isRetry(c))) {
         (cmd.latency ??= new LatencyHistogram()).record(usec);
       }
       if (this.settings.latencyThreshold > 0 && usec / 1000 >= this.settings.latencyThreshold) {
