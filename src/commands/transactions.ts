@@ -60,21 +60,15 @@ function exec(c: Client): void {
   s.execDepth++;
   try {
     for (const { cmd, argv } of queue) {
-      // after a CLIENT REPLY OFF in the transaction, its replies go nowhere (pub/sub frames still do)
-      const silent = c.keptPushes === null && c.replyMode === ReplyMode.Off;
-      const mark = c.out.length;
-      if (silent) c.keptPushes = '';
-      try {
+      const run = () => {
         // A write refused since it was queued (MISCONF) fails alone, as in Redis.
         const why = cmd.isWrite && s.writeRefusal !== null ? s.writeRefusal() : null;
         if (why !== null) c.error(why);
         else s.call(c, cmd, argv);
-      } finally {
-        if (silent) {
-          c.out = c.out.slice(0, mark) + c.keptPushes;
-          c.keptPushes = null;
-        }
-      }
+      };
+      // after a CLIENT REPLY OFF in the transaction, its replies go nowhere (pub/sub frames still do)
+      if (c.replyMode === ReplyMode.Off) c.silenced(run);
+      else run();
     }
   } finally {
     s.execDepth--;

@@ -198,18 +198,13 @@ export class Blocking {
     }
     this.retrying = c;
     this.retryBlockedAgain = false;
-    // CLIENT REPLY OFF: the served reply is dropped too
-    const mark = c.out.length;
-    const silent = c.replyMode === ReplyMode.Off;
-    if (silent) c.keptPushes = '';
+    const serve = () => this.server.call(c, st.cmd, argv);
     try {
-      this.server.call(c, st.cmd, argv);
+      // CLIENT REPLY OFF: the served reply is dropped too
+      if (c.replyMode === ReplyMode.Off) c.silenced(serve);
+      else serve();
     } finally {
       this.retrying = null;
-      if (silent) {
-        c.out = c.out.slice(0, mark) + c.keptPushes;
-        c.keptPushes = null;
-      }
     }
     if (this.retryBlockedAgain) return;
     this.resume(c);

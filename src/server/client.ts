@@ -174,6 +174,25 @@ export class Client extends ReplyWriter {
     if (this.keptPushes !== null) this.keptPushes += this.out.slice(start);
   }
 
+  /**
+   * Runs `fn` with its replies dropped (CLIENT REPLY OFF|SKIP) but its pub/sub frames kept;
+   * `drop()`, asked afterwards, may let the replies go after all (CLIENT REPLY ON answers).
+   */
+  silenced(fn: () => void, drop: () => boolean = () => true): void {
+    const mark = this.out.length;
+    const outer = this.keptPushes;
+    this.keptPushes = '';
+    let kept: string;
+    try {
+      fn();
+    } finally {
+      kept = this.keptPushes;
+      // inside another silenced run, that one keeps these frames too
+      this.keptPushes = outer === null ? null : outer + kept;
+    }
+    if (drop()) this.out = this.out.slice(0, mark) + kept;
+  }
+
   /** Queues a push (pub/sub message) to be flushed at the end of the current turn. */
   push(): void {
     this.server.schedulePendingWrite(this);

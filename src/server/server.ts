@@ -419,24 +419,15 @@ export class Server {
     const mode = c.replyMode;
     if (mode === ReplyMode.On) return this.dispatch(c, argv);
     if (mode === ReplyMode.Skip) c.replyMode = ReplyMode.SkipThis;
-    const mark = c.out.length;
-    c.keptPushes = '';
-    let kept: string;
-    try {
-      this.dispatch(c, argv);
-    } finally {
-      kept = c.keptPushes;
-      c.keptPushes = null;
-    }
     // held (CLIENT PAUSE, the snapshot gate): it runs later, and SKIP still applies then
-    if (c.blocked && c.blockedOn === 'pause') {
-      c.replyMode = mode;
-      return;
-    }
+    const held = () => c.blocked && c.blockedOn === 'pause';
     // CLIENT REPLY ON answers, even in place of a skipped reply (Redis clears the flags first)
-    if ((c.replyMode as ReplyMode) === ReplyMode.On) return;
-    c.out = c.out.slice(0, mark) + kept;
-    if ((c.replyMode as ReplyMode) === ReplyMode.SkipThis) c.replyMode = ReplyMode.On;
+    c.silenced(
+      () => this.dispatch(c, argv),
+      () => !held() && (c.replyMode as ReplyMode) !== ReplyMode.On,
+    );
+    if (held()) c.replyMode = mode;
+    else if ((c.replyMode as ReplyMode) === ReplyMode.SkipThis) c.replyMode = ReplyMode.On;
   }
 
   private dispatch(c: Client, argv: string[]): void {
