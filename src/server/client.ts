@@ -1,6 +1,7 @@
 /**
  * One client connection: parses what arrives, runs each complete command in order, and
- * writes all the replies of a batch in one socket write.
+ * writes all the replies of an event-loop turn in one socket write, at the end of the turn
+ * (Server.scheduleTurnEnd).
  */
 import type { Socket } from 'node:net';
 import { ProtocolError, QueryBufferLimitError, RequestParser } from '../protocol/parser';
@@ -128,7 +129,7 @@ export class Client extends ReplyWriter {
     } finally {
       server.batchClock = -1;
     }
-    this.flush();
+    server.schedulePendingWrite(this);
   }
 
   /** Runs every complete command that has arrived, unless blocked. */

@@ -160,7 +160,7 @@ export class Server {
   private cronTimer: NodeJS.Timeout | null = null;
   private nextClientId = 1;
   private readonly pendingWrites = new Set<Client>();
-  private pendingWriteScheduled = false;
+  private turnEndScheduled = false;
   private closed = false;
   private shutdownPromise: Promise<void> | null = null;
   /** resolves when the server has shut down (SHUTDOWN command, signal or close()) */
@@ -381,16 +381,32 @@ export class Server {
   /** Flushes a client whose replies were produced outside its own read (pub/sub, unblocking). */
   schedulePendingWrite(c: Client): void {
     this.pendingWrites.add(c);
-    if (!this.pendingWriteScheduled) {
-      this.pendingWriteScheduled = true;
-      setImmediate(() => {
-        this.pendingWriteScheduled = false;
-        const list = [...this.pendingWrites];
-        this.pendingWrites.clear();
-        for (const x of list) x.flush();
-      });
-    }
+    this.scheduleTurnEnd();
   }
+
+  /**
+   * Runs the end-of-turn work once the event loop has handled every socket that was ready, as
+   * Redis's beforeSleep does: the hooks (the AOF write), then every pending reply. One write
+   * per client per turn, made after all the reading, keeps the peers from being woken once per
+   * socket read (which costs more CPU than the command itself on loopback).
+   */
+  scheduleTurnEnd(): void {
+    if (this.turnEndScheduled) return;
+    this.turnEndScheduled = true;
+    setImmediate(this.endTurn);
+  }
+
+  /** end-of-turn work that must come before the replies go out (see scheduleTurnEnd) */
+  readonly beforeRepliesHooks: (() => void)[] = [];
+
+  private readonly endTurn = (): void => {
+    this.turnEndScheduled = false;
+    for (const hook of this.beforeRepliesHooks) hook();
+    if (this.pendingWrites.size === 0) return;
+    const list = [...this.pendingWrites];
+    this.pendingWrites.clear();
+    for (const c of list) c.flush();
+  };
 
   // ---------------------------------------------------------------- dispatch
 

@@ -116,6 +116,7 @@ export class AofPersistence {
     server.shutdownHooks.push(() => this.onShutdown());
     server.clientCloseHooks.push((c) => this.held.delete(c));
     server.addPropagationListener(this.onOps);
+    server.beforeRepliesHooks.push(this.endOfTurn);
     const cfg = server.config;
     this.readSettings();
     cfg.onAnyChange(() => this.readSettings());
@@ -179,11 +180,13 @@ export class AofPersistence {
     this.appended += s.length;
     if (!this.turnScheduled) {
       this.turnScheduled = true;
-      setImmediate(this.endOfTurn);
+      this.server.scheduleTurnEnd();
     }
   };
 
+  /** Once per event-loop turn, before the replies go out: flushAppendOnlyFile. */
   private readonly endOfTurn = (): void => {
+    if (!this.turnScheduled) return;
     this.turnScheduled = false;
     this.flush(false);
   };
