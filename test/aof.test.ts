@@ -979,6 +979,19 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
     });
   });
 
+  // Under always the next fsync waits for as many clients as the last one answered: one that
+  // leaves instead of coming back must not hold the others' replies (the gather has a timeout)
+  test('always: a client that disconnects while its group commit gathers does not stall the others', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes', appendfsync: 'always' }, async (r, server) => {
+      const others = Array.from({ length: 4 }, () => server.client());
+      await Promise.all([r.set('k', '0'), ...others.map((o, i) => o.set(`o${i}`, 'x'))]);
+      others.forEach((o) => o.disconnect());
+      for (let i = 1; i <= 50; i++) assert.equal(await r.incr('k'), i);
+      assert.equal(await r.get('k'), '50');
+    });
+  });
+
   // Redis 7.0 will not exit while the first BASE after CONFIG SET appendonly yes is being
   // written (the AOF holds no dataset yet) unless FORCE; Keel once exited and came back empty
   test('SHUTDOWN while the first BASE is written is refused; once it is written, the restart has everything', async () => {

@@ -10,7 +10,8 @@
  *     and, while an fsync is still running, postpones writes for up to 2 s (aof_delayed_fsync).
  *   - always: group commit. The turn's writes go to the kernel as above; one fdatasync runs
  *     in the background at a time and covers everything written before it started; replies
- *     wait for the fsync that covers them. The event loop never waits on the disk.
+ *     wait for the fsync that covers them. The next fsync gathers the clients the last one
+ *     answered before it starts (syncForReplies). The event loop never waits on the disk.
  * Offsets (`appended`, `written`, `synced`) count bytes since start, across files.
  *
  * Rewrite (BGREWRITEAOF, auto rewrite, turning the AOF on). In one synchronous step: write
@@ -54,6 +55,8 @@ interface RewriteJob {
   first: boolean;
 }
 
+/** always: the longest an fsync waits for the clients the last one answered (see syncForReplies). */
+const GATHER_MS = 1;
 /** How long everysec postpones a write behind a running fsync (Redis: 2 seconds). */
 const MAX_POSTPONE_MS = 2000;
 export class AofPersistence {
@@ -81,6 +84,13 @@ export class AofPersistence {
   private pendingSynced = 0;
   /** the highest offset an fsync in flight will make durable */
   private syncingUpTo = 0;
+  /**
+   * always: how many held clients the next fsync waits for before it starts (the clients the
+   * last one answered, coming back with their next command), and the timer that starts it
+   * anyway when some of them do not come back.
+   */
+  private gatherTarget = 0;
+  private gatherTimer: NodeJS.Timeout | null = null;
   private lastFsync = Date.now();
   private postponedSince = 0;
   delayedFsync = 0;
@@ -128,7 +138,7 @@ export class AofPersistence {
       this.readSettings();
       // under always every reply waits for an fsync covering what was written: start one for
       // what everysec/no left unsynced, or nothing would release them until the next write
-      if (this.policy === 'always' && this.state !== 'off') this.syncForReplies();
+      if (this.policy === 'always' && this.state !== 'off') this.syncForReplies(true);
       this.releaseHeld();
     });
   }
@@ -208,6 +218,8 @@ export class AofPersistence {
     if (this.lastWriteStatus === 'err' && this.policy !== 'always') return false;
     c.aofWait = target;
     this.held.add(c);
+    // a client that only read may complete the group an fsync is gathering
+    if (this.gatherTimer !== null && this.buf.length === 0) this.syncForReplies();
     return true;
   };
 
@@ -300,9 +312,27 @@ export class AofPersistence {
     this.currentSize += n;
   }
 
-  /** always: start an fsync for what was written, unless one in flight already covers it. */
-  private syncForReplies(): void {
-    if (this.written > this.syncingUpTo && this.fsyncsInFlight === 0 && this.file !== null) this.backgroundFsync();
+  /**
+   * always: start an fsync for what was written, unless one in flight already covers it.
+   * Group commit gathers first: the clients the last fsync answered usually come back with
+   * their next command within a few microseconds, and an fsync started before they do covers
+   * only the stragglers, so every client would wait for two. The fsync starts once as many
+   * clients wait as the last one answered, or after GATHER_MS, whichever comes first.
+   */
+  private syncForReplies(now = false): void {
+    if (this.written <= this.syncingUpTo || this.fsyncsInFlight !== 0 || this.file === null) return;
+    if (now || this.held.size >= this.gatherTarget) {
+      if (this.gatherTimer !== null) {
+        clearTimeout(this.gatherTimer);
+        this.gatherTimer = null;
+      }
+      this.backgroundFsync();
+    } else if (this.gatherTimer === null) {
+      this.gatherTimer = setTimeout(() => {
+        this.gatherTimer = null;
+        this.syncForReplies(true);
+      }, GATHER_MS);
+    }
   }
 
   /**
@@ -333,10 +363,10 @@ export class AofPersistence {
       this.credit(upto);
       this.closeIfRetired(f);
       if (this.policy === 'always') {
-        // the next fsync starts before the replies go out, as releasing them takes a while
         if (this.buf.length !== 0) this.writeBuffer();
-        this.syncForReplies();
+        this.gatherTarget = this.held.size;
         this.releaseHeld();
+        this.syncForReplies();
       }
     });
   }
