@@ -25,7 +25,8 @@ import path from 'node:path';
 import type { Server, PropagatedOp } from '../../server/server';
 import type { Client } from '../../server/client';
 import { Manifest, readManifest, manifestName, type AofInfo } from './manifest';
-import { respCommand, aofCommandsFormat } from './resp';
+import { aofCommandsFormat } from './resp';
+import { AofBuffer } from './aof-buffer';
 import { AofFileLoader, AofLoadError } from './loader';
 import { BackgroundSnapshot, writeSnapshotSync } from '../background';
 import { RDB_FORMAT } from '../snapshot';
@@ -64,7 +65,7 @@ export class AofPersistence {
   manifest: Manifest | null = null;
   private file: IncrFile | null = null;
   /** appended but not yet written (aof_buf) */
-  private buf = '';
+  private readonly buf = new AofBuffer();
 
   /** bytes logged and not yet written (INFO aof_buffer_length, mem_aof_buffer) */
   get bufferLength(): number {
@@ -171,23 +172,23 @@ export class AofPersistence {
 
   private readonly onOps = (ops: PropagatedOp[]): void => {
     if (this.state !== 'on') return;
-    let s = '';
+    const buf = this.buf;
+    const before = buf.length;
     if (this.timestamps) {
       const now = Math.floor(Date.now() / 1000);
       if (now !== this.lastTimestamp) {
-        s += `#TS:${now}\r\n`;
+        buf.appendText(`#TS:${now}\r\n`);
         this.lastTimestamp = now;
       }
     }
     for (const op of ops) {
       if (op.db !== this.selectedDb) {
-        s += respCommand(['SELECT', String(op.db)]);
+        buf.appendCommand(['SELECT', String(op.db)]);
         this.selectedDb = op.db;
       }
-      s += respCommand(op.argv);
+      buf.appendCommand(op.argv);
     }
-    this.buf += s;
-    this.appended += s.length;
+    this.appended += buf.length - before;
     if (!this.turnScheduled) {
       this.turnScheduled = true;
       this.server.scheduleTurnEnd();
@@ -270,7 +271,7 @@ export class AofPersistence {
   /** A synchronous write of the whole buffer (everysec, no); false after a write error. */
   private writeBuffer(): boolean {
     const f = this.file!;
-    const data = Buffer.from(this.buf, 'latin1');
+    const data = this.buf.view();
     let off = 0;
     try {
       while (off < data.length) off += fs.writeSync(f.fd, data, off, data.length - off);
@@ -285,7 +286,7 @@ export class AofPersistence {
         }
       }
       this.advance(f, off);
-      this.buf = this.buf.slice(off);
+      this.buf.consume(off);
       const msg = (e as Error).message;
       if (this.lastWriteStatus === 'ok' || msg !== this.lastWriteError) this.server.log.warning(`Error writing to the AOF file: ${msg}`);
       this.lastWriteStatus = 'err';
@@ -297,7 +298,7 @@ export class AofPersistence {
       return false;
     }
     this.advance(f, data.length);
-    this.buf = '';
+    this.buf.clear();
     if (this.lastWriteStatus === 'err') {
       this.server.log.warning('AOF write error looks solved, Redis can write again.');
       this.lastWriteStatus = 'ok';
@@ -766,7 +767,7 @@ export class AofPersistence {
    */
   private backToWaiting(): void {
     const f = this.file;
-    this.buf = '';
+    this.buf.clear();
     this.retireCurrent();
     if (f !== null) {
       fs.rmSync(path.join(this.dir, f.info.name), { force: true });
