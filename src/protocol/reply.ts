@@ -10,6 +10,13 @@ export const enum Resp {
   V3 = 3,
 }
 
+/** `$<len>\r\n` for the lengths most values have, made once: a bulk reply is then two concatenations */
+const BULK_HEADERS: string[] = Array.from({ length: 1024 }, (_, n) => '$' + n + '\r\n');
+
+export function bulkHeader(len: number): string {
+  return len < 1024 ? BULK_HEADERS[len] : '$' + len + '\r\n';
+}
+
 export class ReplyWriter {
   out = '';
   resp: number = Resp.V2;
@@ -43,12 +50,12 @@ export class ReplyWriter {
   }
 
   bulk(s: string): void {
-    this.out += '$' + s.length + '\r\n' + s + '\r\n';
+    this.out += bulkHeader(s.length) + s + '\r\n';
   }
 
   bulkOrNull(s: string | undefined | null): void {
     if (s === undefined || s === null) this.nullBulk();
-    else this.out += '$' + s.length + '\r\n' + s + '\r\n';
+    else this.out += bulkHeader(s.length) + s + '\r\n';
   }
 
   /** The null a missing single value gets: `$-1` in RESP2, `_` in RESP3. */
@@ -81,7 +88,7 @@ export class ReplyWriter {
     let s = '*' + items.length + '\r\n';
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      s += '$' + it.length + '\r\n' + it + '\r\n';
+      s += bulkHeader(it.length) + it + '\r\n';
     }
     this.out += s;
   }
@@ -91,7 +98,7 @@ export class ReplyWriter {
     const nil = this.resp === Resp.V3 ? '_\r\n' : '$-1\r\n';
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      s += it === undefined || it === null ? nil : '$' + it.length + '\r\n' + it + '\r\n';
+      s += it === undefined || it === null ? nil : bulkHeader(it.length) + it + '\r\n';
     }
     this.out += s;
   }
@@ -100,7 +107,7 @@ export class ReplyWriter {
   double(d: number): void {
     const s = formatDouble17g(d);
     if (this.resp === Resp.V3) this.out += ',' + s + '\r\n';
-    else this.out += '$' + s.length + '\r\n' + s + '\r\n';
+    else this.out += bulkHeader(s.length) + s + '\r\n';
   }
 
   bool(b: boolean): void {
@@ -111,7 +118,7 @@ export class ReplyWriter {
   /** Verbatim text (INFO, CLIENT LIST...): RESP3 `=` with a format, RESP2 bulk. */
   verbatim(s: string, format = 'txt'): void {
     if (this.resp === Resp.V3) this.out += '=' + (s.length + 4) + '\r\n' + format + ':' + s + '\r\n';
-    else this.out += '$' + s.length + '\r\n' + s + '\r\n';
+    else this.out += bulkHeader(s.length) + s + '\r\n';
   }
 
   /** Generic encoder for small nested replies (HELLO, COMMAND INFO...). */
