@@ -3,8 +3,9 @@
  * The ceiling for a Node.js RESP server on this machine: one Map, PING/SET/GET/INCR/MSET and the
  * CONFIG GET that redis-benchmark sends, nothing else (no expiry, no databases, no stats, no
  * persistence, no limits). It parses and replies the way Keel does (byte loops, latin1 strings,
- * one socket write per chunk), so throughput.js --bare can show how much of the gap to
- * redis-server is Node's own and how much is Keel's machinery. Not a server to use.
+ * one socket write per client at the end of each event-loop turn), so throughput.js --bare can
+ * show how much of the gap to redis-server is Node's own and how much is Keel's machinery.
+ * Not a server to use.
  *
  *   node bench/bare-server.js <port>
  */
@@ -46,6 +47,25 @@ function execute(a) {
   }
   if (c === 'CONFIG' || c === 'config') return '*2\r\n$' + a[2].length + '\r\n' + a[2] + '\r\n$0\r\n\r\n';
   return "-ERR unknown command '" + c + "'\r\n";
+}
+
+/** sockets with replies waiting: written once at the end of the event-loop turn, as Keel does */
+const toFlush = new Map();
+let flushScheduled = false;
+
+function flushAll() {
+  flushScheduled = false;
+  for (const [socket, out] of toFlush) socket.write(out, 'latin1');
+  toFlush.clear();
+}
+
+function reply(socket, out) {
+  const before = toFlush.get(socket);
+  toFlush.set(socket, before === undefined ? out : before + out);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAll);
+  }
 }
 
 function serve(socket) {
@@ -90,9 +110,10 @@ function serve(socket) {
       out += execute(argv);
     }
     if (p < end) pending = buf.subarray(p);
-    if (out.length !== 0) socket.write(out, 'latin1');
+    if (out.length !== 0) reply(socket, out);
   });
   socket.on('error', () => socket.destroy());
+  socket.on('close', () => toFlush.delete(socket));
 }
 
 const port = Number(process.argv[2]);

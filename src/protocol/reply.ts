@@ -1,6 +1,6 @@
 /**
  * Reply encoding for RESP2 and RESP3. Replies accumulate in a latin1 string that the
- * connection writes once per event-loop batch: string concatenation is V8's cheapest
+ * connection writes once per event-loop turn: string concatenation is V8's cheapest
  * builder for many small pieces, and a latin1 string goes to the socket without re-encoding.
  */
 import { formatDouble17g } from '../util/number';
