@@ -992,6 +992,20 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
     });
   });
 
+  // The replies wait for an fsync; meanwhile the peer's EOF once made Node end the socket, and
+  // the replies were dropped (redis-server answers all of them)
+  test('always: a client that shuts down its sending side still gets every reply', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes', appendfsync: 'always' }, async (_r, server) => {
+      const c = await RawConn.connect(server.port);
+      c.send('DEL hb\r\n' + 'INCR hb\r\n'.repeat(10));
+      c.socket.end();
+      assert.equal(await c.reply(), 0);
+      for (let i = 1; i <= 10; i++) assert.equal(await c.reply(), i);
+      await c.waitClose();
+    });
+  });
+
   // Redis 7.0 will not exit while the first BASE after CONFIG SET appendonly yes is being
   // written (the AOF holds no dataset yet) unless FORCE; Keel once exited and came back empty
   test('SHUTDOWN while the first BASE is written is refused; once it is written, the restart has everything', async () => {

@@ -1,8 +1,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import fc from 'fast-check';
 import { RequestParser, ProtocolError, QueryBufferLimitError, splitInlineArgs } from '../src/protocol/parser';
-import { startTestServer, RespError, RespMap, RespPush, type TestServer } from './helpers';
+import { startTestServer, spawnKeel, killProcess, sleep, tempDir, RawConn, RespError, RespMap, RespPush, type TestServer } from './helpers';
 
 const limits = () => ({ maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024, authenticated: true });
 
@@ -168,6 +169,62 @@ describe('protocol over TCP', () => {
     for (let i = 0; i < n; i++) {
       assert.equal(await r.reply(), 'OK');
       assert.equal(await r.reply(), `v${i}`);
+    }
+  });
+
+  test('a client that shuts down its sending side gets every reply, then the server closes', async () => {
+    const r = await srv.raw();
+    r.send('DEL hc\r\n' + 'INCR hc\r\n'.repeat(10));
+    r.socket.end();
+    assert.equal(await r.reply(), 0);
+    for (let i = 1; i <= 10; i++) assert.equal(await r.reply(), i);
+    await r.waitClose();
+  });
+
+  test('a blocked client that shuts down its sending side is closed at once, and is served nothing', async () => {
+    const r = await srv.raw();
+    const other = await srv.raw();
+    await other.call('DEL', 'hq');
+    r.send('BLPOP hq 0\r\n');
+    await sleep(50);
+    r.socket.end();
+    await r.waitClose();
+    assert.equal(await other.call('RPUSH', 'hq', 'x'), 1);
+    assert.equal(await other.call('LLEN', 'hq'), 1);
+  });
+
+  // After a slow command, one event-loop turn can read a long pipeline in many chunks; their
+  // replies once piled up in one string until V8 refused it ("Invalid string length") and the
+  // server died. 60,000 GETs of a 30 KB value are 1.8 GB of replies.
+  test('the replies of a long pipeline read in one turn go out as they grow', async () => {
+    const k = await spawnKeel(['--save', '', '--dir', tempDir(), '--enable-debug-command', 'yes']);
+    try {
+      const c = await RawConn.connect(k.port);
+      assert.equal(await c.call('SET', 'bv', 'x'.repeat(30000)), 'OK');
+      const sleeper = await RawConn.connect(k.port);
+      sleeper.send('DEBUG SLEEP 1\r\n');
+      await sleep(100);
+      const n = 60000;
+      const expected = n * ('$30000\r\n'.length + 30000 + 2) + '+PONG\r\n'.length;
+      const got = await new Promise<number>((resolve, reject) => {
+        const s = net.connect({ port: k.port, host: '127.0.0.1' }, () => s.write('GET bv\r\n'.repeat(n) + 'PING\r\n'));
+        let total = 0;
+        s.on('data', (d) => {
+          total += d.length;
+          if (total >= expected) {
+            s.destroy();
+            resolve(total);
+          }
+        });
+        s.on('close', () => resolve(total));
+        s.on('error', reject);
+      });
+      assert.equal(got, expected);
+      assert.equal(await c.call('PING'), 'PONG');
+      sleeper.close();
+      c.close();
+    } finally {
+      await killProcess(k.proc);
     }
   });
 

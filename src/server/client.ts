@@ -12,6 +12,12 @@ import type { Server } from './server';
 
 /** replies piled up past this during a batch are checked against client-output-buffer-limit */
 const OUT_CHECK_BYTES = 64 * 1024;
+/**
+ * replies piled up past this are written at once rather than at the end of the turn: one turn
+ * may read many chunks of a pipeline (after a slow command), and their replies must never
+ * approach V8's longest string (2^29 - 24 chars)
+ */
+const WRITE_NOW_BYTES = 1024 * 1024;
 
 export const enum ReplyMode {
   On,
@@ -148,8 +154,23 @@ export class Client extends ReplyWriter {
       if (argv === null) break;
       this.server.processCommand(this, argv);
       // a pipelined batch may pile up replies before its flush: the output limits apply meanwhile
-      if (this.out.length > OUT_CHECK_BYTES) this.server.checkOutputBufferLimits(this);
+      if (this.out.length > OUT_CHECK_BYTES) {
+        this.server.checkOutputBufferLimits(this);
+        if (this.out.length > WRITE_NOW_BYTES) this.flush();
+      }
     }
+  }
+
+  /**
+   * The peer shut down its sending side (the socket allows half-open): what it sent is
+   * answered, then the connection closes, as Redis has written those replies before it reads
+   * the EOF. A blocked or paused client is closed at once, as Redis frees it.
+   */
+  onPeerEnd(): void {
+    if (this.closing) return;
+    if (this.blocked) return this.close();
+    this.closeAfterReply = true;
+    this.server.schedulePendingWrite(this);
   }
 
   /** Sends what the batch produced, unless a durability barrier holds it back. */

@@ -272,7 +272,8 @@ export class Server {
       const optional = spec.startsWith('-');
       const addr = optional ? spec.slice(1) : spec;
       const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-      const srv = net.createServer({ noDelay: true }, (s) => this.accept(s));
+      // half-open: a client that shuts down its sending side still gets its replies (onPeerEnd)
+      const srv = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
@@ -310,7 +311,7 @@ export class Server {
     } catch {
       /* none there, or not ours to remove: listen says which */
     }
-    const srv = net.createServer((s) => this.accept(s, file));
+    const srv = net.createServer({ allowHalfOpen: true }, (s) => this.accept(s, file));
     try {
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
@@ -362,6 +363,7 @@ export class Server {
     const c = new Client(this, socket, this.nextClientId++, unixPath);
     this.clients.set(c.id, c);
     socket.on('data', (chunk: Buffer) => c.onData(chunk));
+    socket.on('end', () => c.onPeerEnd());
     socket.on('error', () => c.close());
     socket.on('close', () => c.close());
   }
