@@ -156,7 +156,7 @@ export class Client extends ReplyWriter {
       // a pipelined batch may pile up replies before its flush: the output limits apply meanwhile
       if (this.out.length > OUT_CHECK_BYTES) {
         this.server.checkOutputBufferLimits(this);
-        if (this.out.length > WRITE_NOW_BYTES) this.flush();
+        if (this.out.length > WRITE_NOW_BYTES) this.writeOrPark();
       }
     }
   }
@@ -173,10 +173,45 @@ export class Client extends ReplyWriter {
     this.server.schedulePendingWrite(this);
   }
 
+  /**
+   * Replies held back by a durability barrier (the AOF) while more keep coming: set aside as
+   * they are, so `out` stays far below V8's longest string. Written first by flush().
+   */
+  private parked: string[] = [];
+  private parkedBytes = 0;
+
+  /** Bytes of replies produced and not yet handed to the socket. */
+  get pendingOutput(): number {
+    return this.out.length + this.parkedBytes;
+  }
+
+  /** A big `out` mid-batch: written now, or parked while the barrier holds it. */
+  private writeOrPark(): void {
+    this.flush();
+    if (this.out.length > WRITE_NOW_BYTES && !this.closing) {
+      this.parked.push(this.out);
+      this.parkedBytes += this.out.length;
+      this.out = '';
+    }
+  }
+
+  /** Drops every reply not yet written (the client is being closed). */
+  discardOutput(): void {
+    this.out = '';
+    this.parked = [];
+    this.parkedBytes = 0;
+  }
+
   /** Sends what the batch produced, unless a durability barrier holds it back. */
   flush(): void {
-    if (this.out.length !== 0 && !this.closing) {
+    if (this.pendingOutput !== 0 && !this.closing) {
       if (this.server.replyGate !== null && this.server.replyGate(this)) return;
+      for (const chunk of this.parked) {
+        this.server.stats.netOutputBytes += chunk.length;
+        this.socket.write(chunk, 'latin1');
+      }
+      this.parked = [];
+      this.parkedBytes = 0;
       const out = this.out;
       this.out = '';
       this.server.stats.netOutputBytes += out.length;
@@ -248,8 +283,8 @@ export class Client extends ReplyWriter {
       `name=${this.name} age=${Math.floor((now - this.createdAt) / 1000)} idle=${Math.floor((now - this.lastInteraction) / 1000)} ` +
       `flags=${flags} db=${this.db.id} sub=${this.channels.size} psub=${this.patterns.size} ssub=${this.shardChannels.size} ` +
       `multi=${this.inMulti ? this.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
-      `rbs=${qbuf > 1024 ? qbuf : 1024} rbp=${qbuf} obl=${this.out.length} oll=${omem > 0 ? 1 : 0} omem=${omem} ` +
-      `tot-mem=${qbuf + omem + this.out.length + 1024} events=r${omem > 0 ? 'w' : ''} cmd=${cmd} user=default ` +
+      `rbs=${qbuf > 1024 ? qbuf : 1024} rbp=${qbuf} obl=${this.out.length} oll=${omem > 0 ? 1 : 0} omem=${omem + this.parkedBytes} ` +
+      `tot-mem=${qbuf + omem + this.pendingOutput + 1024} events=r${omem > 0 ? 'w' : ''} cmd=${cmd} user=default ` +
       `redir=-1 resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
     );
   }

@@ -67,7 +67,7 @@ function clientsSection(s: Server): Fields {
   let maxOut = 0;
   for (const c of s.clients.values()) {
     maxIn = Math.max(maxIn, c.parser.buffered);
-    maxOut = Math.max(maxOut, c.out.length);
+    maxOut = Math.max(maxOut, c.pendingOutput);
   }
   return [
     ['connected_clients', s.clients.size],
@@ -87,7 +87,7 @@ function memorySection(s: Server): Fields {
   if (used > s.peakMemory) s.peakMemory = used;
   const total = os.totalmem();
   let clientsMem = 0;
-  for (const c of s.clients.values()) clientsMem += c.parser.buffered + c.out.length + c.socket.writableLength;
+  for (const c of s.clients.values()) clientsMem += c.parser.buffered + c.pendingOutput + c.socket.writableLength;
   const aofBuf = s.aof?.bufferLength ?? 0;
   const startup = Math.min(s.startupMemory, used);
   const overhead = Math.min(used, startup + clientsMem + aofBuf);

@@ -707,7 +707,7 @@ export class Server {
   checkOutputBufferLimits(c: Client): void {
     const lim = this.settings.obufLimits[c.subscriptionCount > 0 ? 'pubsub' : 'normal'];
     if (lim.hard === 0 && lim.soft === 0) return;
-    const used = c.out.length + c.socket.writableLength;
+    const used = c.pendingOutput + c.socket.writableLength;
     let over = lim.hard !== 0 && used >= lim.hard;
     if (!over && lim.soft !== 0) {
       if (used >= lim.soft) {
@@ -721,7 +721,7 @@ export class Server {
     }
     if (over) {
       this.log.warning(`Client ${c.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
-      c.out = '';
+      c.discardOutput();
       c.close();
     }
   }
