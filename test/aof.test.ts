@@ -13,11 +13,10 @@
 import { test, describe, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import Redis from 'ioredis';
-import { hasRedisServer, waitFor, sleep, RawConn, RespError, connectClient, trackResources, hasExited, exited, killProcess, persistenceInfo, waitRewriteDone, shutdownCommand, type TestServer } from './helpers';
+import { hasRedisServer, waitFor, sleep, longPipelineInOneTurn, RawConn, RespError, connectClient, trackResources, hasExited, exited, killProcess, persistenceInfo, waitRewriteDone, shutdownCommand, type TestServer } from './helpers';
 import { writeDataset, dumpServer, type Dump } from './dataset';
 
 const haveRedis = hasRedisServer();
@@ -1012,32 +1011,14 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
   // one string past V8's longest, and the server died. 60,000 GETs of 30 KB are 1.8 GB.
   test('replies held for the AOF while a long pipeline is read in one turn are set aside, not piled up', async () => {
     const k = await spawn(['--dir', dirFor(), '--save', '', '--appendonly', 'yes', '--enable-debug-command', 'yes']);
-    const c = await RawConn.connect(k.port);
-    assert.equal(await c.call('SET', 'bv', 'x'.repeat(30000)), 'OK');
-    const sleeper = await RawConn.connect(k.port);
     const writer = await RawConn.connect(k.port);
-    sleeper.send('DEBUG SLEEP 1\r\n');
-    await sleep(100);
-    writer.send('SET w 1\r\n');
-    await sleep(20);
-    const n = 60000;
-    const expected = n * ('$30000\r\n'.length + 30000 + 2) + '+PONG\r\n'.length;
-    const got = await new Promise<number>((resolve, reject) => {
-      const s = net.connect({ port: k.port, host: '127.0.0.1' }, () => s.write('GET bv\r\n'.repeat(n) + 'PING\r\n'));
-      let total = 0;
-      s.on('data', (d) => {
-        total += d.length;
-        if (total >= expected) {
-          s.destroy();
-          resolve(total);
-        }
-      });
-      s.on('close', () => resolve(total));
-      s.on('error', reject);
+    const { got, expected } = await longPipelineInOneTurn(k.port, async () => {
+      writer.send('SET w 1\r\n');
+      await sleep(20);
     });
     assert.equal(got, expected);
     assert.equal(await writer.reply(), 'OK');
-    assert.equal(await c.call('GET', 'w'), '1');
+    assert.equal(await writer.call('GET', 'w'), '1');
   });
 
   // Redis 7.0 will not exit while the first BASE after CONFIG SET appendonly yes is being

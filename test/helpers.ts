@@ -122,6 +122,42 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * Makes one event-loop turn of the server on `port` read a long pipeline: while DEBUG SLEEP 1
+ * holds the loop, 60,000 GETs of a 30 KB value (1.8 GB of replies) queue up on a new
+ * connection; `meanwhile` runs during the sleep, before they are sent. The reply bytes are
+ * counted, not kept, until all arrived or the server closed the connection.
+ */
+export async function longPipelineInOneTurn(port: number, meanwhile?: () => Promise<void>): Promise<{ got: number; expected: number }> {
+  const c = await RawConn.connect(port);
+  const sleeper = await RawConn.connect(port);
+  try {
+    if ((await c.call('SET', 'bv', 'x'.repeat(30000))) !== 'OK') throw new Error('SET bv failed');
+    sleeper.send('DEBUG SLEEP 1\r\n');
+    await sleep(100);
+    await meanwhile?.();
+    const n = 60000;
+    const expected = n * ('$30000\r\n'.length + 30000 + 2) + '+PONG\r\n'.length;
+    const got = await new Promise<number>((resolve, reject) => {
+      const s = net.connect({ port, host: '127.0.0.1' }, () => s.write('GET bv\r\n'.repeat(n) + 'PING\r\n'));
+      let total = 0;
+      s.on('data', (d) => {
+        total += d.length;
+        if (total >= expected) {
+          s.destroy();
+          resolve(total);
+        }
+      });
+      s.on('close', () => resolve(total));
+      s.on('error', reject);
+    });
+    return { got, expected };
+  } finally {
+    c.close();
+    sleeper.close();
+  }
+}
+
 /** True once the child process has exited or been killed by a signal. */
 export function hasExited(p: ChildProcess): boolean {
   return p.exitCode !== null || p.signalCode !== null;

@@ -1,9 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import fc from 'fast-check';
 import { RequestParser, ProtocolError, QueryBufferLimitError, splitInlineArgs } from '../src/protocol/parser';
-import { startTestServer, spawnKeel, killProcess, sleep, tempDir, RawConn, RespError, RespMap, RespPush, type TestServer } from './helpers';
+import { startTestServer, spawnKeel, killProcess, sleep, tempDir, longPipelineInOneTurn, RawConn, RespError, RespMap, RespPush, type TestServer } from './helpers';
 
 const limits = () => ({ maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024, authenticated: true });
 
@@ -199,29 +198,10 @@ describe('protocol over TCP', () => {
   test('the replies of a long pipeline read in one turn go out as they grow', async () => {
     const k = await spawnKeel(['--save', '', '--dir', tempDir(), '--enable-debug-command', 'yes']);
     try {
-      const c = await RawConn.connect(k.port);
-      assert.equal(await c.call('SET', 'bv', 'x'.repeat(30000)), 'OK');
-      const sleeper = await RawConn.connect(k.port);
-      sleeper.send('DEBUG SLEEP 1\r\n');
-      await sleep(100);
-      const n = 60000;
-      const expected = n * ('$30000\r\n'.length + 30000 + 2) + '+PONG\r\n'.length;
-      const got = await new Promise<number>((resolve, reject) => {
-        const s = net.connect({ port: k.port, host: '127.0.0.1' }, () => s.write('GET bv\r\n'.repeat(n) + 'PING\r\n'));
-        let total = 0;
-        s.on('data', (d) => {
-          total += d.length;
-          if (total >= expected) {
-            s.destroy();
-            resolve(total);
-          }
-        });
-        s.on('close', () => resolve(total));
-        s.on('error', reject);
-      });
+      const { got, expected } = await longPipelineInOneTurn(k.port);
       assert.equal(got, expected);
+      const c = await RawConn.connect(k.port);
       assert.equal(await c.call('PING'), 'PONG');
-      sleeper.close();
       c.close();
     } finally {
       await killProcess(k.proc);

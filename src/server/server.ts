@@ -380,7 +380,7 @@ export class Server {
   }
   readonly clientCloseHooks: ((c: Client) => void)[] = [];
 
-  /** Flushes a client whose replies were produced outside its own read (pub/sub, unblocking). */
+  /** Writes a client's replies at the end of this turn (its own reads, pub/sub, unblocking). */
   schedulePendingWrite(c: Client): void {
     this.pendingWrites.add(c);
     this.scheduleTurnEnd();
