@@ -517,7 +517,6 @@ export class Server {
       this.unpauseClients();
       return false;
     }
-    if (cmd.fullName === 'client|unpause') return false;
     if (!this.clientsPauseWriteOnly) return true;
     return cmd.isWrite || (c.inMulti && cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite));
   }
