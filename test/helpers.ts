@@ -2,6 +2,7 @@
  * Test support: real Keel servers on free loopback ports, real clients, and a raw RESP
  * connection for byte-level assertions.
  */
+import assert from 'node:assert/strict';
 import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,6 +157,18 @@ export async function longPipelineInOneTurn(port: number, meanwhile?: () => Prom
     c.close();
     sleeper.close();
   }
+}
+
+/**
+ * Sends DEL `key` and ten INCRs, shuts down the sending side at once, and asserts every reply
+ * arrives (0, 1..10) before the server closes the connection.
+ */
+export async function assertAnsweredAfterHalfClose(conn: RawConn, key: string): Promise<void> {
+  conn.send(`DEL ${key}\r\n` + `INCR ${key}\r\n`.repeat(10));
+  conn.socket.end();
+  assert.equal(await conn.reply(), 0);
+  for (let i = 1; i <= 10; i++) assert.equal(await conn.reply(), i);
+  await conn.waitClose();
 }
 
 /** True once the child process has exited or been killed by a signal. */

@@ -7,7 +7,6 @@
  */
 import type { CommandSpec } from './spec';
 import type { Client } from '../server/client';
-import { ReplyMode } from '../server/client';
 
 export function discardTransaction(c: Client): void {
   c.inMulti = false;
@@ -60,22 +59,19 @@ function exec(c: Client): void {
   s.execDepth++;
   try {
     for (const { cmd, argv } of queue) {
-      const run = () => {
+      // after a CLIENT REPLY OFF in the transaction, its replies go nowhere (pub/sub frames still do)
+      c.underReplyMode(() => {
         // A write refused since it was queued (MISCONF) fails alone, as in Redis.
         const why = cmd.isWrite && s.writeRefusal !== null ? s.writeRefusal() : null;
         if (why !== null) c.error(why);
         else s.call(c, cmd, argv);
-      };
-      // after a CLIENT REPLY OFF in the transaction, its replies go nowhere (pub/sub frames still do)
-      if (c.replyMode === ReplyMode.Off) c.silenced(run);
-      else run();
+      });
     }
   } finally {
     s.execDepth--;
   }
   // EXEC itself is not propagated: its commands were, as one unit.
   c.preventProp = true;
-  if (c.replyMode === ReplyMode.Off) return;
 }
 
 function watch(c: Client, argv: string[]): void {

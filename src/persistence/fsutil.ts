@@ -57,9 +57,16 @@ export function writeFileAtomicSync(target: string, data: string | Buffer): void
 export function readDataFile(file: string): Buffer {
   const fd = openSync(file, 'r');
   try {
-    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
+    regularFileSize(fd, file);
     return readFileSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The size of the open data file `fd`; throws unless it is a regular file (see readDataFile). */
+export function regularFileSize(fd: number, file: string): number {
+  const st = fstatSync(fd);
+  if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
+  return st.size;
 }

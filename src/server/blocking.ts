@@ -11,7 +11,7 @@
  * - The re-run goes through Server.call, so what is propagated is whatever the handler says
  *   it did (a plain pop), never the blocking form.
  */
-import { ReplyMode, type Client } from './client';
+import type { Client } from './client';
 import type { Server } from './server';
 import type { Db } from '../store/keyspace';
 import type { Command } from '../commands/spec';
@@ -198,11 +198,8 @@ export class Blocking {
     }
     this.retrying = c;
     this.retryBlockedAgain = false;
-    const serve = () => this.server.call(c, st.cmd, argv);
     try {
-      // CLIENT REPLY OFF: the served reply is dropped too
-      if (c.replyMode === ReplyMode.Off) c.silenced(serve);
-      else serve();
+      c.underReplyMode(() => this.server.call(c, st.cmd, argv));
     } finally {
       this.retrying = null;
     }
@@ -212,17 +209,14 @@ export class Blocking {
 
   private timeout(c: Client): void {
     if (!this.states.has(c)) return;
-    if (c.replyMode !== ReplyMode.Off) c.nullArray();
+    c.underReplyMode(() => c.nullArray());
     this.resume(c);
   }
 
   /** CLIENT UNBLOCK: false when the client is not blocked on keys. */
   unblock(c: Client, withError: boolean): boolean {
     if (!this.states.has(c)) return false;
-    if (c.replyMode === ReplyMode.Off) {
-      // nothing to say
-    } else if (withError) c.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
-    else c.nullArray();
+    c.underReplyMode(() => (withError ? c.error('UNBLOCKED client unblocked via CLIENT UNBLOCK') : c.nullArray()));
     this.resume(c);
     return true;
   }

@@ -250,6 +250,16 @@ export class Client extends ReplyWriter {
     if (drop()) this.out = this.out.slice(0, mark) + kept;
   }
 
+  /**
+   * Runs replies made outside the client's own command dispatch (a transaction's commands, a
+   * served or ended block): dropped under CLIENT REPLY OFF, pub/sub frames kept, as for a
+   * command (Server.processCommand).
+   */
+  underReplyMode(fn: () => void): void {
+    if (this.replyMode === ReplyMode.Off) this.silenced(fn);
+    else fn();
+  }
+
   /** Queues a push (pub/sub message) to be flushed at the end of the current turn. */
   push(): void {
     this.server.schedulePendingWrite(this);

@@ -5,6 +5,14 @@
 import type { Client } from './client';
 import type { Server } from './server';
 import { stringMatch } from '../util/glob';
+import { bulkHeader } from '../protocol/reply';
+
+/** Bulk strings, encoded once for every subscriber. */
+function bulks(...items: string[]): string {
+  let s = '';
+  for (const x of items) s += bulkHeader(x.length) + x + '\r\n';
+  return s;
+}
 
 /** Adds `c` under `name` in the server's map and the client's own set; false if already there. */
 function join(byName: Map<string, Set<Client>>, own: Set<string>, c: Client, name: string): boolean {
@@ -63,16 +71,7 @@ export class PubSub {
   /** SPUBLISH: delivers `smessage` frames to the shard channel's subscribers. */
   spublish(channel: string, message: string): number {
     const subs = this.shardChannels.get(channel);
-    if (!subs) return 0;
-    const body = '$8\r\nsmessage\r\n$' + channel.length + '\r\n' + channel + '\r\n$' + message.length + '\r\n' + message + '\r\n';
-    for (const c of subs) {
-      const start = c.out.length;
-      c.pushLen(3);
-      c.raw(body);
-      c.keepPush(start);
-      this.deliver(c);
-    }
-    return subs.size;
+    return subs ? this.pushTo(subs, 3, '$8\r\nsmessage\r\n' + bulks(channel, message)) : 0;
   }
 
   /** Drops every subscription of a client (disconnect, RESET). */
@@ -86,32 +85,25 @@ export class PubSub {
   publish(channel: string, message: string): number {
     let n = 0;
     const subs = this.channels.get(channel);
-    if (subs) {
-      const head = '$' + channel.length + '\r\n' + channel + '\r\n$' + message.length + '\r\n' + message + '\r\n';
-      for (const c of subs) {
-        const start = c.out.length;
-        c.pushLen(3);
-        c.raw('$7\r\nmessage\r\n' + head);
-        c.keepPush(start);
-        this.deliver(c);
-        n++;
-      }
-    }
+    if (subs) n += this.pushTo(subs, 3, '$7\r\nmessage\r\n' + bulks(channel, message));
     if (this.patterns.size !== 0) {
       for (const [pattern, clients] of this.patterns) {
-        if (!stringMatch(pattern, channel, false)) continue;
-        const body = '$' + pattern.length + '\r\n' + pattern + '\r\n$' + channel.length + '\r\n' + channel + '\r\n$' + message.length + '\r\n' + message + '\r\n';
-        for (const c of clients) {
-          const start = c.out.length;
-          c.pushLen(4);
-          c.raw('$8\r\npmessage\r\n' + body);
-          c.keepPush(start);
-          this.deliver(c);
-          n++;
-        }
+        if (stringMatch(pattern, channel, false)) n += this.pushTo(clients, 4, '$8\r\npmessage\r\n' + bulks(pattern, channel, message));
       }
     }
     return n;
+  }
+
+  /** Writes one push frame of `len` elements (its body already encoded) to each client; returns how many. */
+  private pushTo(clients: Set<Client>, len: number, body: string): number {
+    for (const c of clients) {
+      const start = c.out.length;
+      c.pushLen(len);
+      c.raw(body);
+      c.keepPush(start);
+      this.deliver(c);
+    }
+    return clients.size;
   }
 
   private deliver(c: Client): void {

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from './crc64';
+import { regularFileSize } from '../fsutil';
 
 /** below this a worker's start-up costs more than it saves */
 const MIN_PARALLEL = 4 * 1024 * 1024;
@@ -22,10 +23,7 @@ const WAIT_MS = 30_000;
 export function readFileShared(file: string): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
-    const st = fs.fstatSync(fd);
-    // a device or a pipe (dump.rdb linked to /dev/zero) could be read forever
-    if (!st.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
-    const size = st.size;
+    const size = regularFileSize(fd, file);
     if (size < MIN_PARALLEL) return fs.readFileSync(fd);
     const buf = Buffer.from(new SharedArrayBuffer(size));
     let off = 0;
