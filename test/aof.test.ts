@@ -936,6 +936,30 @@ describe('writes to a big value while a snapshot streams it', { timeout: HANG_GU
   }
 });
 
+describe('a client held by the write gate that shuts down its sending side', { timeout: HANG_GUARD_MS }, () => {
+  // Keel once closed such a client at once, dropping the write it had sent; redis-server (no
+  // gate: its snapshot is a fork) runs the write as it reads it, answers, then sees the EOF
+  test('its write still runs when the gate opens, it is answered, then closed', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, save: '' }, async (r, server) => {
+      await r.set('small', 'x');
+      await r.rpush('big', ...Array.from({ length: 5000 }, (_, i) => `e${i}`)); // past BIG_VALUE, saved last
+      await r.config('SET', 'rdb-key-save-delay', '1000000'); // a second a key
+      assert.match(String(await r.bgsave()), /started/);
+      const conn = await RawConn.connect(server.port);
+      conn.send('RPUSH big pushed\r\nLLEN big\r\n');
+      conn.socket.end();
+      await sleep(300);
+      assert.match(await r.info('persistence'), /^rdb_bgsave_in_progress:1\r$/m);
+      assert.equal(await r.llen('big'), 5000, 'the write waits for the snapshot to save the list');
+      assert.equal(await conn.reply(), 5001);
+      assert.equal(await conn.reply(), 5001);
+      await conn.waitClose();
+      assert.equal(await r.lindex('big', -1), 'pushed');
+    });
+  });
+});
+
 // ------------------------------------------------------------------ runtime
 
 describe('runtime', { timeout: HANG_GUARD_MS }, () => {

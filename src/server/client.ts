@@ -164,14 +164,25 @@ export class Client extends ReplyWriter {
   /**
    * The peer shut down its sending side (the socket allows half-open): what it sent is
    * answered, then the connection closes, as Redis has written those replies before it reads
-   * the EOF. A blocked or paused client is closed at once, as Redis frees it.
+   * the EOF. A blocked or paused client is closed at once, as Redis frees it; one held by a
+   * snapshot's write gate runs what it sent once the gate opens, then closes.
    */
   onPeerEnd(): void {
     if (this.closing) return;
-    if (this.blocked) return this.close();
+    if (this.blocked) {
+      // held by a snapshot's write gate: Redis (no gate) would have run the command already
+      if (this.server.isGateHeld(this)) {
+        this.peerEnded = true;
+        return;
+      }
+      return this.close();
+    }
     this.closeAfterReply = true;
     this.server.schedulePendingWrite(this);
   }
+
+  /** the peer shut down its sending side while the write gate held this client */
+  peerEnded = false;
 
   /**
    * Replies held back by a durability barrier (the AOF) while more keep coming: set aside as

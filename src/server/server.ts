@@ -521,6 +521,10 @@ export class Server {
     return cmd.isWrite || (c.inMulti && cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite));
   }
 
+  isGateHeld(c: Client): boolean {
+    return this.gatedClients.some((g) => g.c === c);
+  }
+
   /** Re-runs clients held by the write gate (they are held again if still needed). */
   releaseGatedClients(): void {
     const list = this.gatedClients.splice(0);
@@ -530,6 +534,11 @@ export class Server {
       c.blockedOn = null;
       this.processCommand(c, argv);
       if (!c.blocked) c.processInput();
+      // its peer has gone quiet (see Client.onPeerEnd): answered, then closed, unless held again
+      if (c.peerEnded && !this.isGateHeld(c)) {
+        if (c.blocked) c.close();
+        else c.closeAfterReply = true;
+      }
       c.flush();
     }
   }
