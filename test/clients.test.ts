@@ -27,7 +27,8 @@ for (const requirepass of ['', 's3cret']) {
           assert.equal(await r.get('io'), 'x');
           const list = (await r.client('LIST')) as string;
           assert.match(list, new RegExp(`resp=${protocol}`));
-          assert.match(list, /lib-name=ioredis/);
+          // ioredis sends CLIENT SETINFO, a Redis 7.2 command: Keel answers as 7.0 does (unknown subcommand) and ioredis goes on
+          assert.doesNotMatch(list, /lib-name=/);
           const info = await r.info('server');
           assert.match(info, /redis_version:7\.0\.15/);
         } finally {

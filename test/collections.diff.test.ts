@@ -67,7 +67,12 @@ const ZSETS: string[][][] = [
     ['ZADD', 'z', 'INCR', '-inf', 'inf1'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'], ['ZADD', 'z', '0.1', 'f', '1e3', 'g', '-0', 'h', '1.5e-5', 'i'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
     ['ZINCRBY', 'z', '2.5', 'a'], ['ZINCRBY', 'z', 'x', 'a'], ['ZINCRBY', 'z', '1', 'new'], ['ZSCORE', 'z', 'a'], ['ZSCORE', 'z', 'nope'], ['ZSCORE', 'none', 'a'], ['ZMSCORE', 'z', 'a', 'nope'],
     ['ZCARD', 'z'], ['ZRANK', 'z', 'b'], ['ZREVRANK', 'z', 'b'], ['ZRANK', 'z', 'nope'], ['ZREM', 'z', 'a', 'nope'], ['ZCOUNT', 'z', '-inf', '+inf'], ['ZCOUNT', 'z', '(1', '20'],
-    ['ZCOUNT', 'z', 'x', '1'], ['ZCOUNT', 'z', '5', '1'], ['ZADD', 'z', 'XX', '1', 'nokey'], ['ZADD', 'nz', 'XX', '1', 'x'], ['EXISTS', 'nz'],
+    ['ZCOUNT', 'z', 'x', '1'], ['ZCOUNT', 'z', '5', '1'],
+    // score ranges are read by strtod as zslParseRange calls it: overflow is inf, '' and '(' are 0, leading spaces are skipped
+    ['ZCOUNT', 'z', '-1e1000', '1e1000'], ['ZRANGEBYSCORE', 'z', '-1e1000', '1e1000'], ['ZREMRANGEBYSCORE', 'z', '1e1000', '1e1000'],
+    ['ZRANGE', 'z', '1e1000', '1', 'BYSCORE'], ['ZCOUNT', 'z', '', '2'], ['ZCOUNT', 'z', ' 1', '2'], ['ZCOUNT', 'z', '1e-400', '2'],
+    ['ZCOUNT', 'z', '(', '(2'], ['ZRANGE', 'z', '(', '1', 'BYSCORE'], ['ZCOUNT', 'z', '1 ', '2'], ['ZCOUNT', 'z', '  ', '2'], ['ZCOUNT', 'z', 'nan', '1'],
+    ['ZCOUNT', 'z', '1e', '2'], ['ZCOUNT', 'z', '0x', '1'], ['ZCOUNT', 'z', '-', '1'], ['ZCOUNT', 'z', '-inf', '+INFINITY'], ['ZADD', 'z', 'XX', '1', 'nokey'], ['ZADD', 'nz', 'XX', '1', 'x'], ['EXISTS', 'nz'],
   ],
   [
     ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e'], ['ZRANGE', 'z', '1', '3'], ['ZRANGE', 'z', '-2', '-1', 'WITHSCORES'], ['ZRANGE', 'z', '0', '-1', 'REV'],

@@ -51,6 +51,7 @@ describe('CONFIG GET/SET of the directives a Redis 7.0 redis.conf may hold', () 
         'latency-tracking', 'latency-tracking-info-percentiles', 'repl-timeout', 'repl-ping-replica-period', 'repl-ping-slave-period',
         'repl-backlog-size', 'repl-backlog-ttl', 'replica-announce-ip', 'slave-announce-ip', 'replica-announce-port', 'slave-announce-port',
         'replica-announced', 'replica-ignore-maxmemory', 'slave-ignore-maxmemory', 'replica-ignore-disk-write-errors', 'sanitize-dump-payload',
+        'maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'maxmemory-eviction-tenacity', 'maxmemory-clients',
       ];
       const scenario: string[][] = names.map((n) => ['CONFIG', 'GET', n]);
       const set = (n: string, v: string) => scenario.push(['CONFIG', 'SET', n, v], ['CONFIG', 'GET', n]);
@@ -107,6 +108,14 @@ describe('CONFIG GET/SET of the directives a Redis 7.0 redis.conf may hold', () 
       set('sanitize-dump-payload', 'sometimes');
       set('unixsocket', '/tmp/x.sock');
       set('unixsocketperm', '700');
+      // no limit, Redis's default: any policy but LFU (see the next test) behaves the same
+      set('maxmemory', '0');
+      set('maxmemory-policy', 'allkeys-lru');
+      set('maxmemory-policy', 'sometimes');
+      set('maxmemory-samples', '0');
+      set('maxmemory-samples', '7');
+      set('maxmemory-eviction-tenacity', '101');
+      set('maxmemory-clients', '0');
       await assertSameReplies(k.port, redis.port, scenario);
     } finally {
       await killProcess(k.proc);
@@ -336,6 +345,27 @@ describe('rename-command', () => {
     } finally {
       await killProcess(k.proc);
       await redis.stop();
+    }
+  });
+
+  test('a memory limit or an LFU policy, which Keel cannot honour, is refused at startup and by CONFIG SET', async () => {
+    const r1 = await runCli(['server', '--maxmemory', '1gb']);
+    assert.notEqual(r1.code, 0);
+    assert.match(r1.out, /Keel does not implement maxmemory \(eviction\): only 0, no limit, is supported/);
+    const r2 = await runCli(['server', '--maxmemory-policy', 'allkeys-lfu']);
+    assert.notEqual(r2.code, 0);
+    assert.match(r2.out, /Keel does not track LFU access frequency/);
+    const k = await spawnKeel(['--save', '', '--dir', tempDir(), '--maxmemory', '0', '--maxmemory-policy', 'volatile-ttl']);
+    const c = connectClient(k.port);
+    try {
+      await assert.rejects(c.call('CONFIG', 'SET', 'maxmemory', '100mb'), /Keel does not implement maxmemory/);
+      await assert.rejects(c.call('CONFIG', 'SET', 'maxmemory-clients', '5%'), /Keel does not implement maxmemory-clients/);
+      await assert.rejects(c.call('CONFIG', 'SET', 'maxmemory-policy', 'volatile-lfu'), /LFU/);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'maxmemory'), ['maxmemory', '0']);
+      assert.match((await c.call('INFO', 'memory')) as string, /^maxmemory_policy:volatile-ttl\r$/m);
+    } finally {
+      c.disconnect();
+      await killProcess(k.proc);
     }
   });
 

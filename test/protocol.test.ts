@@ -1,6 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import net from 'node:net';
 import { RequestParser, ProtocolError, QueryBufferLimitError, splitInlineArgs } from '../src/protocol/parser';
 import { startTestServer, spawnKeel, killProcess, sleep, tempDir, longPipelineInOneTurn, assertAnsweredAfterHalfClose, RawConn, RespError, RespMap, RespPush, type TestServer } from './helpers';
 
@@ -234,6 +235,54 @@ describe('protocol over TCP', () => {
     } finally {
       const x = await srv.raw();
       await x.call('CONFIG', 'SET', 'proto-max-bulk-len', '536870912');
+    }
+  });
+
+  // Found by a review against redis-server 7.0.15: V8's longest string (536,870,888) is a little
+  // under Redis's 512 MB, and a SETRANGE or APPEND past it, or a reply holding more than that
+  // (MGET of two big values), threw RangeError and killed the server.
+  test('strings past the longest V8 can make: the command fails, the server goes on', async () => {
+    const MAX = 536_870_888;
+    const k = await spawnKeel(['--save', '', '--dir', tempDir()]);
+    try {
+      const c = await RawConn.connect(k.port);
+      const tooBig = new RespError('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+      assert.deepEqual(await c.call('SETRANGE', 's', 536_870_911, 'x'), tooBig);
+      assert.equal(await c.call('SETRANGE', 's', MAX - 1, 'x'), MAX);
+      assert.deepEqual(await c.call('APPEND', 's', 'xx'), tooBig);
+      // a bulk argument longer than a string can be is refused as if over proto-max-bulk-len
+      await c.call('CONFIG', 'SET', 'proto-max-bulk-len', '2gb');
+      const p = await RawConn.connect(k.port);
+      p.send(`*2\r\n$4\r\nECHO\r\n$${MAX + 1}\r\n`);
+      const err = await p.reply();
+      assert.ok(err instanceof RespError && err.message === 'ERR Protocol error: invalid bulk length', String(err));
+      await p.waitClose();
+      // DUMP's payload would be longer than the value: that command fails
+      const dumped = await c.call('DUMP', 's');
+      assert.ok(dumped instanceof RespError && dumped.message.startsWith('ERR the reply or a value would be longer than the longest string Keel can hold'), String(dumped));
+      c.close();
+      // a reply of two such values (about 1 GB): counted as it streams, not gathered
+      const sock = net.connect(k.port, '127.0.0.1');
+      sock.write('MGET s s\r\nPING\r\n');
+      let bytes = 0;
+      let tail = Buffer.alloc(0);
+      const head = `*2\r\n$${MAX}\r\n`;
+      let first = '';
+      await new Promise<void>((resolve, reject) => {
+        sock.on('data', (d: Buffer) => {
+          if (first.length < head.length) first += d.subarray(0, head.length - first.length).toString('latin1');
+          bytes += d.length;
+          tail = Buffer.concat([tail, d]).subarray(-32);
+          if (tail.toString('latin1').endsWith('\r\n+PONG\r\n')) resolve();
+        });
+        sock.on('error', reject);
+        sock.on('close', () => reject(new Error(`closed after ${bytes} bytes`)));
+      });
+      sock.destroy();
+      assert.equal(first, head);
+      assert.equal(bytes, head.length + MAX + 2 + `$${MAX}\r\n`.length + MAX + 2 + '+PONG\r\n'.length);
+    } finally {
+      await killProcess(k.proc);
     }
   });
 

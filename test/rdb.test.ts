@@ -432,6 +432,22 @@ describe('loading', { timeout: HANG_GUARD_MS }, () => {
     assert.equal((await checkRdb(path.join(dir, 'dump.rdb'))).code !== 0, true, 'redis-check-rdb refuses the empty intset too');
   });
 
+  // Redis keeps strings up to 512 MB; V8's longest is 536,870,888: such a file stops the load
+  // with the offset, instead of the RangeError that once came out of the parse
+  test('a string longer than Keel can hold, written by redis-server, stops the load with the offset', { skip: needRedis }, async () => {
+    const dir = tempDir();
+    const redis = await redisServer(['--dir', dir]);
+    try {
+      const r = client(redis.port);
+      assert.equal(await r.setrange('s', 536_870_900, 'x'), 536_870_901);
+      await r.save();
+      r.disconnect();
+    } finally {
+      await redis.stop();
+    }
+    await assert.rejects(keel({ dir }), /a string of 536870901 bytes is longer than Keel can hold \(536870888\) \(at offset \d+\)/);
+  });
+
   // Redis 7.0 serves only commands flagged `loading` while it loads: INFO does, PING does not
   // (its flags are just `fast`), nor any data command; all get -LOADING until the load ends.
   test('while loading, INFO answers and PING and data commands get -LOADING', async () => {
@@ -611,6 +627,12 @@ describe('DUMP and RESTORE', { timeout: HANG_GUARD_MS }, () => {
       assert.equal(await r.call('RESTORE', 'abs', String(Date.now() + 100000), payload, 'ABSTTL'), 'OK');
       assert.equal(await r.call('RESTORE', 'dst', '0', payload, 'REPLACE', 'IDLETIME', '1000'), 'OK');
       assert.ok(((await r.call('OBJECT', 'IDLETIME', 'dst')) as number) >= 999);
+      // TYPE and EXISTS leave the access time alone, as Redis's LOOKUP_NOTOUCH (a scan for idle keys uses them)
+      assert.equal(await r.call('TYPE', 'dst'), 'string');
+      assert.equal(await r.call('EXISTS', 'dst'), 1);
+      assert.ok(((await r.call('OBJECT', 'IDLETIME', 'dst')) as number) >= 999);
+      await r.call('GET', 'dst');
+      assert.ok(((await r.call('OBJECT', 'IDLETIME', 'dst')) as number) <= 1);
       assert.deepEqual(await r.call('RESTORE', 'x', '-1', payload), new RespError('ERR Invalid TTL value, must be >= 0'));
       const bad = Buffer.from(payload, 'latin1');
       bad[1] ^= 1;

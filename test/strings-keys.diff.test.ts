@@ -16,6 +16,10 @@ const SCENARIOS: string[][][] = [
     ['SETNX', 'k', 'a'], ['SETNX', 'k', 'b'], ['SETEX', 'e', '0', 'v'], ['SETEX', 'e', '100', 'v'], ['PSETEX', 'e', '-5', 'v'],
     ['GETSET', 'k', 'new'], ['GETSET', 'zz', 'new'], ['GETDEL', 'k'], ['GETDEL', 'k'], ['MSET', 'a', '1', 'b', '2'], ['MSET', 'a'],
     ['MGET', 'a', 'b', 'c'], ['MSETNX', 'a', '1', 'c', '3'], ['MSETNX', 'c', '3', 'd', '4'], ['MSETNX', 'c'],
+    // the same expiry option twice: the last one wins; another form is a syntax error
+    ['SET', 'k', 'v', 'EX', '100', 'EX', '50'], ['TTL', 'k'], ['SET', 'k', 'v', 'EX', '100', 'EX', 'abc'], ['SET', 'k', 'v', 'EX', '100', 'PX', '5'],
+    ['SET', 'k', 'v', 'KEEPTTL', 'KEEPTTL'], ['TTL', 'k'], ['GETEX', 'k', 'EX', '100', 'EX', '60'], ['TTL', 'k'], ['GETEX', 'k', 'PX', '1', 'EXAT', '5'],
+    ['GETEX', 'k', 'PERSIST', 'PERSIST'], ['TTL', 'k'], ['SET', 'k', 'v', 'NX', 'NX'],
   ],
   // APPEND, STRLEN, ranges
   [
@@ -83,6 +87,7 @@ const SCENARIOS: string[][][] = [
     ['CONFIG', 'GET', 'aof-timestamp-enabled'], ['CONFIG', 'GET', 'stop-writes-on-bgsave-error'], ['CONFIG', 'GET', 'rdb-key-save-delay'],
     ['CONFIG', 'GET', 'set-max-intset-entries'], ['CONFIG', 'GET', 'zset-max-listpack-value'], ['CONFIG', 'GET', 'list-max-listpack-size'],
     ['CONFIG', 'GET', 'timeout'], ['CONFIG', 'GET', 'tcp-keepalive'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'GET', 'list-compress-depth'],
+    ['CONFIG', 'SET', 'hz', '0'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '100000'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '10'],
   ],
   // a rejected EXEC (here its arity) discards the transaction with EXECABORT, in MULTI or not
   [

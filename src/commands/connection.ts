@@ -157,21 +157,6 @@ function clientGetName(c: Client): void {
   else c.bulk(c.name);
 }
 
-function clientSetInfo(c: Client, argv: string[]): void {
-  const attr = argv[2].toLowerCase();
-  const val = argv[3];
-  if (attr !== 'lib-name' && attr !== 'lib-ver') return c.error(`ERR Unrecognized option '${argv[2]}'`);
-  for (let i = 0; i < val.length; i++) {
-    const ch = val.charCodeAt(i);
-    if (ch < 33 || ch > 126) {
-      return c.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
-    }
-  }
-  if (attr === 'lib-name') c.libName = val;
-  else c.libVer = val;
-  c.ok();
-}
-
 function clientType(x: Client): string {
   return x.subscriptionCount > 0 ? 'pubsub' : 'normal';
 }
@@ -224,7 +209,6 @@ function clientKill(c: Client, argv: string[]): void {
   let laddr: string | null = null;
   let type: string | null = null;
   let user: string | null = null;
-  let maxAge: number | null = null;
   let skipMe = true;
   for (let j = 2; j < argv.length; j += 2) {
     const opt = argv[j].toLowerCase();
@@ -246,21 +230,15 @@ function clientKill(c: Client, argv: string[]): void {
       if (b === 'yes') skipMe = true;
       else if (b === 'no') skipMe = false;
       else return c.error(ERR_SYNTAX);
-    } else if (opt === 'maxage') {
-      const n = intArg(c, v);
-      if (n === null) return;
-      maxAge = n;
     } else return c.error(ERR_SYNTAX);
   }
   if (user !== null && user !== 'default') return c.error(`ERR No such user '${user}'`);
   let killed = 0;
-  const now = Date.now();
   for (const x of [...s.clients.values()]) {
     if (id !== null && x.id !== id) continue;
     if (addr !== null && x.addr !== addr) continue;
     if (laddr !== null && x.laddr !== laddr) continue;
     if (type !== null && clientType(x) !== type) continue;
-    if (maxAge !== null && (now - x.createdAt) / 1000 < maxAge) continue;
     if (x === c && skipMe) continue;
     killClient(c, x);
     killed++;
@@ -373,10 +351,6 @@ const CLIENT_HELP = [
   '      Kill connections authenticated by <username>.',
   '    * SKIPME (YES|NO)',
   '      Skip killing current connection (default: yes).',
-  '    * ID <client-id>',
-  '      Kill connections by client id.',
-  '    * MAXAGE <maxage>',
-  '      Kill connections older than the specified age.',
   'LIST [options ...]',
   '    Return information about client connections. Options:',
   '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
@@ -389,15 +363,13 @@ const CLIENT_HELP = [
   '    Control the replies sent to the current connection.',
   'SETNAME <name>',
   '    Assign the name <name> to the current connection.',
-  'SETINFO <option> <value>',
-  '    Set client meta attr. Options are:',
-  '    * LIB-NAME: the client lib name.',
-  '    * LIB-VER: the client lib version.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
   'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
   '         [OPTIN] [OPTOUT] [NOLOOP]',
   '    Control server assisted client side caching.',
+  'TRACKINGINFO',
+  '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'HELP',
@@ -440,7 +412,6 @@ export const commands: CommandSpec[] = [
       cl('id', 2, ['noscript', 'loading', 'stale'], 'Returns the client ID for the current connection', clientId),
       cl('setname', 3, ['noscript', 'loading', 'stale'], 'Set the current connection name', clientSetName),
       cl('getname', 2, ['noscript', 'loading', 'stale'], 'Get the current connection name', clientGetName),
-      cl('setinfo', 4, ['noscript', 'loading', 'stale'], 'Set client or connection specific info', clientSetInfo),
       cl('list', -2, ['admin', 'noscript', 'loading', 'stale'], 'Get the list of client connections', clientList),
       cl('info', 2, ['noscript', 'loading', 'stale'], 'Returns information about the current client connection.', clientInfo),
       cl('kill', -3, ['admin', 'noscript', 'loading', 'stale'], 'Kill the connection of a client', clientKill),

@@ -29,9 +29,10 @@ function del(c: Client, argv: string[]): void {
   c.int(n);
 }
 
+/** EXISTS and TYPE leave the access time alone (LOOKUP_NOTOUCH): OBJECT IDLETIME still tells */
 function exists(c: Client, argv: string[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (c.server.keyspace.lookupRead(c.db, argv[i]) !== undefined) n++;
+  for (let i = 1; i < argv.length; i++) if (c.server.keyspace.lookupRead(c.db, argv[i], false) !== undefined) n++;
   c.int(n);
 }
 
@@ -42,7 +43,7 @@ function touch(c: Client, argv: string[]): void {
 }
 
 function type(c: Client, argv: string[]): void {
-  const e = c.server.keyspace.lookupRead(c.db, argv[1]);
+  const e = c.server.keyspace.lookupRead(c.db, argv[1], false);
   c.status(e === undefined ? 'none' : typeOf(e.value));
 }
 

@@ -7,16 +7,14 @@ import type { CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { stringMatch } from '../util/glob';
 import { replyHelp } from './connection';
+import { bulkHeader } from '../protocol/reply';
 
 /** `count`: channels and patterns, or for the shard kinds, shard channels (as Redis counts them) */
 function confirm(c: Client, kind: string, name: string | null): void {
-  const start = c.out.length;
-  c.pushLen(3);
-  c.bulk(kind);
-  if (name === null) c.nullBulk();
-  else c.bulk(name);
-  c.int(kind === 'ssubscribe' || kind === 'sunsubscribe' ? c.shardChannels.size : c.channels.size + c.patterns.size);
-  c.keepPush(start);
+  const v3 = c.resp === 3;
+  const count = kind === 'ssubscribe' || kind === 'sunsubscribe' ? c.shardChannels.size : c.channels.size + c.patterns.size;
+  const nameText = name === null ? (v3 ? '_\r\n' : '$-1\r\n') : bulkHeader(name.length) + name + '\r\n';
+  c.pushFrame((v3 ? '>3\r\n' : '*3\r\n') + bulkHeader(kind.length) + kind + '\r\n' + nameText + ':' + count + '\r\n');
 }
 
 type Join = (c: Client, name: string) => boolean;

@@ -41,8 +41,14 @@ function parseSetOptions(c: Client, argv: string[], from: number, isSet: boolean
     else if (opt === 'get' && isSet) flags |= F.GET;
     else if (opt === 'keepttl' && !(flags & (F.PERSIST | ANY_EXPIRE)) && isSet) flags |= F.KEEPTTL;
     else if (opt === 'persist' && !isSet && !(flags & (ANY_EXPIRE | F.KEEPTTL))) flags |= F.PERSIST;
-    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && !(flags & (F.KEEPTTL | F.PERSIST | ANY_EXPIRE)) && hasNext) {
-      flags |= opt === 'ex' ? F.EX : opt === 'px' ? F.PX : opt === 'exat' ? F.EXAT : F.PXAT;
+    else if ((opt === 'ex' || opt === 'px' || opt === 'exat' || opt === 'pxat') && hasNext) {
+      const f = opt === 'ex' ? F.EX : opt === 'px' ? F.PX : opt === 'exat' ? F.EXAT : F.PXAT;
+      // the same form again is allowed, the last one wins (`EX 100 EX 5`); another form is not
+      if (flags & (F.KEEPTTL | F.PERSIST | (ANY_EXPIRE & ~f))) {
+        c.error(ERR_SYNTAX);
+        return null;
+      }
+      flags |= f;
       expire = argv[++j];
     } else {
       c.error(ERR_SYNTAX);
@@ -115,7 +121,7 @@ function set(c: Client, argv: string[]): void {
 }
 
 function checkLen(c: Client, len: number): boolean {
-  if (len > c.server.settings.protoMaxBulkLen) {
+  if (len > c.server.settings.maxStringLen) {
     c.error(ERR_TOO_BIG);
     return false;
   }

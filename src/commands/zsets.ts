@@ -5,7 +5,7 @@ import { NotifyClass } from '../server/server';
 import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, notify, timeoutArg, cannotBlock, randCountArg, countArg } from './args';
 import { ZSet, ZAdd, ZADD_NX, ZADD_XX, ZADD_GT, ZADD_LT, ZADD_INCR, type ScoreRange, type LexRange } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
-import { parseDouble, formatDouble17g, INT64_MAX } from '../util/number';
+import { parseDouble, parseRangeDouble, formatDouble17g, INT64_MAX } from '../util/number';
 import { stringMatch } from '../util/glob';
 import { sampleIndices } from '../util/random';
 import type { Entry } from '../store/keyspace';
@@ -56,7 +56,7 @@ function keepEncoding(c: Client, z: ZSet): void {
 export function parseScoreRange(min: string, max: string): ScoreRange | null {
   const one = (s: string): [number, boolean] | null => {
     const ex = s.startsWith('(');
-    const d = parseDouble(ex ? s.slice(1) : s);
+    const d = parseRangeDouble(ex ? s.slice(1) : s);
     return d === null ? null : [d, ex];
   };
   const a = one(min);

@@ -84,6 +84,29 @@ function int(name: string, def: number, min: number, max: number, mutable = true
   };
 }
 
+/** A directive whose CONFIG SET value is stored clamped to [lo, hi] (the file's value is kept as written). */
+function clampedOnSet(d: Directive, lo: number, hi: number): Directive {
+  return {
+    ...d,
+    parse(args, prev, fromFile) {
+      const n = d.parse(args, prev, fromFile) as number;
+      return fromFile ? n : Math.min(hi, Math.max(lo, n));
+    },
+  };
+}
+
+/** A memory limit Keel does not enforce: only 0 (no limit) is accepted. */
+function onlyZero(d: Directive, what: string): Directive {
+  return {
+    ...d,
+    parse(args, prev, fromFile) {
+      const n = /^\d+%$/.test(args[0] ?? '') ? Number(args[0].slice(0, -1)) : d.parse(args, prev, fromFile);
+      if (n !== 0) throw new ConfigValueError(`Keel does not implement ${what} (eviction): only 0, no limit, is supported`);
+      return n;
+    },
+  };
+}
+
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 * 1024, g: 1e9, gb: 1024 * 1024 * 1024 };
 
 /** redis.conf memory notation: 1k = 1000, 1kb = 1024, ... (memtoull) */
@@ -367,7 +390,7 @@ export const DIRECTIVES: Directive[] = [
   enumOf('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning']),
   str('logfile', '', false),
   str('pidfile', '', false),
-  int('hz', 10, 0, 2147483647),
+  clampedOnSet(int('hz', 10, 0, 2147483647), 1, 500), // CONFIG SET hz 0 stores 1, as Redis's updateHZ does
   bool('dynamic-hz', true),
   int('active-expire-effort', 1, 1, 10),
   int('slowlog-log-slower-than', 10000, -1, 2147483647),
@@ -512,6 +535,23 @@ export const DIRECTIVES: Directive[] = [
    *   replicaof itself is refused, since it would promise replication
    * - ACL log, HyperLogLog and stream knobs: those features are not implemented
    */
+  /*
+   * Memory limits: Keel has no eviction, which is what Redis does with `maxmemory 0` (its
+   * default): no limit, whatever the policy. So 0 is the one value accepted; a limit, or an LFU
+   * policy (which would change OBJECT FREQ and IDLETIME even without a limit), is refused.
+   */
+  onlyZero(mem('maxmemory', '0', 0, 2 ** 53, true, true), 'maxmemory'),
+  {
+    ...enumOf('maxmemory-policy', 'noeviction', ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']),
+    parse(args, prev, fromFile) {
+      const v = enumOf('maxmemory-policy', '', ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']).parse(args, prev, fromFile) as string;
+      if (v.endsWith('-lfu')) throw new ConfigValueError('Keel does not track LFU access frequency, so the -lfu policies are not supported');
+      return v;
+    },
+  },
+  int('maxmemory-samples', 5, 1, 2147483647),
+  int('maxmemory-eviction-tenacity', 10, 0, 100),
+  onlyZero(mem('maxmemory-clients', '0', 0, 2 ** 53, true, true), 'maxmemory-clients'),
   bool('lazyfree-lazy-eviction', false),
   bool('lazyfree-lazy-expire', false),
   bool('lazyfree-lazy-server-del', false),

@@ -17,13 +17,30 @@ export function bulkHeader(len: number): string {
   return len < 1024 ? BULK_HEADERS[len] : '$' + len + '\r\n';
 }
 
-export class ReplyWriter {
+/**
+ * A value this long, or one that would take `out` past this length, is set aside as a piece of
+ * its own instead of joined to `out`: V8 refuses strings longer than 536,870,888 characters
+ * (RangeError: Invalid string length), and two big values in one reply (MGET, LRANGE, a
+ * subscriber's messages) would otherwise kill the server.
+ */
+export const BIG_REPLY = 64 * 1024 * 1024;
+
+export abstract class ReplyWriter {
   out = '';
   resp: number = Resp.V2;
   /** counts of error replies by prefix, for INFO errorstats (owner may ignore) */
   onError: ((code: string) => void) | null = null;
 
+  /** Takes a finished piece of output that goes out before whatever `out` holds next. */
+  protected abstract setAside(piece: string): void;
+
+  /** Appends `s`, setting `out` (and `s`, when big) aside first when they would grow too long. */
   raw(s: string): void {
+    if (this.out.length + s.length >= BIG_REPLY) {
+      this.setAside(this.out);
+      this.out = '';
+      if (s.length >= BIG_REPLY) return this.setAside(s);
+    }
     this.out += s;
   }
 
@@ -50,12 +67,23 @@ export class ReplyWriter {
   }
 
   bulk(s: string): void {
+    if (this.out.length + s.length >= BIG_REPLY) return this.bigBulk(s);
     this.out += bulkHeader(s.length) + s + '\r\n';
   }
 
   bulkOrNull(s: string | undefined | null): void {
     if (s === undefined || s === null) this.nullBulk();
-    else this.out += bulkHeader(s.length) + s + '\r\n';
+    else this.bulk(s);
+  }
+
+  private bigBulk(s: string): void {
+    this.setAside(this.out + bulkHeader(s.length));
+    if (s.length >= BIG_REPLY) {
+      this.setAside(s);
+      this.out = '\r\n';
+    } else {
+      this.out = s + '\r\n';
+    }
   }
 
   /** The null a missing single value gets: `$-1` in RESP2, `_` in RESP3. */
@@ -88,9 +116,15 @@ export class ReplyWriter {
     let s = '*' + items.length + '\r\n';
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
+      if (s.length + it.length >= BIG_REPLY) {
+        this.raw(s);
+        s = '';
+        this.bulk(it);
+        continue;
+      }
       s += bulkHeader(it.length) + it + '\r\n';
     }
-    this.out += s;
+    this.raw(s);
   }
 
   bulkArrayOrNulls(items: readonly (string | undefined | null)[]): void {
@@ -98,9 +132,14 @@ export class ReplyWriter {
     const nil = this.resp === Resp.V3 ? '_\r\n' : '$-1\r\n';
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      s += it === undefined || it === null ? nil : bulkHeader(it.length) + it + '\r\n';
+      if (it === undefined || it === null) s += nil;
+      else if (s.length + it.length >= BIG_REPLY) {
+        this.raw(s);
+        s = '';
+        this.bulk(it);
+      } else s += bulkHeader(it.length) + it + '\r\n';
     }
-    this.out += s;
+    this.raw(s);
   }
 
   /** A double: RESP3 `,` type, RESP2 bulk string, formatted as Redis 7.0's `%.17g`. */

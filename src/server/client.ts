@@ -38,8 +38,6 @@ export class Client extends ReplyWriter {
   readonly parser: RequestParser;
   db: Db;
   name = '';
-  libName = '';
-  libVer = '';
   authenticated: boolean;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
@@ -56,7 +54,7 @@ export class Client extends ReplyWriter {
   replyMode = ReplyMode.On;
   /**
    * While a command whose replies CLIENT REPLY OFF|SKIP drops runs: the pub/sub frames it
-   * wrote, which Redis sends anyway (see keepPush).
+   * wrote, which Redis sends anyway (see pushFrame).
    */
   keptPushes: string | null = null;
 
@@ -95,7 +93,7 @@ export class Client extends ReplyWriter {
     this.db = server.keyspace.dbs[0];
     this.authenticated = !server.requiresAuth();
     this.parser = new RequestParser({
-      maxBulkLen: server.settings.protoMaxBulkLen,
+      maxBulkLen: server.settings.maxStringLen,
       maxQueryBuffer: server.settings.clientQueryBufferLimit,
       authenticated: this.authenticated,
     });
@@ -154,9 +152,9 @@ export class Client extends ReplyWriter {
       if (argv === null) break;
       this.server.processCommand(this, argv);
       // a pipelined batch may pile up replies before its flush: the output limits apply meanwhile
-      if (this.out.length > OUT_CHECK_BYTES) {
+      if (this.pendingOutput > OUT_CHECK_BYTES) {
         this.server.checkOutputBufferLimits(this);
-        if (this.out.length > WRITE_NOW_BYTES) this.writeOrPark();
+        if (this.pendingOutput > WRITE_NOW_BYTES) this.writeOrPark();
       }
     }
   }
@@ -185,11 +183,18 @@ export class Client extends ReplyWriter {
   peerEnded = false;
 
   /**
-   * Replies held back by a durability barrier (the AOF) while more keep coming: set aside as
-   * they are, so `out` stays far below V8's longest string. Written first by flush().
+   * Output set aside, in order, ahead of `out`: replies held back by a durability barrier (the
+   * AOF) while more keep coming, and big values (ReplyWriter's BIG_REPLY), so that `out` stays
+   * far below V8's longest string. Written first by flush().
    */
   private parked: string[] = [];
   private parkedBytes = 0;
+
+  protected setAside(piece: string): void {
+    if (piece.length === 0) return;
+    this.parked.push(piece);
+    this.parkedBytes += piece.length;
+  }
 
   /** Bytes of replies produced and not yet handed to the socket. */
   get pendingOutput(): number {
@@ -235,11 +240,12 @@ export class Client extends ReplyWriter {
   }
 
   /**
-   * A pub/sub frame (confirmation or message) was written from `start` on: kept even when the
-   * running command's replies are dropped, as Redis writes them with CLIENT_PUSHING.
+   * Writes a pub/sub frame (confirmation or message), kept even when the running command's
+   * replies are dropped, as Redis writes them with CLIENT_PUSHING.
    */
-  keepPush(start: number): void {
-    if (this.keptPushes !== null) this.keptPushes += this.out.slice(start);
+  pushFrame(frame: string): void {
+    this.raw(frame);
+    if (this.keptPushes !== null) this.keptPushes += frame;
   }
 
   /**
@@ -247,7 +253,10 @@ export class Client extends ReplyWriter {
    * `drop()`, asked afterwards, may let the replies go after all (CLIENT REPLY ON answers).
    */
   silenced(fn: () => void, drop: () => boolean = () => true): void {
-    const mark = this.out.length;
+    // what came before is set aside, so whatever fn adds (to `out`, or set aside when big) can be cut off
+    this.setAside(this.out);
+    this.out = '';
+    const mark = this.parked.length;
     const outer = this.keptPushes;
     this.keptPushes = '';
     let kept: string;
@@ -258,7 +267,12 @@ export class Client extends ReplyWriter {
       // inside another silenced run, that one keeps these frames too
       this.keptPushes = outer === null ? null : outer + kept;
     }
-    if (drop()) this.out = this.out.slice(0, mark) + kept;
+    if (drop()) {
+      for (let i = mark; i < this.parked.length; i++) this.parkedBytes -= this.parked[i].length;
+      this.parked.length = mark;
+      this.out = '';
+      this.raw(kept);
+    }
   }
 
   /**
@@ -306,7 +320,7 @@ export class Client extends ReplyWriter {
       `multi=${this.inMulti ? this.multiQueue.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
       `rbs=${qbuf > 1024 ? qbuf : 1024} rbp=${qbuf} obl=${this.out.length} oll=${omem > 0 ? 1 : 0} omem=${omem + this.parkedBytes} ` +
       `tot-mem=${qbuf + omem + this.pendingOutput + 1024} events=r${omem > 0 ? 'w' : ''} cmd=${cmd} user=default ` +
-      `redir=-1 resp=${this.resp} lib-name=${this.libName} lib-ver=${this.libVer}`
+      `redir=-1 resp=${this.resp}`
     );
   }
 }

@@ -111,7 +111,7 @@ function memorySection(s: Server): Fields {
     ['used_memory_array_buffers', m.arrayBuffers],
     ['maxmemory', 0],
     ['maxmemory_human', '0B'],
-    ['maxmemory_policy', 'noeviction'],
+    ['maxmemory_policy', s.config.str('maxmemory-policy')],
     ['mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2)],
     ['mem_fragmentation_bytes', m.rss - used],
     ['mem_not_counted_for_evict', aofBuf],

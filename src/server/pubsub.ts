@@ -96,11 +96,9 @@ export class PubSub {
 
   /** Writes one push frame of `len` elements (its body already encoded) to each client; returns how many. */
   private pushTo(clients: Set<Client>, len: number, body: string): number {
+    const frames = ['*' + len + '\r\n' + body, '>' + len + '\r\n' + body];
     for (const c of clients) {
-      const start = c.out.length;
-      c.pushLen(len);
-      c.raw(body);
-      c.keepPush(start);
+      c.pushFrame(frames[c.resp === 3 ? 1 : 0]);
       this.deliver(c);
     }
     return clients.size;

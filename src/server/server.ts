@@ -23,6 +23,7 @@ import type { RdbPersistence } from '../persistence/rdb-persistence';
 import type { AofPersistence } from '../persistence/aof/aof';
 import { removePidFile } from './process';
 import { LatencyHistogram } from './latency-histogram';
+import { MAX_STRING_LENGTH } from '../util/limits';
 
 export const KEEL_VERSION = '0.1.0';
 /** The Redis version Keel answers as (clients and tools gate features on it). */
@@ -38,6 +39,8 @@ export type PropagationListener = (ops: PropagatedOp[]) => void;
 /** Values read on hot paths, refreshed whenever the config changes. */
 export interface Settings {
   protoMaxBulkLen: number;
+  /** the longest argument or string value: proto-max-bulk-len, or V8's longest string when shorter */
+  maxStringLen: number;
   clientQueryBufferLimit: number;
   maxclients: number;
   timeout: number;
@@ -225,6 +228,7 @@ export class Server {
     const c = this.config;
     this.settings = {
       protoMaxBulkLen: c.num('proto-max-bulk-len'),
+      maxStringLen: Math.min(c.num('proto-max-bulk-len'), MAX_STRING_LENGTH),
       clientQueryBufferLimit: c.num('client-query-buffer-limit'),
       maxclients: c.num('maxclients'),
       timeout: c.num('timeout'),
@@ -246,7 +250,7 @@ export class Server {
     this.log.file = c.str('logfile');
     this.slowlog.maxLen = this.settings.slowlogMaxLen;
     for (const cl of this.clients.values()) {
-      cl.parser.limits.maxBulkLen = this.settings.protoMaxBulkLen;
+      cl.parser.limits.maxBulkLen = this.settings.maxStringLen;
       cl.parser.limits.maxQueryBuffer = this.settings.clientQueryBufferLimit;
     }
     if (this.cronTimer) this.startCron();
@@ -431,7 +435,7 @@ export class Server {
 
   /**
    * Runs or queues one command. Under CLIENT REPLY OFF|SKIP whatever it answers is dropped,
-   * errors included, except pub/sub frames (Client.keepPush).
+   * errors included, except pub/sub frames (Client.pushFrame).
    */
   processCommand(c: Client, argv: string[]): void {
     const mode = c.replyMode;
@@ -581,7 +585,17 @@ export class Server {
     const prev = this.currentClient;
     this.currentClient = c;
     const errorsBefore = this.stats.errorReplies;
-    cmd.handler!(c, argv);
+    const outBefore = c.pendingOutput;
+    try {
+      cmd.handler!(c, argv);
+    } catch (e) {
+      if (!isStringTooLong(e)) throw e;
+      // a value or reply past V8's longest string: this command fails, the server goes on
+      this.log.warning(`${cmd.fullName}: ${(e as Error).message} (client ${c.id})`);
+      // a reply cut short cannot be taken back: the client is closed after the error
+      if (c.pendingOutput !== outBefore) c.closeAfterReply = true;
+      c.error(`ERR the reply or a value would be longer than the longest string Keel can hold (${MAX_STRING_LENGTH} bytes)`);
+    }
     this.currentClient = prev;
     // after the command, as Redis's call(): a SELECT shows its new db, EXEC follows its commands;
     // admin commands are not shown
@@ -921,3 +935,9 @@ const PROTECTED_MODE_ERROR =
   "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
   '3) If you started the server manually just for testing, restart it with the \'--protected-mode no\' option. ' +
   '4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** The errors V8 and Node throw for a string past the longest they can make. */
+function isStringTooLong(e: unknown): boolean {
+  if (e instanceof RangeError && e.message === 'Invalid string length') return true;
+  return (e as { code?: string } | null)?.code === 'ERR_STRING_TOO_LONG';
+}

@@ -63,6 +63,30 @@ export function parseDouble(s: string): number | null {
 }
 
 /**
+ * strtod as zslParseRange uses it for score ranges (ZCOUNT, ZRANGEBYSCORE...): leading
+ * whitespace skipped, the rest must be read whole, NaN refused, and nothing else checked, so a
+ * decimal past a double's range is ±Infinity (1e1000), one below it 0 (1e-400), and an empty
+ * string, which strtod reads as nothing, is 0.
+ */
+export function parseRangeDouble(s: string): number | null {
+  let i = 0;
+  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
+  // nothing read: strtod's end is where it began, which must be the end of the string
+  if (i === s.length) return i === 0 ? 0 : null;
+  const t = i === 0 ? s : s.slice(i);
+  if (INF_RE.test(t)) return t[0] === '-' ? -Infinity : Infinity;
+  if (FLOAT_RE.test(t)) return Number(t);
+  const x = parseHexFloat(t);
+  if (x === null) return null;
+  return (x.neg ? -1 : 1) * Number(x.m) * 2 ** x.e;
+}
+
+/** C's isspace in the "C" locale */
+function isCSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/**
  * A float as strtold reads it, as a double: like parseDouble, but a decimal past a double's
  * range is ±Infinity instead of an error (1e400 is a long double). For timeouts.
  */

@@ -192,7 +192,7 @@ export class AofFileLoader {
       cmd.handler!(this.client, argv);
     } finally {
       server.currentClient = prev;
-      this.client.out = '';
+      this.client.discardOutput();
     }
   }
 

@@ -9,6 +9,7 @@ import { lzfDecompressInto } from './lzf';
 import type { LzfAhead } from './lzf-ahead';
 import { decodeListpack, decodeZiplist, decodeZipmap, decodeIntset, CorruptError } from './compact';
 import { Crc64 } from './crc64';
+import { MAX_STRING_LENGTH } from '../../util/limits';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
 import { IndexedSet } from '../../store/types/indexed-set';
@@ -155,6 +156,7 @@ export class RdbCursor {
   str(): string {
     const r = this.lenOrEnc();
     if (r >= 0) {
+      if (r > MAX_STRING_LENGTH) this.tooLong(r);
       const at = this.pos;
       if (at + r > this.buf.length) this.need(r);
       this.pos = at + r;
@@ -162,9 +164,14 @@ export class RdbCursor {
     }
     if (r === -1 - ENC_LZF) {
       const n = this.lzf();
+      if (n > MAX_STRING_LENGTH) this.tooLong(n);
       return (this.lzfOut as Latin1Buffer).latin1Slice(this.lzfAt, this.lzfAt + n);
     }
     return this.intString(-1 - r);
+  }
+
+  private tooLong(n: number): never {
+    throw new RdbError(`a string of ${n} bytes is longer than Keel can hold (${MAX_STRING_LENGTH})`, this.pos, true);
   }
 
   /** An integer-encoded string (encodings 0-2). */

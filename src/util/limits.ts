@@ -1,0 +1,8 @@
+import { constants } from 'node:buffer';
+
+/**
+ * V8's longest string (536,870,888 characters on 64-bit), a little under Redis's 512 MB limit
+ * for a string value: longer arguments and values are refused as if over proto-max-bulk-len,
+ * since making one throws (RangeError) instead of failing one command.
+ */
+export const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
