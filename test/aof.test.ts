@@ -1109,6 +1109,36 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
   // Expiries are doubles: one within 1023 ms of 2^63 once rounded to 2^63, which the RDB wrote as
   // the int64 minimum (the key came back expired) and the AOF as an out-of-range number (the
   // command failed on load: TTL or key lost). Found by a test helper.
+  // Found by a review helper: DEBUG LOADAOF while the first BASE was written read the manifest
+  // back from disk, which does not list that BASE's INCR yet; the BASE was then published with
+  // the stale INCR of before appendonly no, and without the live one (acknowledged writes lost)
+  test('DEBUG LOADAOF while the first BASE is written: the BASE is published with the live INCR', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes', save: '', 'enable-debug-command': 'yes' }, async (r) => {
+      await r.set('x', 'stale');
+      assert.equal(await r.config('SET', 'appendonly', 'no'), 'OK');
+      await setKeys(r, 1000);
+      await r.set('x', 'new');
+      await r.config('SET', 'rdb-key-save-delay', '1000'); // about a second for the BASE
+      assert.equal(await r.config('SET', 'appendonly', 'yes'), 'OK');
+      await r.set('w1', '1');
+      assert.equal(await r.call('DEBUG', 'LOADAOF'), 'OK'); // as Redis: the AOF on disk is the stale one
+      await r.set('w2', '1');
+      await r.config('SET', 'rdb-key-save-delay', '0');
+      await waitRewriteDone(r);
+      await r.set('w3', '1');
+      const lines = readManifestLines(dir);
+      const incrs = lines.filter((l) => l.type === 'i');
+      assert.equal(incrs.length, 1, JSON.stringify(lines));
+      assert.match(incrs[0].name, /\.2\.incr\.aof$/);
+    });
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      assert.equal(await r.get('x'), 'new');
+      for (const k of ['w1', 'w2', 'w3']) assert.equal(await r.get(k), '1', k);
+      assert.equal(await r.get('k999'), 'v999');
+    });
+  });
+
   test('an expiry near the int64 limit survives DEBUG RELOAD, DEBUG LOADAOF and a rewrite', async () => {
     const dir = dirFor();
     await withKeel({ dir, appendonly: 'yes' }, async (r) => {
@@ -1569,6 +1599,70 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
         await afterRestart(mnt, async (r2) => {
           assert.equal(await r2.get('before'), 'full');
           for (const key of acked) assert.equal(await r2.exists(key), 1, `${key} survived`);
+        });
+      });
+    });
+  });
+
+  // Found by a review helper: the failed first BASE dropped the buffer (a write that could not be
+  // written) but still counted its bytes as appended, and every reply after the retried BASE
+  // waited for that many bytes more: a client alone hung for good (Redis answers at once)
+  test('a write that failed with the first BASE does not hold the replies after the BASE is retried', async (t) => {
+    await withTmpfs(t, async (mnt) => {
+      await withSpawned(['--dir', mnt, '--appendonly', 'no', '--appendfsync', 'everysec', '--save', ''], async (k, r) => {
+        await setKeys(r, 200);
+        const filler = fillDisk(mnt);
+        // in the same turn, so the SET is appended to the new INCR before the BASE fails; its
+        // write fails too (answered all the same, as Redis answers under everysec)
+        const replies = await r.pipeline().config('SET', 'appendonly', 'yes').set('during', '1').exec();
+        assert.deepEqual(replies, [[null, 'OK'], [null, 'OK']]);
+        await waitFor(async () => (await persistenceInfo(r)).aof_last_bgrewrite_status === 'err', 10_000, 10);
+        fs.rmSync(filler);
+        await waitFor(async () => {
+          const i = await persistenceInfo(r);
+          return i.aof_last_bgrewrite_status === 'ok' && i.aof_rewrite_in_progress === '0' && i.aof_rewrite_scheduled === '0';
+        }, 10_000, 20);
+        const answered = await Promise.race([r.set('after', '1'), sleep(5000).then(() => 'no answer in 5 s')]);
+        assert.equal(answered, 'OK');
+        assert.equal((await persistenceInfo(r)).aof_last_write_status, 'ok');
+        await killProcess(k.proc);
+        await afterRestart(mnt, async (r2) => {
+          assert.equal(await r2.get('after'), '1');
+          assert.equal(await r2.get('k199'), 'v199');
+        });
+      });
+    });
+  });
+
+  // Found by a review helper: CONFIG SET appendonly no kept the buffer its last write could not
+  // write; appendonly yes then wrote it into the new INCR, after a BASE that already held those
+  // writes, and a restart applied them twice
+  test('a write the full disk refused is not replayed twice after appendonly no, then yes', async (t) => {
+    await withTmpfs(t, async (mnt) => {
+      await withSpawned(['--dir', mnt, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''], async (k, r) => {
+        let acked = 0;
+        const filler = fillDisk(mnt);
+        for (let i = 0; i < 500; i++) {
+          try {
+            await r.incr('ctr');
+            acked++;
+          } catch (e) {
+            assert.match((e as Error).message, /^MISCONF /);
+            break;
+          }
+        }
+        assert.ok(acked < 500, 'the full disk refused writes');
+        assert.equal(await r.config('SET', 'appendonly', 'no'), 'OK');
+        fs.rmSync(filler);
+        assert.equal(await r.config('SET', 'appendonly', 'yes'), 'OK');
+        await waitRewriteDone(r);
+        await waitFor(async () => (await persistenceInfo(r)).aof_last_write_status === 'ok', 10_000, 50);
+        assert.equal(await r.set('z', '1'), 'OK');
+        assert.equal(await r.get('ctr'), String(acked));
+        await killProcess(k.proc);
+        await afterRestart(mnt, async (r2) => {
+          assert.equal(await r2.get('ctr'), String(acked), 'every acknowledged INCR, once');
+          assert.equal(await r2.get('z'), '1');
         });
       });
     });

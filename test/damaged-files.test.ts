@@ -10,6 +10,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { startTestServer, tempDir, CLI } from './helpers';
 import { Crc64 } from '../src/persistence/rdb/crc64';
+import { encodeListpack } from '../src/persistence/rdb/compact';
 
 const resp = (...argv: string[]) => `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
 
@@ -139,6 +140,26 @@ describe('sanitize-dump-payload and intsets', () => {
       await srv.close();
     }
     await assert.rejects(startTestServer({ dir, save: '', 'sanitize-dump-payload': 'yes' }), /Intset integrity check failed/);
+  });
+
+  // found by a review helper: a listpack entry's back-length was never checked, where
+  // redis-check-rdb and a load with sanitize-dump-payload yes refuse a wrong one
+  test('a listpack entry with a wrong back-length: check-rdb and sanitize yes refuse it, a plain load takes it', async () => {
+    const lp = encodeListpack(['a', '1']);
+    assert.equal(lp[8], 2, "the back-length of entry 'a' (2 bytes)");
+    lp[8] = 3;
+    const dir = tempDir();
+    const file = writeDump(dir, Buffer.concat([Buffer.from([0xfe, 0x00, 0x10, 0x01, 0x68, lp.length]), lp]));
+    const r = await checkRdb(file);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /Listpack integrity check failed/);
+    const srv = await startTestServer({ dir, save: '' });
+    try {
+      assert.equal(await srv.client().hget('h', 'a'), '1');
+    } finally {
+      await srv.close();
+    }
+    await assert.rejects(startTestServer({ dir, save: '', 'sanitize-dump-payload': 'yes' }), /Listpack integrity check failed/);
   });
 
   test('RESTORE of such a payload: accepted with no, Bad data format with yes or clients', async () => {

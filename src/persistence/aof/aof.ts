@@ -648,6 +648,16 @@ export class AofPersistence {
     while (!steps.next().done) {
       /* synchronous: DEBUG LOADAOF blocks the server, as in Redis */
     }
+    // a first BASE being written: its INCR, the file appends go to, is not on disk in the
+    // manifest yet (it is listed with that BASE). The manifest read back must still know it,
+    // or the BASE would be published with the old INCRs instead, and the next INCR would reuse its name.
+    const f = this.file;
+    if (f !== null && !m.incrs.some((i) => i.name === f.info.name)) {
+      const known = m.clone();
+      known.incrs.push({ ...f.info });
+      known.incrSeq = Math.max(known.incrSeq, f.info.seq);
+      this.manifest = known;
+    }
   }
 
   // ---------------------------------------------------------------- rewrite
@@ -767,7 +777,7 @@ export class AofPersistence {
    */
   private backToWaiting(): void {
     const f = this.file;
-    this.buf.clear();
+    this.dropBuffer();
     this.retireCurrent();
     if (f !== null) {
       fs.rmSync(path.join(this.dir, f.info.name), { force: true });
@@ -776,6 +786,20 @@ export class AofPersistence {
     this.state = 'wait-rewrite';
     this.rewriteScheduled = true;
     this.ungate();
+  }
+
+  /**
+   * Forgets what the buffer holds, for a file that is being given up (the AOF turned off, or a
+   * first BASE that failed): those writes are in the dataset, and the next BASE will hold them.
+   * Left in the buffer, they would be written into the next INCR on top of that BASE, twice;
+   * and counted in `appended`, they would hold every later reply for bytes that never come.
+   * A write error on the abandoned file is over with it.
+   */
+  private dropBuffer(): void {
+    this.appended -= this.buf.length;
+    this.buf.clear();
+    this.lastWriteStatus = 'ok';
+    this.lastWriteError = '';
   }
 
   /** No more reply gating: the AOF is off or not yet writing; held replies go now. */
@@ -818,6 +842,8 @@ export class AofPersistence {
     // on the spot, as Redis does: the replies held for it are released just below
     if (this.state === 'on' && this.file !== null) this.syncNow('when turning the AOF off');
     this.abortRewrite('the AOF was turned off');
+    // what could not be written (a full disk) stays out of the AOF: turning it on again starts from a BASE
+    this.dropBuffer();
     this.retireCurrent();
     this.state = 'off';
     this.rewriteScheduled = false;

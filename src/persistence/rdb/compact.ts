@@ -117,8 +117,11 @@ export function encodeListpack(items: readonly string[]): Buffer {
   return out;
 }
 
-/** Decodes a listpack into its elements (integers as decimal strings). */
-export function decodeListpack(b: Buffer): string[] {
+/**
+ * Decodes a listpack into its elements (integers as decimal strings). `deep` (check-rdb,
+ * sanitize-dump-payload yes) also checks each entry's back-length, as lpValidateNext does.
+ */
+export function decodeListpack(b: Buffer, deep = false): string[] {
   if (b.length < 7) throw new CorruptError('listpack too short');
   const total = b.readUInt32LE(0);
   if (total !== b.length) throw new CorruptError(`listpack header says ${total} bytes, blob has ${b.length}`);
@@ -173,11 +176,26 @@ export function decodeListpack(b: Buffer): string[] {
     } else {
       throw new CorruptError(`listpack: invalid entry encoding 0x${e.toString(16)} at ${p}`);
     }
-    p += sz + backlenSize(sz);
+    const n = backlenSize(sz);
+    if (deep && !backlenIs(b, p + sz, n, sz)) throw new CorruptError(`Listpack integrity check failed: wrong back-length at ${p + sz}`);
+    p += sz + n;
   }
   if (p !== b.length - 1 || b[p] !== 0xff) throw new CorruptError('listpack: missing or misplaced terminator');
   if (count !== 65535 && count !== out.length) throw new CorruptError(`listpack header says ${count} elements, found ${out.length}`);
   return out;
+}
+
+/** Whether the `n` bytes at `at` are the back-length `len` as writeBacklen writes it. */
+function backlenIs(b: Buffer, at: number, n: number, len: number): boolean {
+  if (at + n > b.length) return false;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const x = b[at + i];
+    // the first byte read (the last going backwards) has no continuation bit, the others have it
+    if ((i === 0) !== ((x & 128) === 0)) return false;
+    v = v * 128 + (x & 127);
+  }
+  return v === len;
 }
 
 function need(b: Buffer, p: number, n: number): void {
