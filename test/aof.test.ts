@@ -1016,6 +1016,27 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
     });
   });
 
+  // Found by a review helper: a command run under CLIENT REPLY SKIP that flushed its own client
+  // (DEBUG LOADAOF and CONFIG SET appendonly no release the replies held for the AOF) left
+  // holes in the output set aside, and the next write killed the server (TypeError)
+  test('CLIENT REPLY SKIP before a command that flushes held replies: the rest is answered, the server goes on', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes', appendfsync: 'everysec', 'enable-debug-command': 'yes' }, async (r, server) => {
+      const big = 'b'.repeat(2_000_000); // over 1 MB: the replies are written mid-batch, and held for the AOF
+      await r.set('big', big);
+      for (const flusher of [['DEBUG', 'LOADAOF'], ['CONFIG', 'SET', 'appendonly', 'no']]) {
+        const conn = await RawConn.connect(server.port);
+        const resp = (args: string[]) => `*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join('');
+        conn.send([['SET', 'a', '1'], ['GET', 'big'], ['CLIENT', 'REPLY', 'SKIP'], flusher, ['PING']].map(resp).join(''));
+        assert.equal(await conn.reply(), 'OK');
+        assert.equal(await conn.reply(), big);
+        assert.equal(await conn.reply(), 'PONG', flusher.join(' '));
+        conn.close();
+      }
+      assert.equal(await r.ping(), 'PONG');
+    });
+  });
+
   // The replies wait for an fsync; meanwhile the peer's EOF once made Node end the socket, and
   // the replies were dropped (redis-server answers all of them)
   test('always: a client that shuts down its sending side still gets every reply', async () => {

@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { startTestServer, tempDir, CLI } from './helpers';
 import { Crc64 } from '../src/persistence/rdb/crc64';
 import { encodeListpack } from '../src/persistence/rdb/compact';
@@ -58,6 +58,22 @@ describe('damaged and odd RDB files', () => {
     fs.symlinkSync('/dev/zero', path.join(dir, 'dump.rdb'));
     await assert.rejects(startTestServer({ dir, save: '' }), /not a regular file/);
     assert.match((await checkRdb(path.join(dir, 'dump.rdb'))).out, /not a regular file/);
+  });
+
+  // found by a review helper: opening a pipe for reading waits for a writer, so the server
+  // hung before the regular-file check could run (and ignored SIGTERM)
+  test('a dump.rdb or an AOF that is a named pipe is refused at once, not waited on', async () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [path.join(dir, 'dump.rdb')]);
+    await assert.rejects(startTestServer({ dir, save: '' }), /not a regular file/);
+    assert.match((await checkRdb(path.join(dir, 'dump.rdb'))).out, /not a regular file/);
+    const aof = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(process.execPath, [CLI, 'check-aof', path.join(dir, 'dump.rdb')], { timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      ),
+    );
+    assert.equal(aof.code, 1);
+    assert.match(aof.out, /not a regular file/);
   });
 
   test('rdbchecksum no loads a dump whose checksum is wrong, as Redis does; yes names both values', async () => {

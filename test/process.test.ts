@@ -116,6 +116,7 @@ describe('CONFIG GET/SET of the directives a Redis 7.0 redis.conf may hold', () 
       set('maxmemory-samples', '7');
       set('maxmemory-eviction-tenacity', '101');
       set('maxmemory-clients', '0');
+      set('maxmemory-clients', '-1');
       await assertSameReplies(k.port, redis.port, scenario);
     } finally {
       await killProcess(k.proc);

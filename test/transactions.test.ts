@@ -198,6 +198,26 @@ describe('pub/sub (RESP2)', () => {
     }
   });
 
+  // found by a review helper: PUBLISH counted the receivers after serving them, when the ones
+  // closed for their output limit were gone already (Redis counts them: it frees them afterwards)
+  test('PUBLISH counts the subscribers its message closes for their output limit', async () => {
+    const both = await srv.raw();
+    const pat = await srv.raw();
+    const pub = await srv.raw();
+    await pub.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 100000 0 0');
+    try {
+      await both.call('SUBSCRIBE', 'cnt');
+      await both.call('PSUBSCRIBE', 'cn*');
+      await pat.call('PSUBSCRIBE', 'c*');
+      assert.equal(await pub.call('PUBLISH', 'cnt', 'x'.repeat(200_000)), 3);
+      await both.waitClose();
+      await pat.waitClose();
+      assert.equal(await pub.call('PUBLISH', 'cnt', 'y'), 0);
+    } finally {
+      await pub.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 33554432 8388608 60');
+    }
+  });
+
   // the soft limit was only checked when more output came (found by a test helper)
   test('a subscriber over the soft limit is dropped when its seconds are up, with no more messages', async () => {
     const sub = await srv.raw();

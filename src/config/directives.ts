@@ -95,12 +95,21 @@ function clampedOnSet(d: Directive, lo: number, hi: number): Directive {
   };
 }
 
-/** A memory limit Keel does not enforce: only 0 (no limit) is accepted. */
-function onlyZero(d: Directive, what: string): Directive {
+/** A memory limit Keel does not enforce: only 0 (no limit) is accepted. `percent`: N% is a value too. */
+function onlyZero(d: Directive, what: string, percent = false): Directive {
   return {
     ...d,
     parse(args, prev, fromFile) {
-      const n = /^\d+%$/.test(args[0] ?? '') ? Number(args[0].slice(0, -1)) : d.parse(args, prev, fromFile);
+      let n: ConfigValue;
+      if (percent && /^\d+%$/.test(args[0] ?? '')) n = Number(args[0].slice(0, -1));
+      else {
+        try {
+          n = d.parse(args, prev, fromFile);
+        } catch (e) {
+          if (percent && e instanceof ConfigValueError) throw new ConfigValueError('argument must be a memory or percent value');
+          throw e;
+        }
+      }
       if (n !== 0) throw new ConfigValueError(`Keel does not implement ${what} (eviction): only 0, no limit, is supported`);
       return n;
     },
@@ -551,7 +560,7 @@ export const DIRECTIVES: Directive[] = [
   },
   int('maxmemory-samples', 5, 1, 2147483647),
   int('maxmemory-eviction-tenacity', 10, 0, 100),
-  onlyZero(mem('maxmemory-clients', '0', 0, 2 ** 53, true, true), 'maxmemory-clients'),
+  onlyZero(mem('maxmemory-clients', '0', 0, 2 ** 53, true, true), 'maxmemory-clients', true),
   bool('lazyfree-lazy-eviction', false),
   bool('lazyfree-lazy-expire', false),
   bool('lazyfree-lazy-server-del', false),

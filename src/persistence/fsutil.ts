@@ -2,7 +2,7 @@
  * Durable file replacement: write a temp file, fsync it, rename it over the target, fsync
  * the directory. A crash at any point leaves either the old file or the new one, whole.
  */
-import { promises as fsp, openSync, fsyncSync, closeSync, renameSync, writeSync, fstatSync, readFileSync } from 'node:fs';
+import { promises as fsp, constants, openSync, fsyncSync, closeSync, renameSync, writeSync, fstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** fsyncs a directory so a rename inside it is durable. */
@@ -55,13 +55,22 @@ export function writeFileAtomicSync(target: string, data: string | Buffer): void
  * pipe (dump.rdb linked to /dev/zero) could be read forever.
  */
 export function readDataFile(file: string): Buffer {
-  const fd = openSync(file, 'r');
+  const fd = openDataFile(file);
   try {
     regularFileSize(fd, file);
     return readFileSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Opens a data file for reading. O_NONBLOCK: opening a pipe for reading waits for a writer,
+ * which would hang the server before regularFileSize could refuse it; a regular file is read
+ * the same either way.
+ */
+export function openDataFile(file: string): number {
+  return openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
 }
 
 /** The size of the open data file `fd`; throws unless it is a regular file (see readDataFile). */

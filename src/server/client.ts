@@ -189,6 +189,8 @@ export class Client extends ReplyWriter {
    */
   private parked: string[] = [];
   private parkedBytes = 0;
+  /** times `parked` was handed to the socket (see silenced) */
+  private flushes = 0;
 
   protected setAside(piece: string): void {
     if (piece.length === 0) return;
@@ -216,6 +218,7 @@ export class Client extends ReplyWriter {
     this.out = '';
     this.parked = [];
     this.parkedBytes = 0;
+    this.flushes++;
   }
 
   /** Sends what the batch produced, unless a durability barrier holds it back. */
@@ -228,6 +231,7 @@ export class Client extends ReplyWriter {
       }
       this.parked = [];
       this.parkedBytes = 0;
+      this.flushes++;
       const out = this.out;
       this.out = '';
       this.server.stats.netOutputBytes += out.length;
@@ -257,6 +261,7 @@ export class Client extends ReplyWriter {
     this.setAside(this.out);
     this.out = '';
     const mark = this.parked.length;
+    const flushesBefore = this.flushes;
     const outer = this.keptPushes;
     this.keptPushes = '';
     let kept: string;
@@ -268,8 +273,11 @@ export class Client extends ReplyWriter {
       this.keptPushes = outer === null ? null : outer + kept;
     }
     if (drop()) {
-      for (let i = mark; i < this.parked.length; i++) this.parkedBytes -= this.parked[i].length;
-      this.parked.length = mark;
+      // fn may have flushed this client (DEBUG LOADAOF, CONFIG SET appendonly no release the
+      // replies held for the AOF): then every piece set aside since is fn's own
+      const from = this.flushes === flushesBefore ? mark : 0;
+      for (let i = from; i < this.parked.length; i++) this.parkedBytes -= this.parked[i].length;
+      this.parked.length = from;
       this.out = '';
       this.raw(kept);
     }

@@ -71,7 +71,7 @@ export class PubSub {
   /** SPUBLISH: delivers `smessage` frames to the shard channel's subscribers. */
   spublish(channel: string, message: string): number {
     const subs = this.shardChannels.get(channel);
-    return subs ? this.pushTo(subs, 3, '$8\r\nsmessage\r\n' + bulks(channel, message)) : 0;
+    return subs ? this.pushTo([...subs], 3, '$8\r\nsmessage\r\n' + bulks(channel, message)) : 0;
   }
 
   /** Drops every subscription of a client (disconnect, RESET). */
@@ -81,27 +81,33 @@ export class PubSub {
     for (const ch of [...c.shardChannels]) this.sunsubscribe(c, ch);
   }
 
-  /** Delivers a message; returns the number of receivers. */
+  /**
+   * Delivers a message; returns the number of receivers. They are all chosen before any is
+   * served: one closed for its output limit as it is served still counts, for its channel and
+   * its patterns alike, as Redis frees it only after the publish.
+   */
   publish(channel: string, message: string): number {
-    let n = 0;
     const subs = this.channels.get(channel);
-    if (subs) n += this.pushTo(subs, 3, '$7\r\nmessage\r\n' + bulks(channel, message));
-    if (this.patterns.size !== 0) {
-      for (const [pattern, clients] of this.patterns) {
-        if (stringMatch(pattern, channel, false)) n += this.pushTo(clients, 4, '$8\r\npmessage\r\n' + bulks(pattern, channel, message));
-      }
+    if (this.patterns.size === 0) return subs ? this.pushTo([...subs], 3, '$7\r\nmessage\r\n' + bulks(channel, message)) : 0;
+    const targets: [Client[], number, string][] = [];
+    if (subs) targets.push([[...subs], 3, '$7\r\nmessage\r\n' + bulks(channel, message)]);
+    for (const [pattern, clients] of this.patterns) {
+      if (stringMatch(pattern, channel, false)) targets.push([[...clients], 4, '$8\r\npmessage\r\n' + bulks(pattern, channel, message)]);
     }
+    let n = 0;
+    for (const [clients, len, body] of targets) n += this.pushTo(clients, len, body);
     return n;
   }
 
   /** Writes one push frame of `len` elements (its body already encoded) to each client; returns how many. */
-  private pushTo(clients: Set<Client>, len: number, body: string): number {
+  private pushTo(clients: Client[], len: number, body: string): number {
     const frames = ['*' + len + '\r\n' + body, '>' + len + '\r\n' + body];
     for (const c of clients) {
+      if (c.closing) continue; // closed by an earlier frame of this publish: counted, not served
       c.pushFrame(frames[c.resp === 3 ? 1 : 0]);
       this.deliver(c);
     }
-    return clients.size;
+    return clients.length;
   }
 
   private deliver(c: Client): void {

@@ -368,7 +368,12 @@ export class Server {
     this.clients.set(c.id, c);
     socket.on('data', (chunk: Buffer) => c.onData(chunk));
     socket.on('end', () => c.onPeerEnd());
-    socket.on('error', () => c.close());
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      // one write of the replies queued for a socket can take at most 2 GB (libuv): past that the
+      // client is closed, as an output limit would close it, and said so
+      if (e.code === 'ENOBUFS') this.log.warning(`Client ${c.describe()} closed: its pending replies are more than one socket write can take (${e.message})`);
+      c.close();
+    });
     socket.on('close', () => c.close());
   }
 

@@ -33,7 +33,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readDataFile } from '../persistence/fsutil';
+import { openDataFile, readDataFile, regularFileSize } from '../persistence/fsutil';
 import { AofCommandReader, AofParseError, hasRdbPreamble } from '../persistence/aof/reader';
 import { Manifest, ManifestError } from '../persistence/aof/manifest';
 import { checkRdbBuffer } from './check-rdb';
@@ -389,8 +389,9 @@ function truncate(file: string, len: number): boolean {
 function fileKind(file: string): 'manifest' | 'aof' | { error: unknown } {
   let head: Buffer;
   try {
-    const fd = fs.openSync(file, 'r');
+    const fd = openDataFile(file);
     try {
+      regularFileSize(fd, file);
       // a manifest is small; its first 64 KiB are enough, and cheap on a multi-GB AOF
       const b = Buffer.alloc(65536);
       head = b.subarray(0, fs.readSync(fd, b, 0, b.length, 0));

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Crc64 } from './crc64';
-import { regularFileSize } from '../fsutil';
+import { openDataFile, regularFileSize } from '../fsutil';
 
 /** below this a worker's start-up costs more than it saves */
 const MIN_PARALLEL = 4 * 1024 * 1024;
@@ -21,7 +21,7 @@ const WAIT_MS = 30_000;
 
 /** Reads a file into a Buffer over a SharedArrayBuffer (so a worker can see it without a copy). */
 export function readFileShared(file: string): Buffer {
-  const fd = fs.openSync(file, 'r');
+  const fd = openDataFile(file);
   try {
     const size = regularFileSize(fd, file);
     if (size < MIN_PARALLEL) return fs.readFileSync(fd);
