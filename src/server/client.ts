@@ -56,7 +56,7 @@ export class Client extends ReplyWriter {
    * While a command whose replies CLIENT REPLY OFF|SKIP drops runs: the pub/sub frames it
    * wrote, which Redis sends anyway (see pushFrame).
    */
-  keptPushes: string | null = null;
+  keptPushes: string[] | null = null;
 
   /** MULTI state */
   inMulti = false;
@@ -249,7 +249,7 @@ export class Client extends ReplyWriter {
    */
   pushFrame(frame: string): void {
     this.raw(frame);
-    if (this.keptPushes !== null) this.keptPushes += frame;
+    if (this.keptPushes !== null) this.keptPushes.push(frame);
   }
 
   /**
@@ -263,14 +263,15 @@ export class Client extends ReplyWriter {
     const mark = this.parked.length;
     const flushesBefore = this.flushes;
     const outer = this.keptPushes;
-    this.keptPushes = '';
-    let kept: string;
+    // frames kept apart, not joined: two big messages would make a string past V8's longest
+    const kept: string[] = [];
+    this.keptPushes = kept;
     try {
       fn();
     } finally {
-      kept = this.keptPushes;
       // inside another silenced run, that one keeps these frames too
-      this.keptPushes = outer === null ? null : outer + kept;
+      if (outer !== null) for (const f of kept) outer.push(f);
+      this.keptPushes = outer;
     }
     if (drop()) {
       // fn may have flushed this client (DEBUG LOADAOF, CONFIG SET appendonly no release the
@@ -279,7 +280,7 @@ export class Client extends ReplyWriter {
       for (let i = from; i < this.parked.length; i++) this.parkedBytes -= this.parked[i].length;
       this.parked.length = from;
       this.out = '';
-      this.raw(kept);
+      for (const f of kept) this.raw(f);
     }
   }
 
