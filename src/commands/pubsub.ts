@@ -7,14 +7,13 @@ import type { CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { stringMatch } from '../util/glob';
 import { replyHelp } from './connection';
-import { bulkHeader } from '../protocol/reply';
+import { bulkHeader, pushHeader } from '../protocol/reply';
 
 /** `count`: channels and patterns, or for the shard kinds, shard channels (as Redis counts them) */
 function confirm(c: Client, kind: string, name: string | null): void {
-  const v3 = c.resp === 3;
   const count = kind === 'ssubscribe' || kind === 'sunsubscribe' ? c.shardChannels.size : c.channels.size + c.patterns.size;
-  const nameText = name === null ? (v3 ? '_\r\n' : '$-1\r\n') : bulkHeader(name.length) + name + '\r\n';
-  c.pushFrame((v3 ? '>3\r\n' : '*3\r\n') + bulkHeader(kind.length) + kind + '\r\n' + nameText + ':' + count + '\r\n');
+  const nameText = name === null ? (c.resp === 3 ? '_\r\n' : '$-1\r\n') : bulkHeader(name.length) + name + '\r\n';
+  c.pushFrame(pushHeader(c.resp, 3) + bulkHeader(kind.length) + kind + '\r\n' + nameText + ':' + count + '\r\n');
 }
 
 type Join = (c: Client, name: string) => boolean;

@@ -116,6 +116,18 @@ function onlyZero(d: Directive, what: string, percent = false): Directive {
   };
 }
 
+/** maxmemory-policy: the -lfu policies are refused, since Keel keeps no access frequency (OBJECT FREQ). */
+function noLfu(d: Directive): Directive {
+  return {
+    ...d,
+    parse(args, prev, fromFile) {
+      const v = d.parse(args, prev, fromFile) as string;
+      if (v.endsWith('-lfu')) throw new ConfigValueError('Keel does not track LFU access frequency, so the -lfu policies are not supported');
+      return v;
+    },
+  };
+}
+
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 * 1024, g: 1e9, gb: 1024 * 1024 * 1024 };
 
 /** redis.conf memory notation: 1k = 1000, 1kb = 1024, ... (memtoull) */
@@ -550,14 +562,7 @@ export const DIRECTIVES: Directive[] = [
    * policy (which would change OBJECT FREQ and IDLETIME even without a limit), is refused.
    */
   onlyZero(mem('maxmemory', '0', 0, 2 ** 53, true, true), 'maxmemory'),
-  {
-    ...enumOf('maxmemory-policy', 'noeviction', ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']),
-    parse(args, prev, fromFile) {
-      const v = enumOf('maxmemory-policy', '', ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction']).parse(args, prev, fromFile) as string;
-      if (v.endsWith('-lfu')) throw new ConfigValueError('Keel does not track LFU access frequency, so the -lfu policies are not supported');
-      return v;
-    },
-  },
+  noLfu(enumOf('maxmemory-policy', 'noeviction', ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'])),
   int('maxmemory-samples', 5, 1, 2147483647),
   int('maxmemory-eviction-tenacity', 10, 0, 100),
   onlyZero(mem('maxmemory-clients', '0', 0, 2 ** 53, true, true), 'maxmemory-clients', true),

@@ -13,6 +13,11 @@ export const enum Resp {
 /** `$<len>\r\n` for the lengths most values have, made once: a bulk reply is then two concatenations */
 const BULK_HEADERS: string[] = Array.from({ length: 1024 }, (_, n) => '$' + n + '\r\n');
 
+/** The header of a push frame of `n` elements: RESP3 `>`, RESP2 an array. */
+export function pushHeader(resp: number, n: number): string {
+  return (resp === Resp.V3 ? '>' : '*') + n + '\r\n';
+}
+
 export function bulkHeader(len: number): string {
   return len < 1024 ? BULK_HEADERS[len] : '$' + len + '\r\n';
 }
@@ -108,9 +113,6 @@ export abstract class ReplyWriter {
     this.out += this.resp === Resp.V3 ? '~' + n + '\r\n' : '*' + n + '\r\n';
   }
 
-  pushLen(n: number): void {
-    this.out += this.resp === Resp.V3 ? '>' + n + '\r\n' : '*' + n + '\r\n';
-  }
 
   bulkArray(items: readonly string[]): void {
     let s = '*' + items.length + '\r\n';

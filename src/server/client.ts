@@ -207,8 +207,7 @@ export class Client extends ReplyWriter {
   private writeOrPark(): void {
     this.flush();
     if (this.out.length > WRITE_NOW_BYTES && !this.closing) {
-      this.parked.push(this.out);
-      this.parkedBytes += this.out.length;
+      this.setAside(this.out);
       this.out = '';
     }
   }

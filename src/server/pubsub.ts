@@ -5,7 +5,7 @@
 import type { Client } from './client';
 import type { Server } from './server';
 import { stringMatch } from '../util/glob';
-import { bulkHeader } from '../protocol/reply';
+import { bulkHeader, pushHeader } from '../protocol/reply';
 
 /** Bulk strings, encoded once for every subscriber. */
 function bulks(...items: string[]): string {
@@ -71,7 +71,7 @@ export class PubSub {
   /** SPUBLISH: delivers `smessage` frames to the shard channel's subscribers. */
   spublish(channel: string, message: string): number {
     const subs = this.shardChannels.get(channel);
-    return subs ? this.pushTo([...subs], 3, '$8\r\nsmessage\r\n' + bulks(channel, message)) : 0;
+    return subs ? this.pushTo(subs, 3, '$8\r\nsmessage\r\n' + bulks(channel, message)) : 0;
   }
 
   /** Drops every subscription of a client (disconnect, RESET). */
@@ -88,7 +88,8 @@ export class PubSub {
    */
   publish(channel: string, message: string): number {
     const subs = this.channels.get(channel);
-    if (this.patterns.size === 0) return subs ? this.pushTo([...subs], 3, '$7\r\nmessage\r\n' + bulks(channel, message)) : 0;
+    // no patterns: the channel's own set, counted before it is served
+    if (this.patterns.size === 0) return subs ? this.pushTo(subs, 3, '$7\r\nmessage\r\n' + bulks(channel, message)) : 0;
     const targets: [Client[], number, string][] = [];
     if (subs) targets.push([[...subs], 3, '$7\r\nmessage\r\n' + bulks(channel, message)]);
     for (const [pattern, clients] of this.patterns) {
@@ -100,14 +101,15 @@ export class PubSub {
   }
 
   /** Writes one push frame of `len` elements (its body already encoded) to each client; returns how many. */
-  private pushTo(clients: Client[], len: number, body: string): number {
-    const frames = ['*' + len + '\r\n' + body, '>' + len + '\r\n' + body];
+  private pushTo(clients: Client[] | Set<Client>, len: number, body: string): number {
+    const n = clients instanceof Set ? clients.size : clients.length;
+    const frames = [pushHeader(2, len) + body, pushHeader(3, len) + body];
     for (const c of clients) {
       if (c.closing) continue; // closed by an earlier frame of this publish: counted, not served
       c.pushFrame(frames[c.resp === 3 ? 1 : 0]);
       this.deliver(c);
     }
-    return clients.length;
+    return n;
   }
 
   private deliver(c: Client): void {
