@@ -24,7 +24,14 @@ Options are redis.conf directives written as --name value, after the config file
 `;
 
 export async function runServerCli(argv: string[]): Promise<number> {
-  const parsed = parseServerArgs(argv);
+  let parsed: ReturnType<typeof parseServerArgs>;
+  try {
+    parsed = parseServerArgs(argv);
+  } catch (e) {
+    if (!(e instanceof ConfigFileError)) throw e;
+    process.stderr.write(e.message + '\n');
+    return 1;
+  }
   if (parsed.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -72,8 +79,12 @@ export async function runServerCli(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGHUP', () => {}); // ignored, as redis-server ignores it
   try {
-    server = await boot(config, (s) => (server = s));
+    server = await boot(config, (s) => {
+      server = s;
+      s.exitOnFatal = true;
+    });
   } catch (e) {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     return 1;

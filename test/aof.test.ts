@@ -18,6 +18,7 @@ import { execFile } from 'node:child_process';
 import Redis from 'ioredis';
 import { hasRedisServer, waitFor, sleep, longPipelineInOneTurn, assertAnsweredAfterHalfClose, RawConn, RespError, connectClient, trackResources, hasExited, exited, killProcess, persistenceInfo, waitRewriteDone, shutdownCommand, type TestServer } from './helpers';
 import { writeDataset, dumpServer, type Dump } from './dataset';
+import { startServer } from '../src/index';
 
 const haveRedis = hasRedisServer();
 const needRedis = haveRedis ? false : 'redis-server is not installed';
@@ -1622,6 +1623,36 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
           for (const key of acked) assert.equal(await r2.exists(key), 1, `${key} survived`);
         });
       });
+    });
+  });
+
+  // Found by a review helper: an embedded server called process.exit() and took its host down
+  test('always on a full tmpfs, embedded: that server stops, its host process goes on', async (t) => {
+    await withTmpfs(t, async (mnt) => {
+      const s = await startServer({ port: 0, dir: mnt, appendonly: 'yes', appendfsync: 'always', save: '', logfile: path.join(mnt, '..', `keel-embedded-${process.pid}.log`) });
+      const r = client(s.port);
+      r.on('error', () => {});
+      try {
+        assert.equal(await r.set('before', 'full'), 'OK');
+        const filler = fillDisk(mnt);
+        const value = 'v'.repeat(4000);
+        let refused = false;
+        for (let i = 0; i < 200 && !refused; i++) {
+          try {
+            await r.set(`k:${i}`, value);
+          } catch {
+            refused = true;
+          }
+        }
+        assert.ok(refused, 'a write that cannot be logged is never acknowledged');
+        await s.closed; // settles: the server stopped, and this process (its host) is still here
+        assert.ok(s.server.isClosed);
+        fs.rmSync(filler);
+      } finally {
+        r.disconnect();
+        await s.close();
+        fs.rmSync(path.join(mnt, '..', `keel-embedded-${process.pid}.log`), { force: true });
+      }
     });
   });
 

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
-import { CLI, freePort, tempDir, waitFor, spawnKeel, exited, killProcess, connectClient, hasRedisServer } from './helpers';
+import net from 'node:net';
+import { CLI, freePort, tempDir, waitFor, sleep, spawnKeel, exited, killProcess, connectClient, hasRedisServer } from './helpers';
 import { ByteConn, assertSameReplies, startRedis } from './differential';
 
 const STOCK_CONF = '/etc/redis/redis.conf';
@@ -171,6 +172,26 @@ describe("a redis.conf written for Redis 7.0", () => {
 });
 
 describe('daemonize, the pid file and the process title', () => {
+  // found by a review helper: the pid file was written before listening and left behind, and a
+  // daemon's log never said why it stopped
+  test('a daemon that cannot listen logs why and leaves no pid file', async () => {
+    const dir = tempDir();
+    const busy = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    const port = (busy.address() as net.AddressInfo).port;
+    const pidFile = path.join(dir, 'keel.pid');
+    const log = path.join(dir, 'keel.log');
+    try {
+      const r = await runCli(['server', '--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--pidfile', pidFile, '--logfile', log, '--dir', dir, '--save', '']);
+      assert.equal(r.code, 0, r.out);
+      await waitFor(() => fs.existsSync(log) && /Could not create server TCP listening socket/.test(fs.readFileSync(log, 'latin1')), 20000);
+      await sleep(300);
+      assert.equal(fs.existsSync(pidFile), false);
+    } finally {
+      busy.close();
+    }
+  });
+
   test('daemonize yes: the command returns at once, the server runs detached, writes its pid file and removes it on SHUTDOWN', async () => {
     const dir = tempDir();
     const port = await freePort();

@@ -6,6 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { startTestServer, tempDir, waitFor, sleep, CLI, type TestServer } from './helpers';
 
@@ -204,6 +205,8 @@ describe('keyspace and server commands', () => {
     await r.call('SLOWLOG', 'RESET');
     await r.call('AUTH', 'someuser', 'secretpw');
     await r.call('HELLO', '2', 'AUTH', 'default', 'secretpw2', 'SETNAME', 'visible');
+    await r.call('CONFIG', 'SET', 'requirepass', 'secretpw3', 'hz', '10');
+    await r.call('CONFIG', 'SET', 'requirepass', '');
     let seen = '';
     await waitFor(async () => (seen += await m.readRaw(1)).includes('"visible"'));
     assert.match(seen, /"AUTH" "\(redacted\)" "\(redacted\)"/);
@@ -212,6 +215,7 @@ describe('keyspace and server commands', () => {
     await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
     assert.doesNotMatch(seen + log, /secretpw|someuser/);
     assert.match(log, /"AUTH","\(redacted\)","\(redacted\)"/);
+    assert.match(log, /"CONFIG","SET","requirepass","\(redacted\)","hz","10"/);
   });
 
   test('MEMORY USAGE grows with the value; COMMAND introspection', async () => {
@@ -271,15 +275,166 @@ describe('keyspace and server commands', () => {
 });
 
 describe('DEBUG is refused unless enabled', () => {
-  test('enable-debug-command no', async () => {
+  test('enable-debug-command no: rejected before it runs, as Redis counts it', async () => {
     const srv = await startTestServer({ 'enable-debug-command': 'no' });
     try {
       const r = await srv.raw();
+      await r.call('CONFIG', 'RESETSTAT');
       const res = (await r.call('DEBUG', 'SLEEP', '0')) as { message: string };
       assert.match(res.message, /^ERR DEBUG command not allowed/);
+      const stats = String(await r.call('INFO', 'commandstats'));
+      assert.match(stats, /cmdstat_debug:calls=0,usec=0,usec_per_call=0\.00,rejected_calls=1,failed_calls=0/);
     } finally {
       await srv.close();
     }
+  });
+});
+
+// differences from redis-server 7.0.15 found by a review helper comparing replies
+describe('configuration and introspection as Redis 7.0 has them', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startTestServer({ 'enable-protected-configs': 'yes' });
+  });
+  after(async () => {
+    await srv.close();
+  });
+
+  test('CONFIG SET dir: a missing directory is refused, a relative one is taken from the current dir', async () => {
+    const r = await srv.raw();
+    const before = (await r.call('CONFIG', 'GET', 'dir')) as string[];
+    const base = tempDir();
+    fs.mkdirSync(path.join(base, 'sub'));
+    const missing = (await r.call('CONFIG', 'SET', 'dir', path.join(base, 'nope'))) as { message: string };
+    assert.equal(missing.message, "ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory");
+    assert.equal(await r.call('CONFIG', 'SET', 'dir', base), 'OK');
+    assert.equal(await r.call('CONFIG', 'SET', 'dir', 'sub'), 'OK');
+    assert.deepEqual(await r.call('CONFIG', 'GET', 'dir'), ['dir', path.join(base, 'sub')]);
+    assert.equal(await r.call('SAVE'), 'OK');
+    assert.ok(fs.existsSync(path.join(base, 'sub', 'dump.rdb')));
+    assert.equal(await r.call('CONFIG', 'SET', 'dir', before[1]), 'OK');
+  });
+
+  test('CONFIG GET echoes an exact name as asked; patterns skip the hidden test knobs', async () => {
+    const r = await srv.raw();
+    assert.deepEqual(await r.call('CONFIG', 'GET', 'MaxClients', 'maxclients'), ['MaxClients', '10000']);
+    const all = (await r.call('CONFIG', 'GET', '*')) as string[];
+    assert.ok(!all.includes('key-load-delay') && !all.includes('rdb-key-save-delay'));
+    assert.deepEqual(await r.call('CONFIG', 'GET', 'key-load-delay'), ['key-load-delay', '0']);
+  });
+
+  test('CONFIG SET: memory units for the listpack value limits, no leading zeros, rdbchecksum immutable', async () => {
+    const r = await srv.raw();
+    assert.equal(await r.call('CONFIG', 'SET', 'zset-max-listpack-value', '1kb', 'hash-max-ziplist-value', '2k'), 'OK');
+    assert.deepEqual(await r.call('CONFIG', 'GET', '*-max-listpack-value'), ['hash-max-listpack-value', '2000', 'zset-max-listpack-value', '1024']);
+    assert.equal(await r.call('CONFIG', 'SET', 'zset-max-listpack-value', '64', 'hash-max-listpack-value', '64'), 'OK');
+    for (const bad of ['0100', '-0', '99999999999999999999']) {
+      const e = (await r.call('CONFIG', 'SET', 'maxclients', bad)) as { message: string };
+      assert.equal(e.message, "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer", bad);
+    }
+    const e = (await r.call('CONFIG', 'SET', 'rdbchecksum', 'no')) as { message: string };
+    assert.match(e.message, /can't set immutable config/);
+    const names = (await r.call('CONFIG', 'SET', 'maxclients', 'abc', 'daemonize', 'no')) as { message: string };
+    assert.equal(names.message, "ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config", 'names are checked first');
+    assert.equal(((await r.call('CONFIG', 'SET', 'maxclients', '1', 'hz')) as { message: string }).message, 'ERR syntax error');
+    assert.match(String(await r.call('INFO', 'module_list')), /^# Modules\r\n$/);
+    const save = (await r.call('CONFIG', 'SET', 'save', '0 1')) as { message: string };
+    assert.equal(save.message, "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters");
+  });
+
+  test('CONFIG SET requirepass is redacted in SLOWLOG', async () => {
+    const r = await srv.raw();
+    await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await r.call('SLOWLOG', 'RESET');
+    await r.call('CONFIG', 'SET', 'requirepass', 'hunter2', 'hz', '10');
+    await r.call('CONFIG', 'SET', 'requirepass', '');
+    const log = JSON.stringify(await r.call('SLOWLOG', 'GET', '10'));
+    await r.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+    assert.doesNotMatch(log, /hunter2/);
+    assert.match(log, /"CONFIG","SET","requirepass","\(redacted\)","hz","10"/);
+  });
+
+  test('CLIENT PAUSE WRITE holds PUBLISH (may_replicate) and an EXEC holding one; reads go on', async () => {
+    const a = await srv.raw();
+    const b = await srv.raw();
+    assert.equal(await a.call('CLIENT', 'PAUSE', '20000', 'WRITE'), 'OK');
+    b.command('PUBLISH', 'ch', 'm');
+    await sleep(100);
+    assert.match(String(await a.call('CLIENT', 'LIST')), /flags=b .*cmd=publish/);
+    assert.equal(await a.call('GET', 'nothing'), null);
+    assert.equal(await a.call('CLIENT', 'UNPAUSE'), 'OK');
+    assert.equal(await b.reply(), 0);
+  });
+
+  test('INFO: a served blocking command counts once; the timeout table has only clients with a timeout', async () => {
+    const a = await srv.raw();
+    const b = await srv.raw();
+    const c = await srv.raw();
+    await a.call('DEL', 'bl');
+    await a.call('CONFIG', 'RESETSTAT');
+    b.command('BLPOP', 'bl', '0');
+    c.command('BLPOP', 'other', '100');
+    await waitFor(async () => /blocked_clients:2/.test(String(await a.call('INFO', 'clients'))));
+    assert.match(String(await a.call('INFO', 'clients')), /clients_in_timeout_table:1\r\n/);
+    await a.call('LPUSH', 'bl', 'x');
+    assert.deepEqual(await b.reply(), ['bl', 'x']);
+    assert.match(String(await a.call('INFO', 'commandstats')), /cmdstat_blpop:calls=2,/);
+    c.close();
+  });
+
+  test('INFO commandstats: EXEC does not fail for its commands\' errors; a command refused in MULTI is rejected', async () => {
+    const r = await srv.raw();
+    await r.call('SET', 'str', 'v');
+    await r.call('CONFIG', 'RESETSTAT');
+    await r.call('MULTI');
+    await r.call('LPUSH', 'str', 'x');
+    await r.call('EXEC');
+    await r.call('MULTI');
+    assert.match(((await r.call('SHUTDOWN')) as { message: string }).message, /not allowed inside a transaction/);
+    await r.call('DISCARD');
+    const stats = String(await r.call('INFO', 'commandstats'));
+    assert.match(stats, /cmdstat_exec:calls=1,.*failed_calls=0/);
+    assert.match(stats, /cmdstat_lpush:calls=1,.*failed_calls=1/);
+    assert.match(stats, /cmdstat_shutdown:calls=0,.*rejected_calls=1,failed_calls=0/);
+  });
+
+  test('INFO errorstats lists error codes in order; CONFIG RESETSTAT resets the save count, not the memory peak', async () => {
+    const r = await srv.raw();
+    await r.call('CONFIG', 'RESETSTAT');
+    await r.call('SET', 'es', 'v');
+    await r.call('LPUSH', 'es', 'x');
+    await r.call('INCR', 'es');
+    const errs = String(await r.call('INFO', 'errorstats'));
+    assert.ok(errs.indexOf('errorstat_ERR') < errs.indexOf('errorstat_WRONGTYPE'), errs);
+    await r.call('SAVE');
+    const peak = () => r.call('INFO', 'memory').then((m) => Number(/used_memory_peak:(\d+)/.exec(String(m))![1]));
+    const before = await peak();
+    await r.call('CONFIG', 'RESETSTAT');
+    assert.match(String(await r.call('INFO', 'persistence')), /rdb_saves:0\r\n/);
+    assert.ok((await peak()) >= before);
+  });
+
+  test('CLIENT LIST ID: in the order asked, repeats kept, unknown ids skipped; cmd=NULL after an unknown command', async () => {
+    const r = await srv.raw();
+    const other = await srv.raw();
+    const id = (await r.call('CLIENT', 'ID')) as number;
+    await r.call('NOSUCHCOMMAND');
+    const list = String(await other.call('CLIENT', 'LIST', 'ID', '0', String(id), String(id)));
+    const lines = list.trim().split('\n');
+    assert.equal(lines.length, 2);
+    assert.match(lines[0], new RegExp(`^id=${id} .*cmd=NULL`));
+    assert.equal(await r.call('CLIENT', 'LIST', 'ID', '0'), '');
+  });
+
+  test('CLIENT LIST flags: d once a watched key changed', async () => {
+    const a = await srv.raw();
+    const b = await srv.raw();
+    await a.call('WATCH', 'wk');
+    await b.call('SET', 'wk', '1');
+    assert.match(String(await a.call('CLIENT', 'INFO')), / flags=d /);
+    await a.call('MULTI');
+    assert.match(String(await b.call('CLIENT', 'LIST')), / flags=xd /);
+    await a.call('DISCARD');
   });
 });
 
@@ -320,7 +475,8 @@ describe('configuration files and the command line', () => {
     const dir = tempDir();
     const conf = path.join(dir, 'keel.conf');
     fs.writeFileSync(path.join(dir, 'extra.conf'), 'hz 15\n');
-    fs.writeFileSync(conf, `# my settings\ndir "${dir}"\nsave 900 1\nsave 300 10\ninclude extra.conf\nmaxclients 50\n`);
+    // include paths are taken as given, from the working directory, as Redis takes them
+    fs.writeFileSync(conf, `# my settings\ndir "${dir}"\nsave 900 1\nsave 300 10\ninclude ${path.join(dir, 'extra.conf')}\nmaxclients 50\nslowlog-max-len 64\n`);
     const k = await spawnKeelWithConf(conf, ['--maxclients', '60']);
     try {
       const r = new (require('ioredis'))({ port: k.port, host: '127.0.0.1' });
@@ -328,10 +484,14 @@ describe('configuration files and the command line', () => {
       assert.deepEqual(await r.config('GET', 'hz'), ['hz', '15']);
       assert.deepEqual(await r.config('GET', 'maxclients'), ['maxclients', '60']);
       await r.config('SET', 'maxclients', '70');
+      // set back to its default: the file's line must say so, or a restart would bring back 64
+      await r.config('SET', 'slowlog-max-len', '128');
       assert.equal(await r.config('REWRITE'), 'OK');
       const text = fs.readFileSync(conf, 'latin1');
       assert.match(text, /# my settings/);
       assert.match(text, /maxclients 70/);
+      assert.match(text, /slowlog-max-len 128\n/);
+      assert.doesNotMatch(text, /slowlog-max-len 64/);
       assert.match(text, /save 900 1\nsave 300 10/);
       r.disconnect();
       k.proc.kill('SIGTERM');
@@ -344,6 +504,69 @@ describe('configuration files and the command line', () => {
   });
 });
 
+describe('non-ASCII values and signals (found by a review helper)', () => {
+  test('command-line and config-file values are UTF-8 bytes, as redis-server takes them; SIGHUP is ignored', async () => {
+    const base = tempDir();
+    const dir = path.join(base, 'données');
+    const conf = path.join(base, 'keel.conf');
+    // unquoted, at the end of its line: UTF-8 "à" ends with byte 0xA0, which String.trim() would take
+    fs.writeFileSync(conf, `requirepass voilà\n`);
+    // a relative logfile is inside dir, as Redis (which chdir()s into dir) opens it
+    const k = await spawnKeelWithConf(conf, ['--dir', dir, '--save', '', '--logfile', 'keel.log']);
+    try {
+      const Redis = require('ioredis');
+      const r = new Redis({ port: k.port, host: '127.0.0.1', password: 'voilà', lazyConnect: true });
+      await r.connect();
+      assert.equal(await r.ping(), 'PONG');
+      assert.match(fs.readFileSync(path.join(dir, 'keel.log'), 'latin1'), /Ready to accept connections/);
+      assert.deepEqual(await r.config('GET', 'dir'), ['dir', dir]);
+      assert.equal(await r.save(), 'OK');
+      assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')), 'the dump is in the directory named on the command line');
+      k.proc.kill('SIGHUP');
+      await sleep(200);
+      assert.equal(await r.ping(), 'PONG');
+      r.disconnect();
+    } finally {
+      k.proc.kill('SIGKILL');
+    }
+  });
+
+  test('close() releases the socket of a client that never reads its replies', async () => {
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const srv = await startTestServer();
+    const r = await srv.raw();
+    await r.call('SET', 'big', 'x'.repeat(1 << 20));
+    r.close();
+    const { spawn } = await import('node:child_process');
+    // another process asks for 64 MB of replies and never reads them
+    const peer = spawn(process.execPath, ['-e', `const s = require('net').connect(${srv.port}, '127.0.0.1', () => { s.pause(); s.write('GET big\\r\\n'.repeat(64)); }); setTimeout(() => process.exit(0), 30000);`], { stdio: 'ignore' });
+    try {
+      const probe = await srv.raw();
+      await waitFor(async () => /connected_clients:2\r\n/.test(String(await probe.call('INFO', 'clients'))), 10000);
+      await srv.close();
+      await waitFor(() => fds() <= before, 10000).catch(() => assert.fail(`fds ${before} before, ${fds()} after: ${fs.readdirSync('/proc/self/fd').map((f) => { try { return fs.readlinkSync('/proc/self/fd/' + f); } catch { return '?'; } }).join(' ')}`));
+    } finally {
+      peer.kill('SIGKILL');
+    }
+  });
+
+  test('embedding options are text too: a non-ASCII password and dir work as given', async () => {
+    const dir = path.join(tempDir(), 'répertoire');
+    const srv = await startTestServer({ requirepass: 'mot-de-passé', dir });
+    try {
+      const Redis = require('ioredis');
+      const r = new Redis({ port: srv.port, host: '127.0.0.1', password: 'mot-de-passé', lazyConnect: true });
+      await r.connect();
+      assert.equal(await r.save(), 'OK');
+      assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')));
+      r.disconnect();
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
 async function spawnKeelWithConf(conf: string, extra: string[]) {
   const { spawn } = await import('node:child_process');
   const { freePort } = await import('./helpers');
@@ -352,7 +575,16 @@ async function spawnKeelWithConf(conf: string, extra: string[]) {
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  await waitFor(() => out.includes('Ready to accept connections') || proc.exitCode !== null, 20000);
+  // ready once the port answers (the log may go to a file)
+  const answers = () =>
+    new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.on('error', () => resolve(false));
+    });
+  await waitFor(async () => proc.exitCode !== null || (await answers()), 20000);
   if (proc.exitCode !== null) throw new Error(out);
   return { proc, port, output: () => out };
 }

@@ -125,7 +125,7 @@ function reset(c: Client): void {
   c.resp = Resp.V2;
   c.name = '';
   c.replyMode = ReplyMode.On;
-  c.noEvict = false;
+  // CLIENT NO-EVICT survives RESET in Redis 7.0 (clearClientConnectionState leaves it)
   c.setAuthenticated(!s.requiresAuth());
   c.status('RESET');
 }
@@ -170,14 +170,14 @@ function clientList(c: Client, argv: string[]): void {
       if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(t)) return c.error(`ERR Unknown client type '${argv[3]}'`);
       list = list.filter((x) => clientType(x) === t);
     } else if (opt === 'id' && argv.length >= 4) {
-      const ids = new Set<number>();
+      // in the order asked, repeats included; an id no client has is skipped, as Redis does
+      list = [];
       for (let j = 3; j < argv.length; j++) {
         const id = intArg(c, argv[j], 'ERR Invalid client ID');
         if (id === null) return;
-        if (id <= 0) return c.error('ERR Invalid client ID');
-        ids.add(id);
+        const x = c.server.clients.get(id);
+        if (x) list.push(x);
       }
-      list = list.filter((x) => ids.has(x.id));
     } else {
       return c.error(ERR_SYNTAX);
     }

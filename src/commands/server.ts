@@ -29,14 +29,13 @@ function configGet(c: Client, argv: string[]): void {
 }
 
 function configSet(c: Client, argv: string[]): void {
-  if (argv.length % 2 === 1) return c.error(`ERR wrong number of arguments for 'config|set' command`);
+  if (argv.length % 2 === 1) return c.error(ERR_SYNTAX); // a name without a value, as Redis answers it
   const pairs: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
   // as in Redis, the loading error comes before any other
   if (c.server.loading && pairs.some(([name]) => findDirective(name)?.denyLoading)) return c.error(ERR_LOADING);
   try {
-    const a = c.socket.remoteAddress ?? '';
-    c.server.config.setMany(pairs, a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.'));
+    c.server.config.setMany(pairs, c.isLocal);
   } catch (e) {
     if (e instanceof ConfigSetError) return c.error(e.message);
     throw e;
@@ -76,7 +75,12 @@ function configResetstat(c: Client): void {
       x.latency = null;
     }
   }
-  s.peakMemory = 0;
+  // as resetServerStats: the save and rewrite counts too, but not the memory peak
+  if (s.rdb) s.rdb.saves = 0;
+  if (s.aof) {
+    s.aof.rewrites = 0;
+    s.aof.delayedFsync = 0;
+  }
   c.ok();
 }
 
@@ -342,21 +346,8 @@ function shutdown(c: Client, argv: string[]): void {
 /** Extra DEBUG subcommands registered by other modules (RELOAD, DIGEST, LOADAOF...). */
 export const debugSubcommands = new Map<string, (c: Client, argv: string[]) => void>();
 
-const DEBUG_DENIED =
-  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
-
-function debugAllowed(c: Client): boolean {
-  const mode = c.server.settings.enableDebugCommand;
-  if (mode === 'yes') return true;
-  if (mode === 'local') {
-    const a = c.socket.remoteAddress ?? '';
-    return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
-  }
-  return false;
-}
-
+/** DEBUG's enable-debug-command check is the server's (processCommand rejects it, as Redis does) */
 function debug(c: Client, argv: string[]): void {
-  if (!debugAllowed(c)) return c.error(DEBUG_DENIED);
   const sub = argv[1].toLowerCase();
   if (sub === 'help') {
     return replyHelp(c, [
@@ -398,6 +389,7 @@ function monitor(c: Client): void {
 }
 
 function slowlogGet(c: Client, argv: string[]): void {
+  if (argv.length > 3) return c.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try SLOWLOG HELP.`);
   let count = 10;
   if (argv.length === 3) {
     const n = rangeIntArg(c, argv[2], -1, Number.MAX_SAFE_INTEGER, 'ERR count should be greater than or equal to -1');

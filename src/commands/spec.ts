@@ -51,6 +51,10 @@ export class Command {
   readonly fullName: string;
   readonly arity: number;
   readonly isWrite: boolean;
+  /** CMD_FAST: its slow runs are the latency monitor's fast-command events */
+  readonly isFast: boolean;
+  /** write or may_replicate (PUBLISH): what CLIENT PAUSE WRITE holds */
+  readonly mayReplicate: boolean;
   readonly denyOom: boolean;
   readonly noAuth: boolean;
   readonly allowLoading: boolean;
@@ -80,6 +84,8 @@ export class Command {
     this.fullName = parent ? `${parent.name}|${spec.name}` : spec.name;
     this.arity = spec.arity;
     this.isWrite = f.has('write');
+    this.mayReplicate = this.isWrite || f.has('may_replicate');
+    this.isFast = f.has('fast');
     this.denyOom = f.has('denyoom');
     this.noAuth = f.has('no_auth');
     this.allowLoading = f.has('loading');

@@ -4,7 +4,9 @@
  * (numbers, booleans, strings, or a directive-specific shape) and formatted back for
  * CONFIG GET / REWRITE the way Redis prints them.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { toBytes, fromBytes } from '../util/bytes';
 import { formatPercentile } from '../server/latency-histogram';
 
 export type ConfigValue = string | number | boolean | string[] | SaveRule[] | ObufLimits | ShutdownFlags;
@@ -29,6 +31,8 @@ export interface Directive {
   protected?: boolean;
   /** CONFIG SET answers -LOADING while the dataset loads (Redis's DENY_LOADING_CONFIG) */
   denyLoading?: boolean;
+  /** HIDDEN_CONFIG: CONFIG GET shows it only when asked by its exact name */
+  hidden?: boolean;
   /** several arguments on one config-file line (save 3600 1 300 100, bind a b) */
   multiArg?: boolean;
   /** CONFIG SET hands the value to parse() unsplit (it splits as Redis does) */
@@ -45,6 +49,7 @@ export interface Directive {
 const shownMax = (m: number) => (m === 2 ** 53 ? '9223372036854775807' : String(m));
 
 const YESNO = "argument must be 'yes' or 'no'";
+const INT64_MAX = 2n ** 63n - 1n;
 
 function one(args: string[]): string {
   if (args.length !== 1) throw new ConfigValueError('wrong number of arguments');
@@ -75,7 +80,8 @@ function int(name: string, def: number, min: number, max: number, mutable = true
     default: String(def),
     parse(args) {
       const s = one(args);
-      if (!/^-?\d+$/.test(s)) throw new ConfigValueError("argument couldn't be parsed into an integer");
+      // string2ll: no leading zeros, no "-0", and within 64 bits
+      if (!/^(0|-?[1-9]\d*)$/.test(s) || BigInt(s) > INT64_MAX || BigInt(s) < -INT64_MAX - 1n) throw new ConfigValueError("argument couldn't be parsed into an integer");
       const n = Number(s);
       if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
       return n;
@@ -148,9 +154,10 @@ function formatMemoryForFile(n: number): string {
 }
 
 /** `unsigned`: a size_t in Redis, where a negative value is no memory value at all */
-function mem(name: string, def: string, min: number, max: number, mutable = true, unsigned = false): Directive {
+function mem(name: string, def: string, min: number, max: number, mutable = true, unsigned = false, aliases?: string[]): Directive {
   return {
     name,
+    aliases,
     mutable,
     default: def,
     parse(args) {
@@ -273,7 +280,8 @@ function saveParse(args: string[], prev: ConfigValue | undefined, fromFile: bool
   if (words.length % 2 !== 0) throw new ConfigValueError('Invalid save parameters');
   const rules: SaveRule[] = [];
   for (let i = 0; i < words.length; i += 2) {
-    if (!/^\d+$/.test(words[i]) || !/^\d+$/.test(words[i + 1])) throw new ConfigValueError('Invalid save parameters');
+    // seconds at least 1, changes at least 0, as setConfigSaveOption checks
+    if (!/^\d+$/.test(words[i]) || !/^\d+$/.test(words[i + 1]) || Number(words[i]) < 1) throw new ConfigValueError('Invalid save parameters');
     rules.push({ seconds: Number(words[i]), changes: Number(words[i + 1]) });
   }
   // In a config file, save lines accumulate (the first one replaces the default).
@@ -442,9 +450,9 @@ export const DIRECTIVES: Directive[] = [
   },
   // encodings (what OBJECT ENCODING reports and the RDB writer picks)
   int('hash-max-listpack-entries', 512, 0, 2 ** 53, true, ['hash-max-ziplist-entries']),
-  int('hash-max-listpack-value', 64, 0, 2 ** 53, true, ['hash-max-ziplist-value']),
+  mem('hash-max-listpack-value', '64', 0, 2 ** 53, true, false, ['hash-max-ziplist-value']),
   int('zset-max-listpack-entries', 128, 0, 2 ** 53, true, ['zset-max-ziplist-entries']),
-  int('zset-max-listpack-value', 64, 0, 2 ** 53, true, ['zset-max-ziplist-value']),
+  mem('zset-max-listpack-value', '64', 0, 2 ** 53, true, false, ['zset-max-ziplist-value']),
   int('set-max-intset-entries', 512, 0, 2 ** 53),
   int('list-max-listpack-size', -2, -5, 2147483647, true, ['list-max-ziplist-size']),
   int('list-compress-depth', 0, 0, 2147483647),
@@ -460,7 +468,7 @@ export const DIRECTIVES: Directive[] = [
   },
   bool('stop-writes-on-bgsave-error', true),
   bool('rdbcompression', true),
-  bool('rdbchecksum', true),
+  bool('rdbchecksum', true, false),
   bool('rdb-del-sync-files', false),
   // deep checks of RESTORE payloads (yes, clients) and of loaded files (yes): decodeIntset
   enumOf('sanitize-dump-payload', 'no', ['no', 'yes', 'clients']),
@@ -473,15 +481,30 @@ export const DIRECTIVES: Directive[] = [
     protected: true,
     denyLoading: true,
     default: '.',
-    parse(args) {
+    // Redis chdir()s into it: a relative path is taken from the directory in use, and CONFIG
+    // SET refuses one that is not there (at startup Keel creates it, for its ./data default)
+    parse(args, prev, fromFile) {
       const s = one(args);
       if (s === '') throw new ConfigValueError('dir can not be empty');
-      return path.resolve(s);
+      // resolved as the OS names it, kept as bytes
+      const osDir = path.resolve(typeof prev === 'string' ? fromBytes(prev) : '.', fromBytes(s));
+      const dir = toBytes(osDir);
+      if (!fromFile) {
+        let st: fs.Stats;
+        try {
+          st = fs.statSync(osDir);
+        } catch (e) {
+          throw new ConfigValueError((e as NodeJS.ErrnoException).code === 'EACCES' ? 'Permission denied' : 'No such file or directory');
+        }
+        if (!st.isDirectory()) throw new ConfigValueError('Not a directory');
+      }
+      return dir;
     },
     format: (v) => v as string,
   },
-  int('rdb-key-save-delay', 0, -2147483648, 2147483647),
-  int('key-load-delay', 0, -2147483648, 2147483647),
+  // Redis's test knobs, hidden from CONFIG GET patterns
+  { ...int('rdb-key-save-delay', 0, -2147483648, 2147483647), hidden: true },
+  { ...int('key-load-delay', 0, -2147483648, 2147483647), hidden: true },
   // append only file
   // turning the AOF on while loading would write its first BASE from part of the dataset
   { ...bool('appendonly', false), denyLoading: true },

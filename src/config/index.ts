@@ -6,10 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DIRECTIVES, ConfigValueError, type ConfigValue, type Directive, type ObufLimits, type SaveRule } from './directives';
+import { toBytes, fromBytes } from '../util/bytes';
 import { splitInlineArgs } from '../protocol/parser';
 import { stringMatch } from '../util/glob';
 
 export { ConfigValueError, type SaveRule, type ObufLimits };
+export { toBytes, fromBytes };
 
 const BY_NAME = new Map<string, Directive>();
 for (const d of DIRECTIVES) {
@@ -50,9 +52,10 @@ export class Config {
     for (const [name, raw] of Object.entries(options)) {
       const d = findDirective(name);
       if (!d) throw new ConfigFileError(`Unknown option '${name}'`);
-      const args = Array.isArray(raw) ? raw.map(String) : typeof raw === 'boolean' ? [raw ? 'yes' : 'no'] : [String(raw)];
+      const args = (Array.isArray(raw) ? raw.map(String) : typeof raw === 'boolean' ? [raw ? 'yes' : 'no'] : [String(raw)]).map(toBytes);
       try {
-        c.values.set(d.name, d.parse(args, c.values.get(d.name), false));
+        // as a config file's line: startup values (a missing dir is created at boot)
+        c.values.set(d.name, d.parse(args, undefined, true));
       } catch (e) {
         if (e instanceof ConfigValueError) throw new ConfigFileError(`Invalid option '${name}': ${e.message}`);
         throw e;
@@ -71,6 +74,14 @@ export class Config {
   }
   str(name: string): string {
     return this.get(name) as string;
+  }
+  /**
+   * A file-name directive for the file system: its bytes read as UTF-8, as the OS reads them.
+   * Redis chdir()s into `dir`, so a relative logfile, pidfile or unixsocket is inside it.
+   */
+  path(name: string): string {
+    const p = fromBytes(this.str(name));
+    return name === 'dir' || p === '' ? p : path.resolve(fromBytes(this.str('dir')), p);
   }
   bool(name: string): boolean {
     return this.get(name) as boolean;
@@ -139,16 +150,20 @@ export class Config {
 
   /** CONFIG GET: every directive whose name (or alias) matches one of the patterns. */
   matching(patterns: string[]): [string, string][] {
-    const out = new Map<string, string>();
+    // by lowercased name: [the name as shown, value]
+    const out = new Map<string, [string, string]>();
     for (const p of patterns) {
       const exact = BY_NAME.get(p.toLowerCase());
       if (exact) {
-        out.set(p.toLowerCase(), exact.format(this.values.get(exact.name)!));
+        // named as asked, as Redis echoes it
+        if (!out.has(p.toLowerCase())) out.set(p.toLowerCase(), [p, exact.format(this.values.get(exact.name)!)]);
         continue;
       }
-      for (const [name, d] of BY_NAME) if (stringMatch(p, name, true)) out.set(name, d.format(this.values.get(d.name)!));
+      for (const [name, d] of BY_NAME) {
+        if (!d.hidden && !out.has(name) && stringMatch(p, name, true)) out.set(name, [name, d.format(this.values.get(d.name)!)]);
+      }
     }
-    return [...out];
+    return [...out.values()];
   }
 
   /**
@@ -158,22 +173,31 @@ export class Config {
   setMany(pairs: [string, string][], localClient = false): void {
     const protectedOk = this.str('enable-protected-configs') === 'yes' || (localClient && this.str('enable-protected-configs') === 'local');
     const planned: [Directive, ConfigValue][] = [];
+    // every name is checked before any value is parsed, as Redis does; a name given twice is a
+    // duplicate, but a directive and its alias are two names (the last one wins)
     const seen = new Set<string>();
-    for (const [name, raw] of pairs) {
+    const found: Directive[] = [];
+    for (const [name] of pairs) {
       const d = findDirective(name);
       if (!d) throw new ConfigSetError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
       if (!d.mutable) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
       if (d.protected && !protectedOk) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set protected config`);
-      if (seen.has(d.name)) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
-      seen.add(d.name);
+      if (seen.has(name.toLowerCase())) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`);
+      seen.add(name.toLowerCase());
+      found.push(d);
+    }
+    pairs.forEach(([name, raw], i) => {
+      const d = found[i];
       try {
         const args = d.multiArg && !d.splitsItself ? raw.split(/\s+/).filter(Boolean) : [raw];
-        planned.push([d, d.parse(d.multiArg && args.length === 0 ? [] : args, this.values.get(d.name), false)]);
+        let prev = this.values.get(d.name);
+        for (const [p, v] of planned) if (p === d) prev = v;
+        planned.push([d, d.parse(d.multiArg && args.length === 0 ? [] : args, prev, false)]);
       } catch (e) {
-        if (e instanceof ConfigValueError) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${e.message}`);
+        if (e instanceof ConfigValueError) throw new ConfigSetError(`ERR CONFIG SET failed (possibly related to argument '${name.toLowerCase()}') - ${e.message}`);
         throw e;
       }
-    }
+    });
     const olds = planned.map(([d]) => this.values.get(d.name)!);
     planned.forEach(([d, v]) => this.values.set(d.name, v));
     const applied: number[] = [];
@@ -201,7 +225,8 @@ export class Config {
 
   /**
    * CONFIG REWRITE: keeps the file's comments and order, replaces each directive's lines with
-   * its current value, drops lines for values back at their default, and appends the rest.
+   * its current value (a default one too, as Redis does), and appends the directives the file
+   * does not name whose values differ from the default.
    */
   rewrite(): void {
     if (!this.configFile) throw new ConfigSetError('ERR The server is running without a config file');
@@ -212,12 +237,11 @@ export class Config {
     } catch {
       /* a missing file is rewritten from scratch */
     }
-    const wanted = new Map<string, string[]>();
+    const wanted = new Map<string, { lines: string[]; isDefault: boolean }>();
     for (const d of DIRECTIVES) {
       const v = this.values.get(d.name)!;
       const lines = (d.rewrite ? d.rewrite(v) : [quoteArg(d.format(v))]).map((x) => `${d.name} ${x}`);
-      const isDefault = d.format(defaultOf(d)) === d.format(v);
-      wanted.set(d.name, isDefault ? [] : lines);
+      wanted.set(d.name, { lines, isDefault: d.format(defaultOf(d)) === d.format(v) });
     }
     const out: string[] = [];
     const written = new Set<string>();
@@ -230,12 +254,11 @@ export class Config {
       }
       if (written.has(d.name)) continue;
       written.add(d.name);
-      const lines = wanted.get(d.name)!;
-      // keep a default value the user wrote explicitly
-      out.push(...(lines.length ? lines : [line]));
+      // a directive the file names is rewritten with its current value, even a default one
+      out.push(...wanted.get(d.name)!.lines);
     }
     const extra: string[] = [];
-    for (const [name, lines] of wanted) if (!written.has(name)) extra.push(...lines);
+    for (const [name, w] of wanted) if (!written.has(name) && !w.isDefault) extra.push(...w.lines);
     if (extra.length) out.push('# Generated by CONFIG REWRITE', ...extra);
     const tmp = `${this.configFile}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, out.join('\n') + '\n', 'latin1');
@@ -267,10 +290,11 @@ function fatal(file: string, lineNo: number, line: string, reason: string): Conf
 }
 
 /** Reads redis.conf text into `config`; `origin` names the source in errors. */
-export function loadConfigFromString(text: string, config: Config, origin: string, baseDir = process.cwd(), depth = 0): void {
+export function loadConfigFromString(text: string, config: Config, origin: string, depth = 0): void {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/\r$/, '').trim();
+    // sdstrim(line, " \t\r\n"): String.trim() would also take a trailing 0xA0 byte (the end of a UTF-8 "à")
+    const line = lines[i].replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
     if (line === '' || line.startsWith('#')) continue;
     const args = splitInlineArgs(line);
     if (args === null) throw fatal(origin, i + 1, line, 'Unbalanced quotes in configuration line');
@@ -278,7 +302,8 @@ export function loadConfigFromString(text: string, config: Config, origin: strin
     if (args[0].toLowerCase() === 'include') {
       if (args.length !== 2) throw fatal(origin, i + 1, line, 'Bad directive or wrong number of arguments');
       if (depth > 16) throw fatal(origin, i + 1, line, 'Too many nested includes');
-      loadConfigFile(path.resolve(baseDir, args[1]), config, depth + 1);
+      // the path as given, from the working directory (not the including file's), as Redis opens it
+      loadConfigFile(args[1], config, depth + 1);
       continue;
     }
     try {
@@ -299,7 +324,7 @@ export function loadConfigFile(file: string, config: Config, depth = 0): void {
     throw new ConfigFileError(`Fatal error, can't open config file '${file}': ${(e as Error).message}`);
   }
   if (depth === 0) config.configFile = path.resolve(file);
-  loadConfigFromString(text, config, file, path.dirname(path.resolve(file)), depth);
+  loadConfigFromString(text, config, file, depth);
 }
 
 export interface ServerArgs {
@@ -325,7 +350,8 @@ export function parseServerArgs(argv: string[]): ServerArgs {
   }
   const lines: string[] = [];
   for (; i < argv.length; i++) {
-    const a = argv[i];
+    // the configuration holds bytes (latin1 strings), as a config file read from disk does
+    const a = toBytes(argv[i]);
     if (a.startsWith('--') && a.length > 2) {
       lines.push(a.slice(2));
       // `--save` with no value means save "" (as redis-server treats it)
@@ -339,3 +365,4 @@ export function parseServerArgs(argv: string[]): ServerArgs {
   out.directivesText = lines.join('\n');
   return out;
 }
+

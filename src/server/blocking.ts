@@ -84,6 +84,13 @@ export class Blocking {
     return this.states.size;
   }
 
+  /** clients_in_timeout_table: the blocked clients that have a timeout */
+  get withTimeout(): number {
+    let n = 0;
+    for (const st of this.states.values()) if (st.deadline !== 0) n++;
+    return n;
+  }
+
   /** True while a blocked client's command is being re-run after its key became ready. */
   isRetry(c: Client): boolean {
     return this.retrying === c;

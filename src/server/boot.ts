@@ -16,12 +16,20 @@ export async function boot(config: Config, onCreated?: (server: Server) => void)
   const log = server.log;
   log.notice('oO0OoO0OoO0Oo Keel is starting oO0OoO0OoO0Oo');
   log.notice(`Keel version=${KEEL_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${process.pid}, just started`);
-  server.pidFile = writePidFile(config, log);
   manageOomScoreAdj(config, log);
-  mkdirSync(config.str('dir'), { recursive: true });
+  mkdirSync(config.path('dir'), { recursive: true });
   server.rdb = new RdbPersistence(server);
   server.aof = new AofPersistence(server);
-  await server.start();
+  try {
+    await server.start();
+  } catch (e) {
+    // logged too: a daemonized server has no terminal to say it on
+    log.warning(e instanceof Error ? e.message : String(e));
+    server.teardown();
+    throw e;
+  }
+  // once listening, as Redis writes it: a server that failed to start leaves no pid file
+  server.pidFile = writePidFile(config, log);
   log.notice(`Server initialized`);
   log.notice(`Ready to accept connections tcp on port ${server.port}`);
   if (config.str('unixsocket') !== '') log.notice(`The server is now ready to accept connections at ${config.str('unixsocket')}`);

@@ -11,6 +11,8 @@ import type { Command } from '../commands/spec';
 import type { Server } from './server';
 
 /** replies piled up past this during a batch are checked against client-output-buffer-limit */
+/** how long replies still queued for a closed client may take to leave before the socket is dropped */
+const CLOSE_GRACE_MS = 2000;
 const OUT_CHECK_BYTES = 64 * 1024;
 /**
  * replies piled up past this are written at once rather than at the end of the turn: one turn
@@ -85,8 +87,14 @@ export class Client extends ReplyWriter {
   /** propagate even though nothing changed (FLUSHDB on an empty db, as Redis forces) */
   forceProp = false;
 
-  /** bytes of replies produced since the connection opened, for INFO */
   /** `unixPath`: the socket file of a client connected through unixsocket */
+  /** islocalClient: a loopback or unix-socket connection ("local" of enable-debug-command and enable-protected-configs) */
+  get isLocal(): boolean {
+    if (this.unixPath !== undefined) return true;
+    const a = this.socket.remoteAddress ?? '';
+    return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+  }
+
   constructor(readonly server: Server, readonly socket: Socket, id: number, readonly unixPath?: string) {
     super();
     this.id = id;
@@ -301,8 +309,18 @@ export class Client extends ReplyWriter {
   close(afterWrite = false): void {
     if (this.closing) return;
     this.closing = true;
-    if (afterWrite) this.socket.end();
-    else this.socket.destroy();
+    if (afterWrite) {
+      const socket = this.socket;
+      socket.end();
+      // Redis close()s the descriptor once the replies are out: a peer that keeps its side
+      // open, or never reads them, must not hold the socket (nor a closed server's host) for good
+      socket.once('finish', () => socket.destroy());
+      const t = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      t.unref();
+      socket.once('close', () => clearTimeout(t));
+    } else {
+      this.socket.destroy();
+    }
     this.server.unlinkClient(this);
   }
 
@@ -310,13 +328,16 @@ export class Client extends ReplyWriter {
   describe(): string {
     const now = Date.now();
     let flags = '';
-    if (this.inMulti) flags += 'x';
-    if (this.blocked && this.blockedOn !== 'pause') flags += 'b';
-    if (this.subscriptionCount > 0) flags += 'P';
+    // in catClientInfoString's order; a client held by CLIENT PAUSE is blocked too (BLOCKED_PAUSE)
     if (this.monitor) flags += 'O';
-    if (this.closeAfterReply) flags += 'A';
-    if (this.noEvict) flags += 'e';
+    if (this.subscriptionCount > 0) flags += 'P';
+    if (this.inMulti) flags += 'x';
+    if (this.blocked) flags += 'b';
+    if (this.watchDirty) flags += 'd';
+    if (this.closeAfterReply) flags += 'c';
+    if (this.closing) flags += 'A';
     if (this.unixPath !== undefined) flags += 'U';
+    if (this.noEvict) flags += 'e';
     if (flags === '') flags = 'N';
     const qbuf = this.parser.buffered;
     const omem = this.socket.writableLength;

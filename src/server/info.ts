@@ -77,7 +77,7 @@ function clientsSection(s: Server): Fields {
     ['client_recent_max_output_buffer', maxOut],
     ['blocked_clients', s.blocking.count + s.pausedClients.length],
     ['tracking_clients', 0],
-    ['clients_in_timeout_table', s.blocking.count],
+    ['clients_in_timeout_table', s.blocking.withTimeout],
   ];
 }
 
@@ -123,7 +123,9 @@ function memorySection(s: Server): Fields {
     ['mem_cluster_links', 0],
     ['mem_aof_buffer', aofBuf],
     ['mem_allocator', 'v8'],
+    ['active_defrag_running', 0],
     ['lazyfree_pending_objects', 0],
+    ['lazyfreed_objects', 0],
   ];
 }
 
@@ -160,14 +162,20 @@ function statsSection(s: Server): Fields {
   const st = s.stats;
   const ks = s.keyspace.stats;
   const avg = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  // Redis 7.0's fields in its order; machinery Keel lacks (replicas, eviction, forks, defrag,
+  // client tracking, I/O threads, reply buffer resizing) shows 0
   return [
     ['total_connections_received', st.connectionsReceived],
     ['total_commands_processed', st.commandsProcessed],
     ['instantaneous_ops_per_sec', Math.round(avg(st.opsSamples))],
     ['total_net_input_bytes', st.netInputBytes],
     ['total_net_output_bytes', st.netOutputBytes],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
     ['instantaneous_input_kbps', (avg(st.inputSamples) / 1024).toFixed(2)],
     ['instantaneous_output_kbps', (avg(st.outputSamples) / 1024).toFixed(2)],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections],
     ['sync_full', 0],
     ['sync_partial_ok', 0],
@@ -175,29 +183,38 @@ function statsSection(s: Server): Fields {
     ['expired_keys', ks.expiredKeys],
     ['expired_stale_perc', (ks.expiredStalePerc * 100).toFixed(2)],
     ['expired_time_cap_reached_count', ks.expiredTimeCapReached],
+    ['expire_cycle_cpu_milliseconds', Math.round(st.expireCycleMs)],
     ['evicted_keys', 0],
+    ['evicted_clients', 0],
+    ['total_eviction_exceeded_time', 0],
+    ['current_eviction_exceeded_time', 0],
     ['keyspace_hits', ks.keyspaceHits],
     ['keyspace_misses', ks.keyspaceMisses],
     ['pubsub_channels', s.pubsub.channels.size],
     ['pubsub_patterns', s.pubsub.patterns.size],
+    ['pubsubshard_channels', s.pubsub.shardChannels.size],
     ['latest_fork_usec', 0],
     ['total_forks', 0],
-    ['total_error_replies', st.errorReplies],
-    ['expire_cycle_cpu_milliseconds', Math.round(st.expireCycleMs)],
-    ['total_reads_processed', st.readsProcessed],
-    ['total_writes_processed', st.writesProcessed],
-    ['pubsubshard_channels', s.pubsub.shardChannels.size],
-    // Keel has none of these: no client tracking, lazy freeing, I/O threads or replicas
+    ['migrate_cached_sockets', 0],
+    ['slave_expires_tracked_keys', 0],
+    ['active_defrag_hits', 0],
+    ['active_defrag_misses', 0],
+    ['active_defrag_key_hits', 0],
+    ['active_defrag_key_misses', 0],
+    ['total_active_defrag_time', 0],
+    ['current_active_defrag_time', 0],
     ['tracking_total_keys', 0],
     ['tracking_total_items', 0],
     ['tracking_total_prefixes', 0],
-    ['lazyfreed_objects', 0],
+    ['unexpected_error_replies', 0],
+    ['total_error_replies', st.errorReplies],
+    ['dump_payload_sanitizations', 0],
+    ['total_reads_processed', st.readsProcessed],
+    ['total_writes_processed', st.writesProcessed],
     ['io_threaded_reads_processed', 0],
     ['io_threaded_writes_processed', 0],
-    ['total_net_repl_input_bytes', 0],
-    ['total_net_repl_output_bytes', 0],
-    ['instantaneous_input_repl_kbps', '0.00'],
-    ['instantaneous_output_repl_kbps', '0.00'],
+    ['reply_buffer_shrinks', 0],
+    ['reply_buffer_expands', 0],
   ];
 }
 
@@ -248,7 +265,8 @@ function mainThreadCpu(): { user: number; sys: number } | null {
 const CLOCK_TICKS = 100;
 
 function errorstatsSection(s: Server): Fields {
-  return [...s.stats.errorsByCode].map(([code, n]) => [`errorstat_${code}`, `count=${n}`]);
+  // in byte order, as Redis's radix tree of error codes lists them
+  return [...s.stats.errorsByCode].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([code, n]) => [`errorstat_${code}`, `count=${n}`]);
 }
 
 function commandstatsSection(s: Server): Fields {
@@ -311,7 +329,8 @@ const TITLES: Record<string, string> = {
 /** The INFO text for the requested section names (none = default). */
 export function infoText(s: Server, args: string[]): string {
   let wanted: string[];
-  const lower = args.map((a) => a.toLowerCase());
+  // module_list is Redis's other name for the modules section
+  const lower = args.map((a) => (a.toLowerCase() === 'module_list' ? 'modules' : a.toLowerCase()));
   if (lower.length === 0 || lower.includes('default')) wanted = [...DEFAULT_SECTIONS];
   else wanted = [];
   if (lower.includes('all') || lower.includes('everything')) wanted = [...DEFAULT_SECTIONS, ...ALL_EXTRA];

@@ -19,7 +19,7 @@ export const DAEMON_PID_FILE = '/var/run/keel.pid';
 
 /** The pid file this server wrote (and removes when it stops), or null. */
 export function writePidFile(config: Config, log: Logger): string | null {
-  let file = config.str('pidfile');
+  let file = config.path('pidfile');
   if (file === '' && config.bool('daemonize')) file = DAEMON_PID_FILE;
   if (file === '') return null;
   try {

@@ -130,6 +130,8 @@ export class Server {
   boundAddresses: string[] = [];
   /** commands running inside EXEC share one propagation unit */
   execDepth = 0;
+  /** error replies of every call() so far: a call's own errors exclude those of the calls it made */
+  private nestedCallErrors = 0;
   /** the client whose command is executing (keyspace events attribute to it) */
   currentClient: Client | null = null;
   /**
@@ -247,7 +249,7 @@ export class Server {
     this.pubsub.notifyFlags = c.num('notify-keyspace-events');
     this.notifyKeyspaceEvent = this.pubsub.notifyFlags === 0 ? noNotify : this.publishNotification;
     this.log.setLevel(c.str('loglevel'));
-    this.log.file = c.str('logfile');
+    this.log.file = c.path('logfile');
     this.slowlog.maxLen = this.settings.slowlogMaxLen;
     for (const cl of this.clients.values()) {
       cl.parser.limits.maxBulkLen = this.settings.maxStringLen;
@@ -309,13 +311,15 @@ export class Server {
   }
 
   /** unixsocket: a listening socket file, replacing a stale one, with unixsocketperm's mode. */
-  private async listenUnix(file: string, backlog: number): Promise<void> {
+  private async listenUnix(name: string, backlog: number): Promise<void> {
+    // `name` as configured (bytes: CLIENT LIST shows it), `file` for the OS
+    const file = this.config.path('unixsocket');
     try {
       fs.unlinkSync(file);
     } catch {
       /* none there, or not ours to remove: listen says which */
     }
-    const srv = net.createServer({ allowHalfOpen: true }, (s) => this.accept(s, file));
+    const srv = net.createServer({ allowHalfOpen: true }, (s) => this.accept(s, name));
     try {
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
@@ -460,6 +464,7 @@ export class Server {
   private dispatch(c: Client, argv: string[]): void {
     let cmd = this.lookupCommand(argv);
     if (cmd === undefined) {
+      c.lastCommand = 'NULL'; // CLIENT LIST cmd=NULL, as Redis shows a failed lookup
       let args = '';
       for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
       return this.reject(c, `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`);
@@ -467,6 +472,7 @@ export class Server {
     if (cmd.subcommands !== null && argv.length >= 2) {
       const sub = cmd.subcommands.get(argv[1].toLowerCase());
       if (sub === undefined) {
+        c.lastCommand = 'NULL';
         return this.reject(c, `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${cmd.name.toUpperCase()} HELP.`);
       }
       cmd = sub;
@@ -475,6 +481,11 @@ export class Server {
     if (!arityOk(cmd.arity, argv.length)) {
       cmd.rejectedCalls++;
       return this.reject(c, `ERR wrong number of arguments for '${cmd.fullName}' command`, cmd);
+    }
+    // CMD_PROTECTED: DEBUG only as enable-debug-command allows
+    if (cmd.name === 'debug' && !this.debugAllowed(c)) {
+      cmd.rejectedCalls++;
+      return this.reject(c, DEBUG_DENIED, cmd);
     }
     if (!c.authenticated && !cmd.noAuth) {
       cmd.rejectedCalls++;
@@ -513,12 +524,20 @@ export class Server {
       return;
     }
     if (c.inMulti && !MULTI_IMMEDIATE.has(cmd.name)) {
-      if (cmd.noMulti) return this.reject(c, 'ERR Command not allowed inside a transaction');
+      if (cmd.noMulti) {
+        cmd.rejectedCalls++;
+        return this.reject(c, 'ERR Command not allowed inside a transaction', cmd);
+      }
       c.multiQueue.push({ cmd, argv });
       c.status('QUEUED');
       return;
     }
     this.call(c, cmd, argv);
+  }
+
+  private debugAllowed(c: Client): boolean {
+    const mode = this.settings.enableDebugCommand;
+    return mode === 'yes' || (mode === 'local' && c.isLocal);
   }
 
   private mustPause(c: Client, cmd: Command): boolean {
@@ -527,7 +546,7 @@ export class Server {
       return false;
     }
     if (!this.clientsPauseWriteOnly) return true;
-    return cmd.isWrite || (c.inMulti && cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.isWrite));
+    return cmd.mayReplicate || (c.inMulti && cmd.name === 'exec' && c.multiQueue.some((q) => q.cmd.mayReplicate));
   }
 
   isGateHeld(c: Client): boolean {
@@ -590,7 +609,9 @@ export class Server {
     const prev = this.currentClient;
     this.currentClient = c;
     const errorsBefore = this.stats.errorReplies;
+    const nestedBefore = this.nestedCallErrors;
     const outBefore = c.pendingOutput;
+    const retry = this.blocking.isRetry(c);
     try {
       cmd.handler!(c, argv);
     } catch (e) {
@@ -610,19 +631,24 @@ export class Server {
       if (this.batchClock >= 0) this.batchClock = t1;
       const usec = Math.round((t1 - t0) * 1000);
       cmd.usec += usec;
-      if (!cmd.skipSlowlog) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
       // a command that blocked is not done yet: it is recorded when it is served
-      if (this.settings.latencyTracking && (!(c.blocked && c.blockedOn !== 'pause') || this.blocking.isRetry(c))) {
-        (cmd.latency ??= new LatencyHistogram()).record(usec);
-      }
+      const done = !(c.blocked && c.blockedOn !== 'pause') || retry;
+      if (!cmd.skipSlowlog && done) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
+      if (this.settings.latencyTracking && done) (cmd.latency ??= new LatencyHistogram()).record(usec);
       if (this.settings.latencyThreshold > 0 && usec / 1000 >= this.settings.latencyThreshold) {
-        this.latency.add('command', Math.round(usec / 1000));
+        this.latency.add(cmd.isFast ? 'fast-command' : 'command', Math.round(usec / 1000));
       }
     }
-    cmd.calls++;
-    // ">": CONFIG RESETSTAT sets the counter back to 0, which is no failure of its own
-    if (this.stats.errorReplies > errorsBefore) cmd.failedCalls++;
-    this.stats.commandsProcessed++;
+    // its own errors, not those of the commands it ran (EXEC's), as Redis counts them; ">":
+    // CONFIG RESETSTAT sets the counter back to 0, which is no failure of its own
+    const errors = this.stats.errorReplies - errorsBefore;
+    if (errors - (this.nestedCallErrors - nestedBefore) > 0) cmd.failedCalls++;
+    if (errors > 0) this.nestedCallErrors += errors;
+    // a served blocking command was counted when it blocked
+    if (!retry) {
+      cmd.calls++;
+      this.stats.commandsProcessed++;
+    }
     // ">", as call() clamps a negative change to 0: SAVE and DEBUG RELOAD reset the counter and are not logged
     if ((ks.dirty > dirtyBefore || c.forceProp) && !c.preventProp && this.listeners.length !== 0) {
       this.pendingOps.push({ db: c.db.id, argv: c.propArgv ?? argv });
@@ -853,8 +879,14 @@ export class Server {
    */
   fatal(msg: string): void {
     this.log.warning(msg);
-    process.exit(1);
+    if (this.exitOnFatal) process.exit(1);
+    // embedded: this server stops at once, without saving; its host goes on (`closed` settles)
+    this.log.warning('Stopping this embedded server; its host process goes on.');
+    this.shutdown({ save: false, now: true, force: true }).catch(() => this.teardown());
   }
+
+  /** keel-server exits on a fatal error, as redis-server does; an embedded server only stops */
+  exitOnFatal = false;
 
   /** Releases sockets and timers without running shutdown hooks. */
   teardown(): void {
@@ -910,6 +942,9 @@ function randomHex(n: number): string {
   while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
   return s.slice(0, n);
 }
+
+const DEBUG_DENIED =
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
 function isLoopback(addr: string | undefined): boolean {
   if (!addr) return true;

@@ -32,6 +32,7 @@ import { BackgroundSnapshot, writeSnapshotSync } from '../background';
 import { RDB_FORMAT } from '../snapshot';
 import { encodeOptions, rdbAux } from '../rdb-persistence';
 import { fsyncDirSync } from '../fsutil';
+import { fromBytes } from '../../util/bytes';
 
 type State = 'off' | 'on' | 'wait-rewrite';
 
@@ -147,7 +148,7 @@ export class AofPersistence {
   // ---------------------------------------------------------------- paths and settings
 
   get dir(): string {
-    return path.join(this.server.config.str('dir'), this.server.config.str('appenddirname'));
+    return fromBytes(path.join(this.server.config.str('dir'), this.server.config.str('appenddirname')));
   }
 
   private get prefix(): string {
@@ -478,7 +479,7 @@ export class AofPersistence {
    */
   async loadAtStartup(): Promise<void> {
     const server = this.server;
-    fs.mkdirSync(this.server.config.str('dir'), { recursive: true });
+    fs.mkdirSync(this.server.config.path('dir'), { recursive: true });
     const found = readManifest(this.dir, this.prefix);
     this.manifest = this.upgradeLegacy(found) ?? found;
     const t0 = Date.now();
@@ -504,7 +505,7 @@ export class AofPersistence {
    * lists only that BASE, and the file was not moved yet.
    */
   private upgradeLegacy(found: Manifest | null): Manifest | null {
-    const legacy = path.join(this.server.config.str('dir'), this.prefix);
+    const legacy = path.join(this.server.config.path('dir'), this.prefix);
     if (!fs.existsSync(legacy)) return null;
     const interrupted =
       found !== null && found.incrs.length === 0 && found.base?.name === this.prefix && !fs.existsSync(path.join(this.dir, this.prefix));
@@ -519,7 +520,7 @@ export class AofPersistence {
     m.persist(this.dir);
     fs.renameSync(legacy, path.join(this.dir, this.prefix));
     fsyncDirSync(this.dir);
-    fsyncDirSync(this.server.config.str('dir'));
+    fsyncDirSync(this.server.config.path('dir'));
     this.server.log.notice('Successfully migrated an old-style AOF into the AOF directory');
     return m;
   }
