@@ -987,6 +987,87 @@ describe('runtime', { timeout: HANG_GUARD_MS }, () => {
     await withKeel({ dir }, async (r) => assert.deepEqual((await r.keys('*')).sort(), ['a', 'b', 'c'], 'dump.rdb still holds every key'));
   });
 
+  // found by a persistence chaos helper: the BASE was taken at once, holding the transaction's
+  // earlier writes, which EXEC then appended to the new INCR too (an INCR applied twice)
+  test('CONFIG SET appendonly yes inside MULTI: the first BASE is scheduled after EXEC, no write twice', async () => {
+    const dir = dirFor();
+    await withKeel({ dir }, async (r) => {
+      await r.set('counter', '10');
+      const m = await r.multi().incr('counter').rpush('list', 'a').config('SET', 'appendonly', 'yes').exec();
+      assert.deepEqual(m, [[null, 11], [null, 1], [null, 'OK']]);
+      await waitRewriteDone(r);
+      assert.equal(await r.call('DEBUG', 'LOADAOF'), 'OK');
+      assert.equal(await r.get('counter'), '11');
+      assert.deepEqual(await r.lrange('list', 0, -1), ['a']);
+      // DEBUG LOADAOF leaves nothing to save, as Redis sets dirty to 0 there
+      assert.equal((await persistenceInfo(r)).rdb_changes_since_last_save, '0');
+    });
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => assert.equal(await r.get('counter'), '11'));
+  });
+
+  // found by a persistence chaos helper: the second rewrite shared the first one's temp file and
+  // the first went on as an orphan, so a later BGSAVE failed and writes got MISCONF
+  test('CONFIG SET appendonly yes while a rewrite started under appendonly no runs: it is replaced, BGSAVE is refused, writes go on', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, save: '3600 1' }, async (r) => {
+      await setKeys(r, 300);
+      await r.config('SET', 'rdb-key-save-delay', '2000');
+      assert.match(String(await r.bgrewriteaof()), /rewriting started/);
+      assert.equal(await r.config('SET', 'appendonly', 'yes'), 'OK');
+      const info = await persistenceInfo(r);
+      assert.deepEqual([info.aof_rewrite_in_progress, info.aof_last_bgrewrite_status], ['1', 'ok']);
+      await assert.rejects(r.bgsave(), /Another child process is active \(AOF\?\)/);
+      assert.equal(await r.set('foo', 'bar'), 'OK');
+      await r.config('SET', 'rdb-key-save-delay', '0');
+      await waitRewriteDone(r);
+      assert.equal((await persistenceInfo(r)).aof_last_bgrewrite_status, 'ok');
+      assert.equal(await r.set('after', '1'), 'OK');
+    });
+    await withKeel({ dir, appendonly: 'yes' }, async (r) => {
+      assert.equal(await r.dbsize(), 302);
+      assert.equal(await r.get('foo'), 'bar');
+    });
+  });
+
+  // found by a persistence chaos helper: FLUSHALL aborting the BGSAVE released the held write
+  // inside its own handler, so the AOF had the write before the FLUSHALL that preceded it
+  test('a write held by the snapshot gate that FLUSHALL releases is logged after the FLUSHALL', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, appendonly: 'yes' }, async (r, server) => {
+      await setKeys(r, 1000);
+      await r.rpush('biglist', ...Array.from({ length: 5000 }, (_, i) => `e${i}`));
+      await r.config('SET', 'rdb-key-save-delay', '1000');
+      assert.equal(await r.bgsave(), 'Background saving started');
+      await sleep(100);
+      const a = await server.raw();
+      const b = await server.raw();
+      // in one event-loop turn: A's write to the unsaved big list is held, B's FLUSHALL runs
+      a.command('RPUSH', 'biglist', 'x');
+      b.command('FLUSHALL');
+      const [ra, rb] = await Promise.all([a.reply(), b.reply()]);
+      assert.equal(rb, 'OK');
+      const llen = await r.llen('biglist');
+      assert.equal(ra, llen, 'A ran after the FLUSHALL');
+      await r.config('SET', 'rdb-key-save-delay', '0');
+      assert.equal(await r.call('DEBUG', 'LOADAOF'), 'OK');
+      assert.equal(await r.llen('biglist'), llen, 'the AOF replays what memory holds');
+    });
+  });
+
+  test('a BGSAVE keeps the file name it started with when dbfilename changes meanwhile, as a forked child does', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, 'enable-protected-configs': 'yes' }, async (r) => {
+      await setKeys(r, 200);
+      await r.config('SET', 'rdb-key-save-delay', '2000');
+      assert.equal(await r.bgsave(), 'Background saving started');
+      await r.config('SET', 'dbfilename', 'new.rdb');
+      await r.config('SET', 'rdb-key-save-delay', '0');
+      await waitFor(async () => (await persistenceInfo(r)).rdb_bgsave_in_progress === '0', 30_000, 10);
+      assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')));
+      assert.ok(!fs.existsSync(path.join(dir, 'new.rdb')));
+    });
+  });
+
   // The replies held for an fsync under always were never released after CONFIG SET appendfsync
   // always from no/everysec: no fsync started until the next write (found by a persistence fuzzer)
   test('CONFIG SET appendfsync always after writes under no answers at once, and so do other clients', async () => {

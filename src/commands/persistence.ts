@@ -269,6 +269,7 @@ function debugLoadAof(c: Client): void {
     c.server.log.warning(`DEBUG LOADAOF: ${(e as Error).message}`);
     return c.error('ERR Error loading the AOF, check server logs.');
   }
+  c.server.keyspace.dirty = 0; // as Redis: the loaded data is what the AOF holds, nothing to save or log
   c.server.log.warning('Append Only File loaded by DEBUG LOADAOF');
   c.ok();
 }

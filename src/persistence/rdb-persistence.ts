@@ -56,6 +56,8 @@ export interface RdbLoader {
 
 interface BgJob {
   bg: BackgroundSnapshot;
+  /** the dump.rdb path when it started */
+  target: string;
   startedAt: number;
   dirtyAtStart: number;
   resolve: (ok: boolean) => void;
@@ -172,7 +174,7 @@ export class RdbPersistence {
         this.server.config.bool('rdbchecksum'),
         (err) => this.onBgsaveWritten(job, err),
       );
-      job = { bg, startedAt: bg.startedAt, dirtyAtStart, resolve, done };
+      job = { bg, target, startedAt: bg.startedAt, dirtyAtStart, resolve, done };
     } catch (e) {
       this.server.log.warning(`Can't save in background: ${(e as Error).message}`);
       this.lastBgsaveStatus = 'err';
@@ -189,12 +191,13 @@ export class RdbPersistence {
   /** The temp file is complete (or failed): publish it over dump.rdb. */
   private onBgsaveWritten(job: BgJob, err: Error | null): void {
     if (err) return this.finishBgsave(job, err);
-    fs.rename(job.bg.tmp, this.path, (err2) => {
+    // the name it started with, as a forked child keeps it (CONFIG SET dbfilename meanwhile)
+    fs.rename(job.bg.tmp, job.target, (err2) => {
       if (err2) {
         fs.rm(job.bg.tmp, { force: true }, () => {});
         return this.finishBgsave(job, err2);
       }
-      fsyncDir(path.dirname(this.path)).then(
+      fsyncDir(path.dirname(job.target)).then(
         () => this.finishBgsave(job, null),
         (e) => this.finishBgsave(job, e as Error),
       );

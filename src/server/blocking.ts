@@ -77,7 +77,9 @@ export class Blocking {
       const st = this.states.get(c);
       if (st) for (const k of st.keys) this.signalKeyReady(st.db, k);
     }
-    if (list.length) this.handleReady();
+    // inside a command (a FLUSHALL that aborted a snapshot), the command's end serves them,
+    // after its own write is propagated
+    if (list.length && this.server.currentClient === null) this.handleReady();
   }
 
   get count(): number {

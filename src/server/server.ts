@@ -555,6 +555,12 @@ export class Server {
 
   /** Re-runs clients held by the write gate (they are held again if still needed). */
   releaseGatedClients(): void {
+    // called from inside a command (FLUSHALL aborting a snapshot), the held writes run after it,
+    // so that they reach the AOF after it too, in the order they ran
+    if (this.currentClient !== null) {
+      queueMicrotask(() => this.releaseGatedClients());
+      return;
+    }
     const list = this.gatedClients.splice(0);
     for (const { c, argv } of list) {
       if (c.closing) continue;
@@ -573,6 +579,13 @@ export class Server {
 
   unpauseClients(): void {
     this.clientsPausedUntil = 0;
+    // CLIENT UNPAUSE: the held commands run after it, as Redis runs them from beforeSleep
+    if (this.currentClient !== null) queueMicrotask(() => this.runPaused());
+    else this.runPaused();
+  }
+
+  private runPaused(): void {
+    if (this.clientsPausedUntil !== 0) return; // paused again meanwhile: they stay held
     const list = this.pausedClients.splice(0);
     for (const { c, argv } of list) {
       if (c.closing) continue;

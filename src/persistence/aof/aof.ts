@@ -825,9 +825,23 @@ export class AofPersistence {
   /** startAppendOnly: the first BASE comes from a rewrite; appends start at once. */
   private start(): void {
     this.state = 'wait-rewrite';
+    const log = this.server.log;
     if (this.server.rdb!.bgsave !== null) {
+      log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
       this.rewriteScheduled = true;
       return;
+    }
+    // the transaction's earlier writes are still to be propagated: a BASE taken now would hold
+    // them and the new INCR would get them again
+    if (this.server.execDepth > 0) {
+      log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
+      this.rewriteScheduled = true;
+      return;
+    }
+    // a rewrite started while the AOF was off has no INCR to follow it: a new one replaces it
+    if (this.rewrite !== null) {
+      log.warning('AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.');
+      this.abortRewrite('the AOF was enabled');
     }
     try {
       this.startRewrite();
