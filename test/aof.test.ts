@@ -1718,9 +1718,11 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
         const filler = fillDisk(mnt);
         const value = 'v'.repeat(4000);
         let refused = false;
+        const acked: string[] = [];
         for (let i = 0; i < 200 && !refused; i++) {
           try {
             await r.set(`k:${i}`, value);
+            acked.push(`k:${i}`);
           } catch {
             refused = true;
           }
@@ -1729,6 +1731,17 @@ describe('full disk', { timeout: HANG_GUARD_MS }, () => {
         await s.closed; // settles: the server stopped, and this process (its host) is still here
         assert.ok(s.server.isClosed);
         fs.rmSync(filler);
+        // every write it acknowledged is on disk
+        const s2 = await startServer({ port: 0, dir: mnt, appendonly: 'yes', save: '', loglevel: 'warning' });
+        const r2 = client(s2.port);
+        try {
+          await waitFor(async () => (await persistenceInfo(r2)).loading === '0', 10_000, 20);
+          assert.equal(await r2.get('before'), 'full');
+          for (const key of acked) assert.equal(await r2.exists(key), 1, `${key} survived`);
+        } finally {
+          r2.disconnect();
+          await s2.close({ save: false });
+        }
       } finally {
         r.disconnect();
         await s.close();

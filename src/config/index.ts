@@ -365,4 +365,3 @@ export function parseServerArgs(argv: string[]): ServerArgs {
   out.directivesText = lines.join('\n');
   return out;
 }
-

@@ -10,9 +10,9 @@ import type { Db } from '../store/keyspace';
 import type { Command } from '../commands/spec';
 import type { Server } from './server';
 
-/** replies piled up past this during a batch are checked against client-output-buffer-limit */
 /** how long replies still queued for a closed client may take to leave before the socket is dropped */
 const CLOSE_GRACE_MS = 2000;
+/** replies piled up past this during a batch are checked against client-output-buffer-limit */
 const OUT_CHECK_BYTES = 64 * 1024;
 /**
  * replies piled up past this are written at once rather than at the end of the turn: one turn
@@ -87,7 +87,6 @@ export class Client extends ReplyWriter {
   /** propagate even though nothing changed (FLUSHDB on an empty db, as Redis forces) */
   forceProp = false;
 
-  /** `unixPath`: the socket file of a client connected through unixsocket */
   /** islocalClient: a loopback or unix-socket connection ("local" of enable-debug-command and enable-protected-configs) */
   get isLocal(): boolean {
     if (this.unixPath !== undefined) return true;
@@ -95,6 +94,7 @@ export class Client extends ReplyWriter {
     return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
   }
 
+  /** `unixPath`: the socket file of a client connected through unixsocket */
   constructor(readonly server: Server, readonly socket: Socket, id: number, readonly unixPath?: string) {
     super();
     this.id = id;
