@@ -43,12 +43,11 @@ export async function runServerCli(argv: string[]): Promise<number> {
   const config = new Config();
   let stdinConfig: string | null = null;
   try {
-    if (parsed.configFile === '-') {
+    if (parsed.configFile) loadConfigFile(parsed.configFile, config);
+    if (parsed.stdin) {
       const text = await readStdin();
       stdinConfig = text;
       loadConfigFromString(text, config, 'stdin');
-    } else if (parsed.configFile) {
-      loadConfigFile(parsed.configFile, config);
     }
     if (parsed.directivesText) loadConfigFromString(parsed.directivesText, config, '(command line)');
   } catch (e) {

@@ -242,6 +242,29 @@ describe('daemonize, the pid file and the process title', () => {
     assert.equal(fs.existsSync(pidFile), false);
   });
 
+  // found by a review helper: redis-server takes the argument after a bare option name as its
+  // value even when it starts with --, and reads stdin for a `-` given last
+  test('command line as redis-server parses it: a value starting with --, and - last for stdin', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const pidFile = path.join(dir, 'keel.pid');
+    const conf = `port ${port}\ndaemonize yes\npidfile "${pidFile}"\nlogfile "${path.join(dir, 'keel.log')}"\ndir "${dir}"\nsave ""\nhz 21\n`;
+    const r = await runCli(['server', '--requirepass', '--secret', '--maxclients', '77', '-'], conf);
+    assert.equal(r.code, 0, r.out);
+    await waitFor(() => fs.existsSync(pidFile), 20000);
+    const pid = Number(fs.readFileSync(pidFile, 'latin1'));
+    const c = connectClient(port, { password: '--secret' });
+    try {
+      await waitFor(async () => (await c.ping().catch(() => '')) === 'PONG', 20000);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'hz'), ['hz', '21']);
+      assert.deepEqual(await c.call('CONFIG', 'GET', 'maxclients'), ['maxclients', '77']);
+    } finally {
+      c.disconnect();
+    }
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => !alive(pid), 10000);
+  });
+
   test('a bad configuration is still reported on the terminal, before daemonizing', async () => {
     const r = await runCli(['server', '--daemonize', 'yes', '--hz', 'fast']);
     assert.notEqual(r.code, 0);

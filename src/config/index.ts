@@ -331,6 +331,8 @@ export interface ServerArgs {
   help: boolean;
   version: boolean;
   configFile: string | null;
+  /** `-` first or last: read configuration from stdin too (after the file, before the options) */
+  stdin: boolean;
   /** the --name value overrides, as config-file text */
   directivesText: string;
 }
@@ -340,26 +342,36 @@ export interface ServerArgs {
  * `--name value...` overrides, each starting a new config line.
  */
 export function parseServerArgs(argv: string[]): ServerArgs {
-  const out: ServerArgs = { help: false, version: false, configFile: null, directivesText: '' };
+  const out: ServerArgs = { help: false, version: false, configFile: null, stdin: false, directivesText: '' };
   let i = 0;
-  if (argv.length === 1 && (argv[0] === '-v' || argv[0] === '--version')) return { ...out, version: true };
-  if (argv.length >= 1 && (argv[0] === '-h' || argv[0] === '--help')) return { ...out, help: true };
-  if (argv.length > 0 && (!argv[0].startsWith('-') || argv[0] === '-')) {
+  // as redis-server's main(): only the first argument is looked at for these
+  if (argv[0] === '-v' || argv[0] === '--version') return { ...out, version: true };
+  if (argv[0] === '-h' || argv[0] === '--help') return { ...out, help: true };
+  if (argv.length > 0 && !argv[0].startsWith('-')) {
     out.configFile = argv[0];
     i = 1;
   }
   const lines: string[] = [];
+  // false right after a bare option name: the next argument is its value even if it starts with --
+  let nameDone = true;
   for (; i < argv.length; i++) {
     // the configuration holds bytes (latin1 strings), as a config file read from disk does
     const a = toBytes(argv[i]);
-    if (a.startsWith('--') && a.length > 2) {
+    if (a === '-' && (i === 0 || i === argv.length - 1)) {
+      out.stdin = true; // `-` first or last: the configuration is also read from stdin
+    } else if (nameDone && a.startsWith('--') && a.length > 2) {
       lines.push(a.slice(2));
+      nameDone = a.slice(2).trim().includes(' '); // "--port 6380" in one argument
       // `--save` with no value means save "" (as redis-server treats it)
-      if (a === '--save' && (i + 1 === argv.length || argv[i + 1].startsWith('--'))) lines[lines.length - 1] += ' ""';
+      if (a === '--save' && (i + 1 === argv.length || argv[i + 1].startsWith('--'))) {
+        lines[lines.length - 1] += ' ""';
+        nameDone = true;
+      }
     } else if (lines.length === 0) {
       throw new ConfigFileError(`Invalid argument '${a}': options must be written as --name value`);
     } else {
       lines[lines.length - 1] += ' ' + quoteArg(a);
+      nameDone = true;
     }
   }
   out.directivesText = lines.join('\n');
