@@ -53,6 +53,8 @@ export class Command {
   readonly isWrite: boolean;
   /** CMD_FAST: its slow runs are the latency monitor's fast-command events */
   readonly isFast: boolean;
+  /** CMD_PROTECTED (DEBUG; Redis's other one, MODULE, is not implemented): enable-debug-command decides */
+  readonly isProtected: boolean;
   /** write or may_replicate (PUBLISH): what CLIENT PAUSE WRITE holds */
   readonly mayReplicate: boolean;
   readonly denyOom: boolean;
@@ -86,6 +88,7 @@ export class Command {
     this.isWrite = f.has('write');
     this.mayReplicate = this.isWrite || f.has('may_replicate');
     this.isFast = f.has('fast');
+    this.isProtected = parent === null && spec.name === 'debug';
     this.denyOom = f.has('denyoom');
     this.noAuth = f.has('no_auth');
     this.allowLoading = f.has('loading');

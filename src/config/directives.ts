@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { toBytes, fromBytes } from '../util/bytes';
+import { parseInt64 } from '../util/number';
 import { formatPercentile } from '../server/latency-histogram';
 
 export type ConfigValue = string | number | boolean | string[] | SaveRule[] | ObufLimits | ShutdownFlags;
@@ -49,7 +50,6 @@ export interface Directive {
 const shownMax = (m: number) => (m === 2 ** 53 ? '9223372036854775807' : String(m));
 
 const YESNO = "argument must be 'yes' or 'no'";
-const INT64_MAX = 2n ** 63n - 1n;
 
 function one(args: string[]): string {
   if (args.length !== 1) throw new ConfigValueError('wrong number of arguments');
@@ -80,9 +80,9 @@ function int(name: string, def: number, min: number, max: number, mutable = true
     default: String(def),
     parse(args) {
       const s = one(args);
-      // string2ll: no leading zeros, no "-0", and within 64 bits
-      if (!/^(0|-?[1-9]\d*)$/.test(s) || BigInt(s) > INT64_MAX || BigInt(s) < -INT64_MAX - 1n) throw new ConfigValueError("argument couldn't be parsed into an integer");
-      const n = Number(s);
+      const big = parseInt64(s); // string2ll: no leading zeros, no "-0", within 64 bits
+      if (big === null) throw new ConfigValueError("argument couldn't be parsed into an integer");
+      const n = Number(big);
       if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
       return n;
     },

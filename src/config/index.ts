@@ -77,7 +77,8 @@ export class Config {
   }
   /**
    * A file-name directive for the file system: its bytes read as UTF-8, as the OS reads them.
-   * Redis chdir()s into `dir`, so a relative logfile, pidfile or unixsocket is inside it.
+   * Redis chdir()s into `dir`, so any other relative name (dbfilename, appenddirname, logfile,
+   * pidfile, unixsocket) is inside it.
    */
   path(name: string): string {
     const p = fromBytes(this.str(name));

@@ -19,7 +19,6 @@ import { checksumFor, readFileShared } from './rdb/parallel-crc';
 import { lzfAheadFor } from './rdb/lzf-ahead';
 import type { EncodeOptions } from './rdb/writer';
 import { fsyncDir } from './fsutil';
-import { fromBytes } from '../util/bytes';
 import { REDIS_VERSION, usedMemory } from '../server/server';
 
 /** a failed background save is retried by the save rules only after this long */
@@ -92,7 +91,7 @@ export class RdbPersistence {
   }
 
   get path(): string {
-    return fromBytes(path.join(this.server.config.str('dir'), this.server.config.str('dbfilename')));
+    return this.server.config.path('dbfilename');
   }
 
   private refusal(): string | null {

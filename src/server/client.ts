@@ -89,9 +89,7 @@ export class Client extends ReplyWriter {
 
   /** islocalClient: a loopback or unix-socket connection ("local" of enable-debug-command and enable-protected-configs) */
   get isLocal(): boolean {
-    if (this.unixPath !== undefined) return true;
-    const a = this.socket.remoteAddress ?? '';
-    return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
+    return this.unixPath !== undefined || isLoopback(this.socket.remoteAddress);
   }
 
   /** `unixPath`: the socket file of a client connected through unixsocket */
@@ -358,4 +356,10 @@ function formatHost(h: string | undefined): string {
   if (!h) return '?';
   if (h.startsWith('::ffff:')) return h.slice(7);
   return h.includes(':') ? `[${h}]` : h;
+}
+
+/** A loopback peer address; none (a unix socket) counts as local too. */
+export function isLoopback(addr: string | undefined): boolean {
+  if (!addr) return true;
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
 }

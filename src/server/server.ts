@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Client, ReplyMode } from './client';
+import { Client, ReplyMode, isLoopback } from './client';
 import { Logger } from './log';
 import { Keyspace, type Db, type Entry } from '../store/keyspace';
 import type { Dict } from '../store/dict';
@@ -482,8 +482,7 @@ export class Server {
       cmd.rejectedCalls++;
       return this.reject(c, `ERR wrong number of arguments for '${cmd.fullName}' command`, cmd);
     }
-    // CMD_PROTECTED: DEBUG only as enable-debug-command allows
-    if (cmd.name === 'debug' && !this.debugAllowed(c)) {
+    if (cmd.isProtected && !this.debugAllowed(c)) {
       cmd.rejectedCalls++;
       return this.reject(c, DEBUG_DENIED, cmd);
     }
@@ -959,10 +958,6 @@ function randomHex(n: number): string {
 const DEBUG_DENIED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
-function isLoopback(addr: string | undefined): boolean {
-  if (!addr) return true;
-  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
-}
 
 function escapeMonitorArg(a: string): string {
   let out = '';

@@ -32,7 +32,6 @@ import { BackgroundSnapshot, writeSnapshotSync } from '../background';
 import { RDB_FORMAT } from '../snapshot';
 import { encodeOptions, rdbAux } from '../rdb-persistence';
 import { fsyncDirSync } from '../fsutil';
-import { fromBytes } from '../../util/bytes';
 
 type State = 'off' | 'on' | 'wait-rewrite';
 
@@ -148,7 +147,7 @@ export class AofPersistence {
   // ---------------------------------------------------------------- paths and settings
 
   get dir(): string {
-    return fromBytes(path.join(this.server.config.str('dir'), this.server.config.str('appenddirname')));
+    return this.server.config.path('appenddirname');
   }
 
   private get prefix(): string {
@@ -505,7 +504,7 @@ export class AofPersistence {
    * lists only that BASE, and the file was not moved yet.
    */
   private upgradeLegacy(found: Manifest | null): Manifest | null {
-    const legacy = path.join(this.server.config.path('dir'), this.prefix);
+    const legacy = this.server.config.path('appendfilename');
     if (!fs.existsSync(legacy)) return null;
     const interrupted =
       found !== null && found.incrs.length === 0 && found.base?.name === this.prefix && !fs.existsSync(path.join(this.dir, this.prefix));
