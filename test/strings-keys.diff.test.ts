@@ -94,6 +94,13 @@ const SCENARIOS: string[][][] = [
     ['MULTI'], ['SET', 'a', '1'], ['EXEC', 'extra'], ['EXEC'], ['SET', 'b', '1'], ['GET', 'a'], ['EXEC', 'x'], ['MULTI'], ['EXEC', 'foo'], ['SET', 'c', '1'],
     ['PUBSUB', 'CHANNELS', 'f*', 'extra'], ['PUBSUB', 'CHANNELS', 'f*'],
   ],
+  // DEBUG POPULATE: keys that exist are kept, values cut or padded with zero bytes
+  [
+    ['DEBUG', 'POPULATE', '3'], ['MGET', 'key:0', 'key:1', 'key:2', 'key:3'], ['DEBUG', 'POPULATE', '2', 'p', '10'], ['GET', 'p:0'], ['STRLEN', 'p:1'],
+    ['DEBUG', 'POPULATE', '1', 'q', '3'], ['GET', 'q:0'], ['SET', 'key:1', 'mine'], ['DEBUG', 'POPULATE', '3'], ['GET', 'key:1'], ['DBSIZE'],
+    ['DEBUG', 'POPULATE', '-1'], ['DEBUG', 'POPULATE', 'x'], ['DEBUG', 'POPULATE', '1', 'p', '-3'], ['DEBUG', 'POPULATE', '1', 'p', '3', '4'],
+    ['DEBUG', 'POPULATE'], ['OBJECT', 'ENCODING', 'p:0'], ['DEBUG', 'POPULATE', '0'], ['DBSIZE'],
+  ],
 ];
 
 diffScenarios('strings and keys', SCENARIOS);

@@ -356,6 +356,8 @@ function debug(c: Client, argv: string[]): void {
       '    Stop the server for <seconds>. Decimals allowed.',
       'SET-ACTIVE-EXPIRE <0|1>',
       '    Setting it to 0 disables expiring keys in background when they are not accessed.',
+      'POPULATE <count> [<prefix>] [<size>]',
+      "    Create <count> string keys named key:<num>. If <prefix> is specified then it is used instead of the 'key' prefix.",
       ...[...debugSubcommands.keys()].map((k) => k.toUpperCase()),
       'HELP',
       '    Prints this help.',
@@ -374,9 +376,36 @@ function debug(c: Client, argv: string[]): void {
     c.server.keyspace.activeExpireEnabled = n !== 0;
     return c.ok();
   }
+  if (sub === 'populate' && argv.length >= 3 && argv.length <= 5) return populate(c, argv);
   const extra = debugSubcommands.get(sub);
   if (extra) return extra(c, argv);
   c.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try DEBUG HELP.`);
+}
+
+/** getPositiveLongFromObjectOrReply: one error text for a negative number and for no number */
+function positiveArg(c: Client, s: string): number | null {
+  return rangeIntArg(c, s, 0, Number.MAX_SAFE_INTEGER, 'ERR value is out of range, must be positive');
+}
+
+/**
+ * DEBUG POPULATE count [prefix] [size], as Redis 7.0: string keys `prefix:N` holding `value:N`
+ * (cut or padded with zero bytes to `size`); keys that exist stay as they are. Like Redis, it
+ * does not count as a change: nothing is logged to the AOF and no save rule hears of it.
+ */
+function populate(c: Client, argv: string[]): void {
+  const count = positiveArg(c, argv[2]);
+  if (count === null) return;
+  const size = argv.length === 5 ? positiveArg(c, argv[4]) : 0;
+  if (size === null) return;
+  const prefix = argv.length >= 4 ? argv[3] : 'key';
+  const ks = c.server.keyspace;
+  for (let j = 0; j < count; j++) {
+    const key = `${prefix}:${j}`;
+    if (ks.lookupWrite(c.db, key) !== undefined) continue;
+    const v = `value:${j}`;
+    ks.add(c.db, key, size === 0 ? v : size <= v.length ? v.slice(0, size) : v + '\0'.repeat(size - v.length));
+  }
+  c.ok();
 }
 
 function monitor(c: Client): void {
