@@ -153,6 +153,23 @@ const SORT: string[][][] = [
     ['SORT', 'l', 'FOO'], ['SORT_RO', 'l', 'STORE', 'x'], ['SORT_RO', 'l', 'DESC'], ['SET', 'str', 'x'], ['SORT', 'str'], ['SADD', 's', '5', '3', '9'], ['SORT', 's'],
     ['ZADD', 'z', '1', 'c', '2', 'b', '3', 'a'], ['SORT', 'z', 'ALPHA'], ['SORT', 'z', 'BY', 'nosort'], ['SORT', 'z', 'BY', 'nosort', 'DESC', 'LIMIT', '0', '2'],
   ],
+  // weighted sums in Redis's order (smallest input first), MIN/MAX ties keep the first score (0
+  // vs -0), WRONGTYPE before a bad option, SORT turns a zset into a skiplist, scores printed
+  // with printf's rounding of exact halves, HINCRBYFLOAT on stored infinities and overflows
+  [
+    ['ZADD', 'b', '0.1', 'x', '0.2', 'y', '0.7', 'z'], ['ZADD', 'c', '0.2', 'x', '0.1', 'y', '0.4', 'z'], ['ZADD', 'big', '1e16', 'x', '1e16', 'y', '1e16', 'z', '1', 'q'],
+    ['ZUNIONSTORE', 'd', '3', 'b', 'big', 'c'], ['ZSCORE', 'd', 'z'], ['ZUNION', '3', 'b', 'big', 'c', 'WITHSCORES'], ['ZINTER', '3', 'c', 'big', 'b', 'WITHSCORES'],
+    ['ZADD', 'a1', '0', 'x', '1', 'y'], ['ZADD', 'b1', '0', 'x', '2', 'y'], ['ZUNION', '2', 'a1', 'b1', 'WEIGHTS', '1', '-1', 'AGGREGATE', 'MIN', 'WITHSCORES'],
+    ['ZINTER', '2', 'a1', 'b1', 'WEIGHTS', '-1', '1', 'AGGREGATE', 'MAX', 'WITHSCORES'], ['ZUNIONSTORE', 'd2', '2', 'a1', 'b1', 'WEIGHTS', '1', '-1', 'AGGREGATE', 'MIN'], ['ZSCORE', 'd2', 'x'],
+    ['SET', 'str', 'v'], ['ZUNION', '1', 'str', 'FOO'], ['ZUNION', '2', 'a1', 'str', 'WEIGHTS', '1', 'x'], ['ZINTERCARD', '1', 'str', 'LIMIT', '-1'],
+    ['ZINTERCARD', '1', 'a1', 'LIMIT', 'x'], ['ZINTERCARD', '1', 'a1', 'LIMIT', '9223372036854775808'], ['ZINTERCARD', '1', 'a1', 'LIMIT', '9223372036854775807'], ['ZDIFFSTORE', 'd3', '2', 'a1', 'str'],
+    ['ZADD', 'z', '1', 'a', '2', 'b'], ['SORT', 'z', 'BY', 'nosort'], ['OBJECT', 'ENCODING', 'z'], ['ZADD', 'z8', '0', 'a'], ['SORT_RO', 'z8', 'ALPHA'], ['ZADD', 'z8', '-0', 'b'], ['ZSCORE', 'z8', 'b'],
+    ['ZADD', 'h1', '1125899906842624.25', 'a', '562949953421312.125', 'b'], ['ZSCORE', 'h1', 'a'], ['ZSCORE', 'h1', 'b'], ['ZRANGE', 'h1', '0', '-1', 'WITHSCORES'], ['ZINCRBY', 'h1', '0.5', 'b'],
+    ['HSET', 'hf', 'f', 'inf', 'g', '-inf', 'k', '1e4933'], ['HINCRBYFLOAT', 'hf', 'f', '1'], ['HINCRBYFLOAT', 'hf', 'k', '1'], ['HINCRBYFLOAT', 'hf', 'q', '1e4933'],
+    ['HINCRBYFLOAT', 'hf', 'q', 'inf'], ['SET', 's', '1e4933'], ['INCRBYFLOAT', 's', '1'], ['INCRBYFLOAT', 's2', '1e4933'],
+    ['CONFIG', 'SET', 'list-max-listpack-size', '-6'], ['CONFIG', 'GET', 'list-max-listpack-size'], ['RPUSH', 'lst', 'a', 'b'], ['DEBUG', 'RELOAD'], ['LRANGE', 'lst', '0', '-1'],
+    ['CONFIG', 'SET', 'list-max-listpack-size', '-2'],
+  ],
 ];
 
 diffScenarios('lists', LISTS);

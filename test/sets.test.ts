@@ -1,7 +1,7 @@
 /**
  * Sets beyond what byte comparison with redis-server can cover: the IndexedSet behind them
  * (checked against a plain JS Set), the distribution of SPOP / SRANDMEMBER over many calls,
- * SPOP with a count on big sets, and SSCAN while the set changes between calls.
+ * SPOP with a count on big sets, and SSCAN / HSCAN / ZSCAN while the collection changes between calls.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -224,6 +224,45 @@ describe('SPOP, SRANDMEMBER and HRANDFIELD', () => {
     } while (cursor !== '0' && round < 100000);
     assert.equal(cursor, '0');
     for (const m of stable) assert.ok(seen.has(m), `missing ${m}`);
+  });
+
+  test('HSCAN and ZSCAN return every element present throughout while two scans run and the first deletes what it got', async () => {
+    const r = srv.client();
+    const r2 = srv.client();
+    for (const kind of ['hash', 'zset'] as const) {
+      await r.del('c');
+      const names = members('e', 1000);
+      if (kind === 'hash') await r.hset('c', ...names.flatMap((n, i) => [n, String(i)]));
+      else await r.zadd('c', ...names.flatMap((n, i) => [String(i % 7), n]));
+      const scan = (cl: typeof r, cur: string) => (kind === 'hash' ? cl.hscan('c', cur, 'COUNT', 10) : cl.zscan('c', cur, 'COUNT', 10)) as Promise<[string, string[]]>;
+      const deleted = new Set<string>();
+      const seenA = new Set<string>();
+      const seenB = new Set<string>();
+      let [ca, ga] = await scan(r, '0');
+      let [cb, gb] = await scan(r2, '0');
+      for (;;) {
+        const mine = ga.filter((_, i) => i % 2 === 0);
+        mine.forEach((m) => seenA.add(m));
+        gb.filter((_, i) => i % 2 === 0).forEach((m) => seenB.add(m));
+        // the first scanner deletes what it was given: the elements after them must not be skipped
+        if (mine.length) {
+          if (kind === 'hash') await r.hdel('c', ...mine);
+          else await r.zrem('c', ...mine);
+          mine.forEach((m) => deleted.add(m));
+        }
+        if (ca === '0' && cb === '0') break;
+        if (ca !== '0') [ca, ga] = await scan(r, ca);
+        else ga = [];
+        if (cb !== '0') [cb, gb] = await scan(r2, cb);
+        else gb = [];
+      }
+      for (const n of names) {
+        if (deleted.has(n)) continue;
+        assert.ok(seenA.has(n), `${kind}: the deleting scan missed ${n}`);
+        assert.ok(seenB.has(n), `${kind}: the other scan missed ${n}`);
+      }
+    }
+    r2.disconnect();
   });
 
   test('sets survive DEBUG RELOAD and COPY with their members and encodings', async () => {

@@ -1,9 +1,12 @@
 /**
- * HSCAN / SSCAN (cursors are parsed by store/scan.ts for the whole SCAN family). A collection Redis
- * would keep in its compact encoding is returned whole with cursor 0, as Redis does. A bigger
- * one either walks itself from the cursor (`walk`: sets) or is walked with a live iterator
- * kept under the cursor it produced (JS Map iterators survive inserts and deletes, so every
- * element present throughout is returned); a cursor that is no longer cached resumes by position.
+ * HSCAN / SSCAN / ZSCAN (cursors are parsed by store/scan.ts for the whole SCAN family). A
+ * collection Redis would keep in its compact encoding is returned whole with cursor 0, as Redis
+ * does. A bigger one either walks itself from the cursor (`walk`: sets) or is walked with a live
+ * iterator kept under the cursor it produced (JS Map iterators survive inserts and deletes, so
+ * every element present throughout is returned). A cursor is the walk's position plus a scan
+ * number above POS_BITS, so two scans of one collection never share a cursor. A cursor that is
+ * no longer cached (used already, or one of more than MAX_CACHED scans) resumes by position:
+ * right for a retried cursor, but it can skip elements when some were deleted meanwhile.
  */
 import type { Client } from '../server/client';
 import { ERR_SYNTAX, intArg } from './args';
@@ -20,13 +23,20 @@ export interface ScanSource {
    * `cursor` (0 = the start) and returns the next cursor, 0 when done.
    */
   walk?: (cursor: number, count: number, visit: (el: string) => void) => number;
+  /** what the live iterators are cached under (default: `items`, when it is the collection) */
+  owner?: object;
 }
 
 interface Cached {
   it: Iterator<string | [string, string]>;
   pos: number;
+  scan: number;
 }
 const cache = new WeakMap<object, Map<number, Cached>>();
+/** a JS Map holds at most 2^24 entries: positions fit below 2^26, scan numbers above, < 2^52 */
+const POS_SPAN = 2 ** 26;
+const MAX_CACHED = 64;
+let scanCounter = 0;
 
 /**
  * The steps in Redis's order: the cursor is parsed first (ERR invalid cursor), then the key is
@@ -72,14 +82,16 @@ export function scanCollection(c: Client, argv: string[], lookup: () => ScanSour
   } else if (src.walk) {
     next = src.walk(cursor, count, take);
   } else {
-    const coll = src.items as object;
+    const coll = src.owner ?? (src.items as object);
     let byCursor = cache.get(coll);
     if (!byCursor) cache.set(coll, (byCursor = new Map()));
     let st = cursor !== 0 ? byCursor.get(cursor) : undefined;
     if (st) byCursor.delete(cursor);
     else {
-      st = { it: src.items[Symbol.iterator](), pos: 0 };
-      while (st.pos < cursor && !st.it.next().done) st.pos++;
+      scanCounter = (scanCounter % (POS_SPAN - 1)) + 1;
+      st = { it: src.items[Symbol.iterator](), pos: 0, scan: scanCounter };
+      const from = cursor % POS_SPAN;
+      while (st.pos < from && !st.it.next().done) st.pos++;
     }
     let done = false;
     for (let k = 0; k < count; k++) {
@@ -92,8 +104,8 @@ export function scanCollection(c: Client, argv: string[], lookup: () => ScanSour
       take(r.value);
     }
     if (!done) {
-      next = st.pos;
-      if (byCursor.size > 64) byCursor.delete(byCursor.keys().next().value as number);
+      next = st.scan * POS_SPAN + st.pos;
+      if (byCursor.size >= MAX_CACHED) byCursor.delete(byCursor.keys().next().value as number);
       byCursor.set(next, st);
     }
   }

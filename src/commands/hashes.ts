@@ -228,7 +228,9 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   const e = c.server.keyspace.peek(c.db, argv[1]);
   if (e && !(e.value instanceof Map)) return c.error(WRONGTYPE);
   const old = e ? (e.value as H).get(argv[2]) : undefined;
-  if (old !== undefined && 'error' in incrByFloat(old, '0')) return c.error('ERR hash value is not a float');
+  // a stored "inf" is a float to Redis (string2ld), which then refuses the infinite result
+  const stored = old === undefined ? null : incrByFloat(old, '0');
+  if (stored !== null && 'error' in stored) return c.error(stored.error.includes('NaN') ? stored.error : 'ERR hash value is not a float');
   const r = incrByFloat(old ?? '0', argv[3]);
   if ('error' in r) return c.error(r.error);
   const h = hashForWrite(c, argv[1], true)!;

@@ -130,10 +130,10 @@ function lset(c: Client, argv: string[]): void {
   if (i < 0) i += l.length;
   if (i < 0 || i >= l.length) return c.error('ERR index out of range');
   l.set(i, argv[3]);
+  c.ok(); // before the event, as Redis replies
   c.server.keyspace.events.modified(c.db, argv[1]);
   notify(c, NotifyClass.List, 'lset', argv[1]);
   c.server.keyspace.dirty++;
-  c.ok();
 }
 
 function lrem(c: Client, argv: string[]): void {

@@ -195,10 +195,13 @@ function spop(c: Client, argv: string[]): void {
     const m = s.popRandom();
     ks.events.modified(c.db, key);
     notify(c, NotifyClass.Set, 'spop', key);
+    // the reply goes between the spop and del events, as Redis sends them (a RESP3 client
+    // subscribed to its own events sees that order)
+    c.bulk(m);
     dropIfEmpty(c, key, s);
     ks.dirty++;
     c.propArgv = ['SREM', key, m];
-    return c.bulk(m);
+    return;
   }
   const count = intArg(c, argv[2], 'ERR value is out of range, must be positive');
   if (count === null) return;
@@ -211,11 +214,12 @@ function spop(c: Client, argv: string[]): void {
   if (count >= s.size) {
     // Redis replies with SUNION of the key: a freshly built set, so the order follows the content
     const all = orderedMembers(c, s);
+    replySet(c, all);
     ks.delete(c.db, key);
     notify(c, NotifyClass.Generic, 'del', key);
     ks.dirty += all.length;
     c.propArgv = ['DEL', key];
-    return replySet(c, all);
+    return;
   }
   // count uniformly random members, one O(1) pop each (spopWithCountCommand's second case)
   const wasIntset = isIntset(c, s);
@@ -297,6 +301,8 @@ function intersect(sets: S[], limit = 0): string[] {
 /** Stores a freshly built result; `converted`: Redis's building set went hashtable on the way. */
 function storeSet(c: Client, dst: string, members: string[], event: string, converted = false): void {
   const ks = c.server.keyspace;
+  // replied before the event, as Redis does (the order a RESP3 client subscribed to it sees)
+  c.int(members.length);
   if (members.length > 0) {
     const s = new IndexedSet(members);
     s.converted = converted;
@@ -308,7 +314,6 @@ function storeSet(c: Client, dst: string, members: string[], event: string, conv
     notify(c, NotifyClass.Generic, 'del', dst);
     ks.dirty++;
   }
-  c.int(members.length);
 }
 
 function sinter(c: Client, argv: string[], store: boolean): void {

@@ -81,6 +81,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     alpha = true;
     by = null;
   }
+  // Redis converts a sorted set SORT touches to a skiplist for good (zsetConvert), even SORT_RO
+  if (v instanceof ZSet) v.converted = true;
   let elements: string[];
   if (v === undefined) elements = [];
   else if (v instanceof Deque) elements = v.toArray();

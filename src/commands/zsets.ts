@@ -2,14 +2,13 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, notify, timeoutArg, cannotBlock, randCountArg, countArg } from './args';
+import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, rangeIntArg, notify, timeoutArg, cannotBlock, randCountArg, countArg } from './args';
 import { ZSet, ZAdd, ZADD_NX, ZADD_XX, ZADD_GT, ZADD_LT, ZADD_INCR, type ScoreRange, type LexRange } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
 import { parseDouble, parseRangeDouble, formatDouble17g, INT64_MAX } from '../util/number';
-import { stringMatch } from '../util/glob';
 import { sampleIndices } from '../util/random';
 import type { Entry } from '../store/keyspace';
-import { parseCursor } from '../store/scan';
+import { scanCollection } from './collscan';
 import { encodingOf, dropListpackNegativeZeros } from '../store/value';
 import { encodingLimits } from './keys';
 
@@ -366,6 +365,8 @@ function storeResult(c: Client, dst: string, items: Iterable<[string, number]>, 
   const z = new ZSet();
   for (const [m, s] of items) z.set(m, s);
   dropListpackNegativeZeros(z, encodingLimits(c));
+  // replied before the event, as Redis does (the order a RESP3 client subscribed to it sees)
+  c.int(z.size);
   if (z.size > 0) {
     ks.set(c.db, dst, z);
     c.server.blocking.signalKeyReady(c.db, dst);
@@ -376,7 +377,6 @@ function storeResult(c: Client, dst: string, items: Iterable<[string, number]>, 
     notify(c, NotifyClass.Generic, 'del', dst);
     ks.dirty++;
   }
-  c.int(z.size);
 }
 
 function zremrange(c: Client, argv: string[], type: RT): void {
@@ -582,6 +582,21 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
   }
   if (numkeys > argv.length - numIdx - 1) return c.error(ERR_SYNTAX);
   const keys = argv.slice(numIdx + 1, numIdx + 1 + numkeys);
+  // the inputs are read before the options, as Redis does (WRONGTYPE wins over a bad option);
+  // sets count as zsets with score 1
+  const inputs: (Iterable<[string, number]> & { size: number; get(m: string): number | undefined })[] = [];
+  for (const k of keys) {
+    const e = c.server.keyspace.lookupRead(c.db, k); // a read, STORE or not (a miss is a keymiss event)
+    if (e === undefined) {
+      inputs.push(emptyInput);
+    } else if (e.value instanceof ZSet) {
+      const z = e.value;
+      inputs.push({ size: z.size, get: (m) => z.score(m), [Symbol.iterator]: () => z[Symbol.iterator]() });
+    } else if (e.value instanceof IndexedSet) {
+      const s = e.value;
+      inputs.push({ size: s.size, get: (m) => (s.has(m) ? 1 : undefined), *[Symbol.iterator]() { for (const m of s) yield [m, 1] as [string, number]; } });
+    } else return c.error(WRONGTYPE);
+  }
   const weights = keys.map(() => 1);
   let agg: Agg = 'sum';
   let withScores = false;
@@ -591,9 +606,8 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
     const left = argv.length - j - 1;
     if (cardOnly) {
       if (o === 'limit' && left >= 1) {
-        const n = intArg(c, argv[++j]);
+        const n = rangeIntArg(c, argv[++j], 0, Infinity, "ERR LIMIT can't be negative");
         if (n === null) return;
-        if (n < 0) return c.error("ERR LIMIT can't be negative");
         limit = n;
       } else return c.error(ERR_SYNTAX);
     } else if (op !== 'diff' && o === 'weights' && left >= numkeys) {
@@ -609,20 +623,6 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
     } else if (!store && o === 'withscores') withScores = true;
     else return c.error(ERR_SYNTAX);
   }
-  // read every input first: sets count as zsets with score 1
-  const inputs: (Iterable<[string, number]> & { size: number; get(m: string): number | undefined })[] = [];
-  for (const k of keys) {
-    const e = c.server.keyspace.lookupRead(c.db, k); // a read, STORE or not (a miss is a keymiss event)
-    if (e === undefined) {
-      inputs.push(emptyInput);
-    } else if (e.value instanceof ZSet) {
-      const z = e.value;
-      inputs.push({ size: z.size, get: (m) => z.score(m), [Symbol.iterator]: () => z[Symbol.iterator]() });
-    } else if (e.value instanceof IndexedSet) {
-      const s = e.value;
-      inputs.push({ size: s.size, get: (m) => (s.has(m) ? 1 : undefined), *[Symbol.iterator]() { for (const m of s) yield [m, 1] as [string, number]; } });
-    } else return c.error(WRONGTYPE);
-  }
   const weigh = (s: number, w: number) => {
     const x = s * w;
     return Number.isNaN(x) ? 0 : x;
@@ -632,20 +632,23 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
       const x = a + b;
       return Number.isNaN(x) ? 0 : x;
     }
-    return agg === 'min' ? Math.min(a, b) : Math.max(a, b);
+    // zunionInterAggregate keeps the current value on a tie (0 vs -0 included)
+    return agg === 'min' ? (b < a ? b : a) : b > a ? b : a;
   };
+  // union and inter go through the inputs from the smallest to the largest, as Redis does: a
+  // sum of floating-point scores depends on the order
+  const bySize = inputs.map((_, i) => i).sort((a, b) => inputs[a].size - inputs[b].size);
   const result = new Map<string, number>();
   if (op === 'union') {
-    inputs.forEach((inp, i) => {
-      for (const [m, s] of inp) {
+    for (const i of bySize) {
+      for (const [m, s] of inputs[i]) {
         const v = weigh(s, weights[i]);
         const cur = result.get(m);
         result.set(m, cur === undefined ? v : combine(cur, v));
       }
-    });
+    }
   } else if (op === 'inter') {
-    // iterate the smallest input, as Redis does
-    const order = inputs.map((_, i) => i).sort((a, b) => inputs[a].size - inputs[b].size);
+    const order = bySize;
     const first = order[0];
     if (inputs[first].size > 0) {
       outer: for (const [m, s] of inputs[first]) {
@@ -677,43 +680,19 @@ const emptyInput = { size: 0, get: () => undefined, *[Symbol.iterator](): Iterat
 // ------------------------------------------------------------------ ZSCAN
 
 function zscan(c: Client, argv: string[]): void {
-  const parsed = parseCursor(argv[2]);
-  if (parsed === null) return c.error('ERR invalid cursor');
-  // past any rank a zset can have: the scan is over
-  const cur = parsed > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed);
-  // the key first, as Redis does: a missing key ends the scan whatever the options say
-  const z = zsetForRead(c, argv[1]);
-  if (z === null) return;
-  let count = 10;
-  let pat: string | null = null;
-  for (let i = 3; z !== undefined && i < argv.length; i++) {
-    const o = argv[i].toLowerCase();
-    if (o === 'count' && i + 1 < argv.length) {
-      const n = intArg(c, argv[++i]);
-      if (n === null) return;
-      if (n < 1) return c.error(ERR_SYNTAX);
-      count = n;
-    } else if (o === 'match' && i + 1 < argv.length) {
-      pat = argv[++i];
-      if (pat === '*') pat = null;
-    } else return c.error(ERR_SYNTAX);
-  }
-  const out: [string, number][] = [];
-  let next = 0;
-  if (z) {
-    // a listpack zset is returned whole, as Redis does; a skiplist one by rank position
-    const small = encodingOf(z, encodingLimits(c)) === 'listpack';
-    const items = small ? [...z] : z.rangeByRank(cur, Math.min(z.size - 1, cur + count - 1));
-    if (!small && cur + count < z.size) next = cur + count;
-    for (const it of items) if (pat === null || stringMatch(pat, it[0])) out.push(it);
-  }
-  c.arrayLen(2);
-  c.bulk(String(next));
-  c.arrayLen(out.length * 2);
-  for (const [m, s] of out) {
-    c.bulk(m);
-    c.bulk(formatDouble17g(s)); // ZSCAN scores are bulk strings in both protocols
-  }
+  scanCollection(c, argv, () => {
+    const z = zsetForRead(c, argv[1]);
+    if (!z) return z;
+    // a listpack zset is returned whole in score order, as Redis does; a skiplist one is
+    // walked through its member table, whatever the scores do meanwhile
+    if (encodingOf(z, encodingLimits(c)) === 'listpack') return { small: true, items: [...z].map(([m, sc]) => [m, formatDouble17g(sc)] as [string, string]) };
+    return { small: false, owner: z, items: { [Symbol.iterator]: () => scanPairs(z) } };
+  });
+}
+
+/** ZSCAN scores are bulk strings in both protocols */
+function* scanPairs(z: ZSet): Generator<[string, string]> {
+  for (const [m, sc] of z.byInsertion()) yield [m, formatDouble17g(sc)];
 }
 
 

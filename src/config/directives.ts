@@ -454,7 +454,7 @@ export const DIRECTIVES: Directive[] = [
   int('zset-max-listpack-entries', 128, 0, 2 ** 53, true, ['zset-max-ziplist-entries']),
   mem('zset-max-listpack-value', '64', 0, 2 ** 53, true, false, ['zset-max-ziplist-value']),
   int('set-max-intset-entries', 512, 0, 2 ** 53),
-  int('list-max-listpack-size', -2, -5, 2147483647, true, ['list-max-ziplist-size']),
+  int('list-max-listpack-size', -2, -2147483648, 2147483647, true, ['list-max-ziplist-size']), // below -5 acts as -5
   int('list-compress-depth', 0, 0, 2147483647),
   // snapshotting
   {

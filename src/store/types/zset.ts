@@ -752,6 +752,14 @@ export class ZSet implements Iterable<[string, number]> {
     return this.deleteRun((n) => lexLteMax(this.memberOf(n), r));
   }
 
+  /**
+   * Members in the order they were added, with their current scores, from a live iterator of
+   * the member table: it survives any change to the set (ZSCAN keeps it between calls).
+   */
+  *byInsertion(): Generator<[string, number]> {
+    for (const [m, n] of this.dict) yield [m, this.F[n]];
+  }
+
   [Symbol.iterator](): Iterator<[string, number]> {
     let n = this.I[4];
     return {
