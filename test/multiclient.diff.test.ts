@@ -9,8 +9,8 @@ import { ByteConn, startRedis, type RedisProcess } from './differential';
 import { startTestServer, hasRedisServer, sleep, type TestServer } from './helpers';
 
 /** [connection, action, ...]: `call` waits for one reply, `send` pipelines and does not wait,
- *  `drain` collects what arrived unasked, `sleep` waits. */
-type Step = [string, 'call', string[]] | [string, 'send', ...string[][]] | [string, 'drain'] | ['-', 'sleep', number];
+ *  `drain` collects what arrived unasked, `discard` drops it (HELLO's client id), `sleep` waits. */
+type Step = [string, 'call', string[]] | [string, 'send', ...string[][]] | [string, 'drain' | 'discard'] | ['-', 'sleep', number];
 
 async function runSteps(port: number, steps: Step[]): Promise<string[]> {
   const conns = new Map<string, ByteConn>();
@@ -27,7 +27,8 @@ async function runSteps(port: number, steps: Step[]): Promise<string[]> {
       else if (st[1] === 'send') {
         (await conn(st[0])).send(...(st.slice(2) as string[][]));
         await sleep(30); // let the server take it (and block) before the next step
-      } else seen.push(`${st[0]} got ${JSON.stringify(await (await conn(st[0])).drain(150))}`);
+      } else if (st[1] === 'discard') await (await conn(st[0])).drain(150);
+      else seen.push(`${st[0]} got ${JSON.stringify(await (await conn(st[0])).drain(150))}`);
     }
   } finally {
     for (const c of conns.values()) c.close();
@@ -168,6 +169,88 @@ const SCENARIOS: Record<string, Step[]> = {
     ['A', 'drain'],
     ['B', 'call', ['SPUBLISH', 's1', 'x']],
     ['B', 'call', ['CONFIG', 'SET', 'client-output-buffer-limit', '']],
+  ],
+  'CLIENT REPLY SKIP before a blocking command drops the reply it gives when the wait ends': [
+    ['A', 'send', ['CLIENT', 'REPLY', 'SKIP'], ['BLPOP', 'k', '0'], ['PING']],
+    ['B', 'call', ['RPUSH', 'k', '1']],
+    ['A', 'drain'],
+    ['A', 'send', ['CLIENT', 'REPLY', 'SKIP'], ['BLPOP', 'k', '0.05'], ['PING']],
+    ['-', 'sleep', 150],
+    ['A', 'drain'],
+    ['A', 'send', ['ECHO', 'answered again']],
+    ['A', 'drain'],
+    ['C', 'send', ['CLIENT', 'REPLY', 'SKIP'], ['BRPOP', 'k', '0'], ['GET', 'k']],
+    ['A', 'call', ['RPUSH', 'k', 'x']],
+    ['C', 'drain'],
+  ],
+  'the clock stands still during EXEC: a key due mid-transaction stays until it ends': [
+    ['B', 'call', ['SET', 'k', '1', 'PX', '150']],
+    ['A', 'send', ['MULTI'], ['GET', 'k'], ['DEBUG', 'SLEEP', '0.3'], ['GET', 'k'], ['EXISTS', 'k'], ['LPUSH', 'k', 'x'], ['EXEC']],
+    ['-', 'sleep', 400],
+    ['A', 'drain'],
+    ['A', 'call', ['TYPE', 'k']],
+  ],
+  'a key already expired when watched: FLUSHDB, FLUSHALL and SWAPDB without it leave the transaction alone': [
+    ['B', 'call', ['DEBUG', 'SET-ACTIVE-EXPIRE', '0']],
+    ['B', 'call', ['SET', 'k', '1', 'PX', '10']],
+    ['-', 'sleep', 50],
+    ['A', 'call', ['WATCH', 'k']],
+    ['B', 'call', ['FLUSHDB']],
+    ['A', 'send', ['MULTI'], ['PING'], ['EXEC']],
+    ['A', 'drain'],
+    ['B', 'call', ['SET', 'k', '1', 'PX', '10']],
+    ['-', 'sleep', 50],
+    ['A', 'call', ['WATCH', 'k']],
+    ['B', 'call', ['SWAPDB', '0', '2']],
+    ['A', 'send', ['MULTI'], ['PING'], ['EXEC']],
+    ['A', 'drain'],
+    ['B', 'call', ['SELECT', '1']],
+    ['B', 'call', ['SET', 'k', '1', 'PX', '10']],
+    ['B', 'call', ['SELECT', '0']],
+    ['-', 'sleep', 50],
+    ['A', 'call', ['WATCH', 'k']],
+    ['B', 'call', ['SWAPDB', '0', '1']],
+    ['A', 'send', ['MULTI'], ['PING'], ['EXEC']],
+    ['A', 'drain'],
+    ['B', 'call', ['DEBUG', 'SET-ACTIVE-EXPIRE', '1']],
+  ],
+  'overwriting a key that is due expires it first: expired and new events, then the write': [
+    ['B', 'call', ['DEBUG', 'SET-ACTIVE-EXPIRE', '0']],
+    ['B', 'call', ['CONFIG', 'SET', 'notify-keyspace-events', 'KEAn']],
+    ['P', 'call', ['PSUBSCRIBE', '__keyevent*']],
+    ['B', 'call', ['SET', 'k', '1', 'PX', '10']],
+    ['B', 'call', ['SADD', 's1', 'a']],
+    ['B', 'call', ['SET', 'd', '1', 'PX', '10']],
+    ['-', 'sleep', 50],
+    ['P', 'drain'],
+    ['B', 'call', ['SET', 'k', '2']],
+    ['B', 'call', ['SINTERSTORE', 'd', 's1']],
+    ['P', 'drain'],
+    ['B', 'call', ['CONFIG', 'SET', 'notify-keyspace-events', '']],
+    ['B', 'call', ['DEBUG', 'SET-ACTIVE-EXPIRE', '1']],
+  ],
+  'a RESP3 client subscribed to its own events gets the reply and the events in Redis order': [
+    ['A', 'send', ['HELLO', '3']],
+    ['A', 'discard'],
+    ['A', 'call', ['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']],
+    ['A', 'send', ['PSUBSCRIBE', '__keyevent*']],
+    ['A', 'drain'],
+    ['A', 'send', ['RPUSH', 'l', 'a', 'b'], ['LSET', 'l', '0', 'x'], ['SADD', 's1', 'a', 'b'], ['SINTERSTORE', 'd', 's1'], ['SUNIONSTORE', 'd', 'nosuch']],
+    ['A', 'drain'],
+    ['A', 'send', ['ZADD', 'z', '1', 'a'], ['ZUNIONSTORE', 'zd', '1', 'z'], ['ZRANGESTORE', 'zr', 'z', '0', '-1'], ['ZINTERSTORE', 'zd', '1', 'nosuch']],
+    ['A', 'drain'],
+    ['A', 'send', ['SADD', 'p', 'only'], ['SPOP', 'p'], ['SADD', 'p', '1', '2'], ['SPOP', 'p', '5']], // an intset: its order is the same on both
+    ['A', 'drain'],
+    ['A', 'call', ['CONFIG', 'SET', 'notify-keyspace-events', '']],
+  ],
+  'blocking timeouts: a tiny negative one is 0 (forever), one below a double is 1 ms': [
+    ['A', 'send', ['BLPOP', 'k', '-0.0001']],
+    ['B', 'call', ['RPUSH', 'k', 'v']],
+    ['A', 'drain'],
+    ['A', 'call', ['BLPOP', 'k', '1e-400']],
+    ['A', 'call', ['CLIENT', 'UNBLOCK', '1', '2', '3']],
+    ['A', 'call', ['CLIENT', 'TRACKINGINFO']],
+    ['A', 'call', ['CLIENT', 'CACHING', 'no']],
   ],
 };
 

@@ -93,12 +93,15 @@ export function timeoutArg(c: Client, s: string): number | null {
   }
   // Redis converts the milliseconds to a long long: past its range (inf included) that gives
   // LLONG_MIN on x86, so it answers "negative" there too
-  const ms = Math.ceil(d * 1000);
-  if (d < 0 || (ms >= 9223372036854775807 && !fitsLongLongMs(s))) {
+  // rounded up first, then checked: -0.0001 s is 0 (wait forever), as Redis's ceill gives
+  let ms = Math.ceil(d * 1000);
+  // a positive timeout below a double's range (1e-400) is still above 0 in Redis's long double
+  if (d === 0 && s.trim()[0] !== '-' && /[1-9]/.test(s.split(/[eE]/)[0])) ms = 1;
+  if (ms < 0 || (ms >= 9223372036854775807 && !fitsLongLongMs(s))) {
     c.error('ERR timeout is negative');
     return null;
   }
-  return ms;
+  return ms === 0 ? 0 : ms; // not -0
 }
 
 /**

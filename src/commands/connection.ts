@@ -309,13 +309,29 @@ function clientUnblock(c: Client, argv: string[]): void {
     const m = argv[3].toLowerCase();
     if (m === 'error') withError = true;
     else if (m !== 'timeout') return c.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
-  } else if (argv.length > 4) return c.error(ERR_SYNTAX);
+  } else if (argv.length > 4) return c.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try CLIENT HELP.`);
   const target = c.server.clients.get(id);
   c.int(target !== undefined && c.server.blocking.unblock(target, withError) ? 1 : 0);
 }
 
 function clientGetRedir(c: Client): void {
   c.int(-1);
+}
+
+/** Tracking is never on in Keel (CLIENT TRACKING ON is refused), so this is its true status. */
+function clientTrackingInfo(c: Client): void {
+  c.mapLen(3);
+  c.bulk('flags');
+  c.setLen(1);
+  c.bulk('off');
+  c.bulk('redirect');
+  c.int(-1);
+  c.bulk('prefixes');
+  c.arrayLen(0);
+}
+
+function clientCaching(c: Client): void {
+  c.error('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
 }
 
 function clientTracking(c: Client, argv: string[]): void {
@@ -422,6 +438,8 @@ export const commands: CommandSpec[] = [
       cl('unblock', -3, ['admin', 'noscript', 'loading', 'stale'], 'Unblock a client blocked in a blocking command from a different connection', clientUnblock),
       cl('getredir', 2, ['noscript', 'loading', 'stale'], 'Get tracking notifications redirection client ID if any', clientGetRedir),
       cl('tracking', -3, ['noscript', 'loading', 'stale'], 'Enable or disable server assisted client side caching support', clientTracking),
+      cl('trackinginfo', 2, ['noscript', 'loading', 'stale'], 'Return information about server assisted client side caching for the current connection', clientTrackingInfo),
+      cl('caching', 3, ['noscript', 'loading', 'stale'], 'Instruct the server about tracking or not keys in the next request', clientCaching),
       cl('help', 2, ['loading', 'stale'], 'Show helpful text about the different subcommands', (c) => replyHelp(c, CLIENT_HELP)),
     ],
   },

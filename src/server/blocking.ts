@@ -11,7 +11,7 @@
  * - The re-run goes through Server.call, so what is propagated is whatever the handler says
  *   it did (a plain pop), never the blocking form.
  */
-import type { Client } from './client';
+import { ReplyMode, type Client } from './client';
 import type { Server } from './server';
 import type { Db } from '../store/keyspace';
 import type { Command } from '../commands/spec';
@@ -91,6 +91,11 @@ export class Blocking {
     let n = 0;
     for (const st of this.states.values()) if (st.deadline !== 0) n++;
     return n;
+  }
+
+  /** The arguments a blocked client sent (its retries run with one key chosen). */
+  sentArgv(c: Client): string[] | undefined {
+    return this.states.get(c)?.argv;
   }
 
   /** True while a blocked client's command is being re-run after its key became ready. */
@@ -257,6 +262,8 @@ export class Blocking {
   /** Unblocks and lets the client go on with whatever it pipelined meanwhile. */
   private resume(c: Client): void {
     this.unregister(c);
+    // the reply CLIENT REPLY SKIP dropped has gone: the next command answers again
+    if (c.replyMode === ReplyMode.SkipThis) c.replyMode = ReplyMode.On;
     if (c.closing) return;
     if (this.handling) {
       this.unblocked.push(c);

@@ -295,7 +295,8 @@ export class Client extends ReplyWriter {
    * command (Server.processCommand).
    */
   underReplyMode(fn: () => void): void {
-    if (this.replyMode === ReplyMode.Off) this.silenced(fn);
+    // SkipThis here: the blocked command was the one CLIENT REPLY SKIP meant (Blocking.resume ends it)
+    if (this.replyMode === ReplyMode.Off || (this.replyMode === ReplyMode.SkipThis && this.blocked)) this.silenced(fn);
     else fn();
   }
 

@@ -458,7 +458,8 @@ export class Server {
       () => !held() && (c.replyMode as ReplyMode) !== ReplyMode.On,
     );
     if (held()) c.replyMode = mode;
-    else if ((c.replyMode as ReplyMode) === ReplyMode.SkipThis) c.replyMode = ReplyMode.On;
+    // a command that blocked on keys keeps its SKIP for the reply it gives when the wait ends
+    else if ((c.replyMode as ReplyMode) === ReplyMode.SkipThis && !c.blocked) c.replyMode = ReplyMode.On;
   }
 
   private dispatch(c: Client, argv: string[]): void {
@@ -624,6 +625,9 @@ export class Server {
     const nestedBefore = this.nestedCallErrors;
     const outBefore = c.pendingOutput;
     const retry = this.blocking.isRetry(c);
+    // the outermost command fixes the clock keys expire by, for itself and what it runs (EXEC)
+    const outermost = ks.commandTime === 0;
+    if (outermost) ks.commandTime = Date.now();
     try {
       cmd.handler!(c, argv);
     } catch (e) {
@@ -633,11 +637,13 @@ export class Server {
       // a reply cut short cannot be taken back: the client is closed after the error
       if (c.pendingOutput !== outBefore) c.closeAfterReply = true;
       c.error(`ERR the reply or a value would be longer than the longest string Keel can hold (${MAX_STRING_LENGTH} bytes)`);
+    } finally {
+      if (outermost) ks.commandTime = 0;
     }
     this.currentClient = prev;
     // after the command, as Redis's call(): a SELECT shows its new db, EXEC follows its commands;
-    // admin commands are not shown
-    if (this.monitors.size !== 0 && !cmd.skipMonitor && !cmd.isAdmin) this.feedMonitors(c, argv);
+    // admin commands are not shown, nor a blocked command when it is served (it was, when it came)
+    if (this.monitors.size !== 0 && !cmd.skipMonitor && !cmd.isAdmin && !retry) this.feedMonitors(c, argv);
     if (timed) {
       const t1 = performance.now();
       if (this.batchClock >= 0) this.batchClock = t1;
@@ -645,7 +651,8 @@ export class Server {
       cmd.usec += usec;
       // a command that blocked is not done yet: it is recorded when it is served
       const done = !(c.blocked && c.blockedOn !== 'pause') || retry;
-      if (!cmd.skipSlowlog && done) this.slowlog.record(this.settings.slowlogSlowerThan, usec, argv, c);
+      // a served blocked command is logged with the arguments the client sent
+      if (!cmd.skipSlowlog && done) this.slowlog.record(this.settings.slowlogSlowerThan, usec, retry ? this.blocking.sentArgv(c) ?? argv : argv, c);
       if (this.settings.latencyTracking && done) (cmd.latency ??= new LatencyHistogram()).record(usec);
       if (this.settings.latencyThreshold > 0 && usec / 1000 >= this.settings.latencyThreshold) {
         this.latency.add(cmd.isFast ? 'fast-command' : 'command', Math.round(usec / 1000));
@@ -744,11 +751,35 @@ export class Server {
     }
   }
 
-  /** touchAllWatchedKeysInDb: a watched key changed if it was there before or is there now. */
+  /**
+   * touchAllWatchedKeysInDb: a watched key changed if it was there before or is there now
+   * (`previous` and `db.dict` as stored, due keys included). As Redis 7.0 judges it, a key that
+   * had already expired when it was watched is no change when it is gone now or still expired,
+   * and a missing key replaced by an expired one (SWAPDB) counts as watched-while-expired.
+   */
   private touchWatchedDb(db: Db, previous: Dict<Entry>): void {
     const m = this.watchedKeys.get(db);
     if (!m) return;
-    for (const [key, s] of m) if (previous.has(key) || db.dict.has(key)) for (const c of s) c.watchDirty = true;
+    for (const [key, s] of m) {
+      const before = previous.has(key);
+      const after = db.dict.get(key);
+      if (!before && after === undefined) continue;
+      const afterExpired = after !== undefined && this.keyspace.isExpired(after);
+      for (const c of s) {
+        const w = c.watched.find((x) => x.db === db && x.key === key);
+        if (w?.expiredAtWatch) {
+          if (after === undefined) {
+            w.expiredAtWatch = false;
+            continue;
+          }
+          if (afterExpired) continue;
+        } else if (!before && afterExpired) {
+          if (w) w.expiredAtWatch = true;
+          continue;
+        }
+        c.watchDirty = true;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- keyspace notifications

@@ -205,17 +205,24 @@ export class Keyspace {
     return e;
   }
 
+  /**
+   * The clock expiry is judged by while a command runs: fixed when the outermost command
+   * starts (Redis's fixed_time_expire), so a key cannot expire half-way through a command or
+   * an EXEC; 0 between commands (the wall clock).
+   */
+  commandTime = 0;
+
   /** Whether an entry is due, counting and deleting nothing (Redis's keyIsExpired). */
   isExpired(e: Entry): boolean {
-    return e.expireAt >= 0 && e.expireAt <= Date.now() && !this.loading;
+    return e.expireAt >= 0 && e.expireAt <= (this.commandTime || Date.now()) && !this.loading;
   }
 
   /**
-   * Before a write adds or overwrites `key` while clients are paused: a due key that the
-   * lookups left in place (they report it missing) is expired now, so the write starts from
-   * the same state it would outside a pause and `dict` and `expires` stay in step. Writes are
-   * held during a pause; this covers those that still run (queued in a MULTI after CLIENT
-   * PAUSE). Redis 7.0 would hit an assertion in dbAdd there.
+   * Before a write adds `key` while clients are paused: a due key that the lookups left in
+   * place (they report it missing) is expired now, so the write starts from the same state it
+   * would outside a pause and `dict` and `expires` stay in step. Writes are held during a
+   * pause; this covers those that still run (queued in a MULTI after CLIENT PAUSE). Redis 7.0
+   * would hit an assertion in dbAdd there.
    */
   private expireKept(db: Db, key: string): void {
     const e = db.dict.get(key);
@@ -263,13 +270,17 @@ export class Keyspace {
   }
 
   /**
-   * SET semantics: create or overwrite, dropping the TTL unless keepTtl.
+   * SET semantics: create or overwrite, dropping the TTL unless keepTtl. A due key is expired
+   * first (setKey's lookupKeyWrite: the `expired` event, a DEL logged, then a `new` key).
    * Overwriting reuses the Entry so the key keeps its SCAN position.
    */
   set(db: Db, key: string, value: Value, keepTtl = false, expireAt = -1): Entry {
-    if (this.pausedUntil !== 0) this.expireKept(db, key);
     const e = db.dict.get(key);
     if (e === undefined) return this.insert(db, key, value, expireAt);
+    if (e.expireAt >= 0 && this.isExpired(e)) {
+      this.expireNow(db, key, e);
+      return this.insert(db, key, value, expireAt);
+    }
     if (this.observer !== null && e.ver < this.epoch) this.observer.beforeChange(db, key, e, true);
     e.value = value;
     e.strEnc = STR_BY_CONTENT;
