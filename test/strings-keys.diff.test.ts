@@ -101,6 +101,17 @@ const SCENARIOS: string[][][] = [
     ['DEBUG', 'POPULATE', '-1'], ['DEBUG', 'POPULATE', 'x'], ['DEBUG', 'POPULATE', '1', 'p', '-3'], ['DEBUG', 'POPULATE', '1', 'p', '3', '4'],
     ['DEBUG', 'POPULATE'], ['OBJECT', 'ENCODING', 'p:0'], ['DEBUG', 'POPULATE', '0'], ['DBSIZE'],
   ],
+  // expiry bounds in exact int64 arithmetic, GETEX looks the key up before it checks the expiry,
+  // RENAME/MOVE/COPY keep a string's encoding, RESTORE's relative TTL past int64, DUMP's LZF
+  [
+    ['SET', 'k', 'v'], ['EXPIRE', 'k', '-9223372036854776'], ['EXISTS', 'k'], ['EXPIREAT', 'k', '-9223372036854776'], ['EXPIREAT', 'k', '9223372036854776'],
+    ['PEXPIRE', 'k', '9223372036854775807'], ['SET', 'k', 'v', 'EXAT', '9223372036854776'], ['SET', 'k', 'v', 'EX', '9223372036854775'], ['GETEX', 'k', 'EXAT', '9223372036854776'],
+    ['GETEX', 'nope', 'EX', '0'], ['GETEX', 'nope', 'EX', 'abc'], ['LPUSH', 'l', 'a'], ['GETEX', 'l', 'EX', '0'], ['EXISTS', 'k'],
+    ['SETRANGE', 'a', '3', 'xy'], ['RENAME', 'a', 'c'], ['OBJECT', 'ENCODING', 'c'], ['SET', 'a', 'abc'], ['APPEND', 'a', 'd'], ['RENAMENX', 'a', 'c2'], ['OBJECT', 'ENCODING', 'c2'],
+    ['SET', 'f', '1'], ['INCRBYFLOAT', 'f', '2'], ['COPY', 'f', 'g'], ['OBJECT', 'ENCODING', 'g'], ['MOVE', 'g', '1'], ['SELECT', '1'], ['OBJECT', 'ENCODING', 'g'], ['SELECT', '0'],
+    ['RESTORE', 'r', '9223372036854775807', '\x00\x01v\n\x00\x91\b\xce\xb2\x198\x8a\xce'], ['EXISTS', 'r'], ['RESTORE', 'r2', '1000000', '\x00\x01v\n\x00\x91\b\xce\xb2\x198\x8a\xce'], ['EXISTS', 'r2'],
+    ['SET', 'z', 'a'.repeat(21)], ['DUMP', 'z'], ['SET', 'z', 'ab'.repeat(11)], ['DUMP', 'z'], ['SET', 'z', 'abc'.repeat(95)], ['DUMP', 'z'], ['SET', 'z', 'a'.repeat(286)], ['DUMP', 'z'],
+  ],
 ];
 
 diffScenarios('strings and keys', SCENARIOS);

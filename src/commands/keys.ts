@@ -2,7 +2,8 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify } from './args';
+import { ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, int64Arg, notify } from './args';
+import { INT64_MAX, INT64_MIN } from '../util/number';
 import { replyHelp } from './connection';
 import { typeOf, encodingOf, encodingLimitsOf, isIntegerString, isConverted, markConverted, type Value, type EncodingLimits } from '../store/value';
 import { Deque } from '../store/types/deque';
@@ -14,7 +15,6 @@ import { STR_NOT_INT, STR_RAW, type Db, type Entry } from '../store/keyspace';
 
 const ERR_SAME = 'ERR source and destination objects are the same';
 const ERR_DB_RANGE = 'ERR DB index is out of range';
-const MAX_MS = 9223372036854775807;
 
 function del(c: Client, argv: string[]): void {
   const ks = c.server.keyspace;
@@ -60,15 +60,17 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
   }
   if (nx && (xx || gt || lt)) return c.error('ERR NX and XX, GT or LT options at the same time are not compatible');
   if (gt && lt) return c.error('ERR GT and LT options at the same time are not compatible');
-  let when = intArg(c, argv[2]);
-  if (when === null) return;
+  const arg = int64Arg(c, argv[2]);
+  if (arg === null) return;
+  // the overflow checks in exact int64 arithmetic: Redis's bounds (LLONG_MAX / 1000) are no doubles
   const name = argv[0].toLowerCase();
+  let exact = arg;
   if (seconds) {
-    if (when > MAX_MS / 1000 || when < -MAX_MS / 1000) return c.error(`ERR invalid expire time in '${name}' command`);
-    when *= 1000;
+    if (arg > INT64_MAX / 1000n || arg < INT64_MIN / 1000n) return c.error(`ERR invalid expire time in '${name}' command`);
+    exact *= 1000n;
   }
-  if (when > MAX_MS - basetime) return c.error(`ERR invalid expire time in '${name}' command`);
-  when += basetime;
+  if (exact > INT64_MAX - BigInt(basetime)) return c.error(`ERR invalid expire time in '${name}' command`);
+  const when = Number(exact) + basetime;
   const ks = c.server.keyspace;
   const key = argv[1];
   const e = ks.lookupWrite(c.db, key);
@@ -125,7 +127,8 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   const expireAt = e.expireAt;
   // delete first: a snapshot in progress saves the source under its old name
   ks.delete(c.db, src);
-  ks.add(c.db, dst, value, expireAt);
+  // the same object under a new name: it keeps how Redis encodes it (raw, not-an-int)
+  ks.add(c.db, dst, value, expireAt).strEnc = e.strEnc;
   notify(c, NotifyClass.Generic, 'rename_from', src);
   notify(c, NotifyClass.Generic, 'rename_to', dst);
   ks.dirty++;
@@ -154,7 +157,7 @@ function move(c: Client, argv: string[]): void {
   if (ks.lookupWrite(dst, key) !== undefined) return c.int(0);
   const { value, expireAt } = e;
   ks.delete(c.db, key);
-  ks.add(dst, key, value, expireAt);
+  ks.add(dst, key, value, expireAt).strEnc = e.strEnc;
   notify(c, NotifyClass.Generic, 'move_from', key);
   c.server.notifyKeyspaceEvent(NotifyClass.Generic, 'move_to', key, dst.id);
   ks.dirty++;
@@ -200,7 +203,7 @@ function copy(c: Client, argv: string[]): void {
     if (!replace) return c.int(0);
     ks.delete(dst, dkey);
   }
-  ks.add(dst, dkey, cloneValue(e.value), e.expireAt);
+  ks.add(dst, dkey, cloneValue(e.value), e.expireAt).strEnc = e.strEnc; // dupStringObject keeps the encoding
   c.server.notifyKeyspaceEvent(NotifyClass.Generic, 'copy_to', dkey, dst.id);
   ks.dirty++;
   c.int(1);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { ERR_SYNTAX, ERR_LOADING, intArg, notify } from './args';
+import { ERR_SYNTAX, ERR_LOADING, intArg, int64Arg, notify } from './args';
 import { debugSubcommands } from './server';
 import { valueChunks, typeOf as rdbType } from '../persistence/rdb/writer';
 import { RdbCursor, readValue } from '../persistence/rdb/reader';
@@ -14,7 +14,7 @@ import { type Value, isEmptyCollection } from '../store/value';
 import { Deque } from '../store/types/deque';
 import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
-import { formatDouble17g } from '../util/number';
+import { formatDouble17g, INT64_MAX } from '../util/number';
 
 function save(c: Client): void {
   const rdb = c.server.rdb!;
@@ -98,9 +98,10 @@ function restore(c: Client, argv: string[]): void {
   const ks = c.server.keyspace;
   const key = argv[1];
   if (!replace && ks.lookupWrite(c.db, key) !== undefined) return c.error('BUSYKEY Target key name already exists.');
-  let ttl = intArg(c, argv[2]);
-  if (ttl === null) return;
-  if (ttl < 0) return c.error('ERR Invalid TTL value, must be >= 0');
+  const ttlArg = int64Arg(c, argv[2]);
+  if (ttlArg === null) return;
+  if (ttlArg < 0n) return c.error('ERR Invalid TTL value, must be >= 0');
+  let ttl = Number(ttlArg);
   const payload = Buffer.from(argv[3], 'latin1');
   if (!verifyPayload(payload)) return c.error('ERR DUMP payload version or checksum are wrong');
   let value: Value;
@@ -116,7 +117,8 @@ function restore(c: Client, argv: string[]): void {
     return c.error('ERR Bad data format');
   }
   const deleted = replace && ks.delete(c.db, key);
-  if (ttl && !absttl) ttl += Date.now();
+  // a relative TTL past int64 wraps negative in Redis, which then finds the key already expired
+  if (ttl && !absttl) ttl = ttlArg + BigInt(Date.now()) > INT64_MAX ? 1 : ttl + Date.now();
   if (ttl && ttl <= Date.now()) {
     if (deleted) {
       c.propArgv = ['DEL', key];

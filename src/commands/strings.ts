@@ -7,7 +7,6 @@ import { parseInt64, INT64_MAX, INT64_MIN, incrByFloat } from '../util/number';
 import { STR_NOT_INT, STR_RAW } from '../store/keyspace';
 
 const ERR_TOO_BIG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
-const MAX_MS = 9223372036854775807;
 
 function get(c: Client, argv: string[]): void {
   const e = c.server.keyspace.lookupRead(c.db, argv[1]);
@@ -60,20 +59,17 @@ function parseSetOptions(c: Client, argv: string[], from: number, isSet: boolean
 
 /** getExpireMillisecondsOrReply: absolute unix ms, or null after replying the error. */
 function expireMs(c: Client, s: string, flags: number, cmdName: string): number | null {
-  const n = intArg(c, s);
+  const n = int64Arg(c, s);
   if (n === null) return null;
+  // getExpireMillisecondsOrReply, in exact int64 arithmetic
   const seconds = (flags & (F.EX | F.EXAT)) !== 0;
-  if (n <= 0 || (seconds && n > MAX_MS / 1000)) {
+  let ms = seconds ? n * 1000n : n;
+  if (flags & (F.EX | F.PX)) ms += BigInt(Date.now());
+  if (n <= 0n || (seconds && n > INT64_MAX / 1000n) || ms > INT64_MAX) {
     c.error(`ERR invalid expire time in '${cmdName}' command`);
     return null;
   }
-  let ms = seconds ? n * 1000 : n;
-  if (flags & (F.EX | F.PX)) ms += Date.now();
-  if (ms > MAX_MS) {
-    c.error(`ERR invalid expire time in '${cmdName}' command`);
-    return null;
-  }
-  return ms;
+  return Number(ms);
 }
 
 /** setGenericCommand */
@@ -90,7 +86,10 @@ function setGeneric(c: Client, flags: number, key: string, val: string, expireAr
     if (old === null) return;
     c.bulkOrNull(old);
   }
-  const found = ks.peek(c.db, key) !== undefined;
+  // lookupKeyWrite: an existing key counts as accessed even when NX leaves it alone
+  const existing = ks.peek(c.db, key);
+  if (existing !== undefined) existing.lru = ks.lruClock;
+  const found = existing !== undefined;
   if ((flags & F.NX && found) || (flags & F.XX && !found)) {
     if (!(flags & F.GET)) abortReply === undefined ? c.nullBulk() : c.int(abortReply);
     return;
@@ -132,16 +131,17 @@ function getex(c: Client, argv: string[]): void {
   const o = parseSetOptions(c, argv, 2, false);
   if (o === null) return;
   const [flags, expireArg] = o;
+  const ks = c.server.keyspace;
+  const e = ks.lookupRead(c.db, argv[1]);
+  if (e === undefined) return c.nullBulk();
+  if (typeof e.value !== 'string') return c.error(WRONGTYPE);
+  // the expiry is checked once the key is known to be a string, as Redis does
   let when = -1;
   if (expireArg !== null) {
     const ms = expireMs(c, expireArg, flags, 'getex');
     if (ms === null) return;
     when = ms;
   }
-  const ks = c.server.keyspace;
-  const e = ks.lookupRead(c.db, argv[1]);
-  if (e === undefined) return c.nullBulk();
-  if (typeof e.value !== 'string') return c.error(WRONGTYPE);
   c.bulk(e.value);
   const key = argv[1];
   if (flags & (F.EXAT | F.PXAT) && when <= Date.now() && !ks.loading) {
@@ -199,7 +199,12 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
   if (argv.length % 2 === 0) return c.error(`ERR wrong number of arguments for '${nx ? 'msetnx' : 'mset'}' command`);
   const ks = c.server.keyspace;
   if (nx) {
-    for (let i = 1; i < argv.length; i += 2) if (ks.peek(c.db, argv[i]) !== undefined) return c.int(0);
+    for (let i = 1; i < argv.length; i += 2) {
+      const e = ks.peek(c.db, argv[i]);
+      if (e === undefined) continue;
+      e.lru = ks.lruClock; // lookupKeyWrite
+      return c.int(0);
+    }
   }
   for (let i = 1; i < argv.length; i += 2) {
     ks.set(c.db, argv[i], argv[i + 1]);

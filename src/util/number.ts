@@ -94,6 +94,41 @@ export function parseWideDouble(s: string): number | null {
   return parseDouble(s) ?? (FLOAT_RE.test(s) ? Number(s) : null);
 }
 
+/**
+ * d.toExponential(16) (17 significant digits) rounded as printf rounds: a value exactly halfway
+ * between two 17-digit decimals goes to the even one, where JavaScript goes away from zero.
+ */
+function toExponential16(d: number): string {
+  const s = d.toExponential(16);
+  const t = d.toExponential(17);
+  if (t.charCodeAt(t.indexOf('e') - 1) !== 53 /* '5' */) return s;
+  const [m18, e18] = t.split('e');
+  if (!isExactDecimal(d, BigInt(m18.replace(/[-.]/g, '')), Number(e18) - 17)) return s;
+  const m17 = m18.slice(0, -1);
+  return (m17.charCodeAt(m17.length - 1) - 48) % 2 === 0 ? `${m17}e${e18}` : s;
+}
+
+const f64 = new DataView(new ArrayBuffer(8));
+
+/** Whether |d| is exactly n * 10^k. */
+function isExactDecimal(d: number, n: bigint, k: number): boolean {
+  f64.setFloat64(0, Math.abs(d));
+  const bits = f64.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  let l = bits & 0xfffffffffffffn;
+  let e2 = -1074;
+  if (biased !== 0) {
+    l |= 1n << 52n;
+    e2 = biased - 1075;
+  }
+  let r = n;
+  if (e2 >= 0) l <<= BigInt(e2);
+  else r <<= BigInt(-e2);
+  if (k >= 0) r *= 10n ** BigInt(k);
+  else l *= 10n ** BigInt(-k);
+  return l === r;
+}
+
 /** printf("%.17g") */
 export function formatDouble17g(d: number): string {
   if (Number.isNaN(d)) return 'nan';
@@ -102,7 +137,7 @@ export function formatDouble17g(d: number): string {
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
   // a safe integer (the common zset score) has at most 16 digits, all exact: it prints as itself
   if (Number.isSafeInteger(d)) return String(d);
-  const exp = d.toExponential(16); // 17 significant digits, correctly rounded
+  const exp = toExponential16(d);
   const [mant, e] = exp.split('e');
   const x = Number(e);
   if (x < -4 || x >= 17) {
@@ -182,7 +217,7 @@ function parseLongDouble(s: string): LD | 'inf' | null {
     if (x === null) return null;
     if (x.m === 0n) return { neg: x.neg, m: 0n, e: 0 };
     const r = x.e >= 0 ? roundRational(x.neg, x.m << BigInt(x.e), 1n) : roundRational(x.neg, x.m, 1n << BigInt(-x.e));
-    if (r.e + 64 > 16384) return 'inf';
+    if (r.e + 64 > 16384) return null; // overflow: strtold's ERANGE, which string2ld refuses
     if (r.e + 63 < -16382) return null; // below the smallest normal long double: ERANGE
     return r;
   }
@@ -193,15 +228,16 @@ function parseLongDouble(s: string): LD | 'inf' | null {
   let exp10 = (expPart ? Number(expPart) : 0) - fp.length;
   const digits = BigInt((ip + fp).replace(/^0+(?=\d)/, '') || '0');
   if (digits === 0n) return { neg, m: 0n, e: 0 };
-  // strtold's ERANGE: Redis refuses an underflow (below the smallest normal long double)
-  if (Math.abs(exp10) > 6000) return exp10 > 0 ? 'inf' : null;
+  // strtold's ERANGE: Redis refuses an overflow and an underflow (below the smallest normal
+  // long double); only a spelled-out infinity is one
+  if (Math.abs(exp10) > 6000) return null;
   let p = digits;
   let q = 1n;
   if (exp10 >= 0) p *= 10n ** BigInt(exp10);
   else q = 10n ** BigInt(-exp10);
   exp10 = 0;
   const r = roundRational(neg, p, q);
-  if (r.e + 64 > 16384) return 'inf';
+  if (r.e + 64 > 16384) return null;
   if (r.e + 63 < -16382) return null;
   return r;
 }

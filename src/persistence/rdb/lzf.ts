@@ -69,8 +69,23 @@ export function lzfCompressInto(input: Uint8Array, inLen: number, out: Uint8Arra
       }
       out[op - lit - 1] = lit - 1; // stop run
       op -= lit === 0 ? 1 : 0; // undo run if length is zero
-      do len++;
-      while (len < maxlen && input[ref + len] === input[ip + len]);
+      // lzf_c.c first compares 16 bytes unrolled when more than 16 may match, without the
+      // maxlen bound, so a match there can run up to 2 bytes past maxlen (to the input's end):
+      // the same steps give the same bytes as Redis
+      let mismatch = false;
+      if (maxlen > 16) {
+        for (let k = 0; k < 16; k++) {
+          len++;
+          if (input[ref + len] !== input[ip + len]) {
+            mismatch = true;
+            break;
+          }
+        }
+      }
+      if (!mismatch) {
+        do len++;
+        while (len < maxlen && input[ref + len] === input[ip + len]);
+      }
       len -= 2;
       ip++;
       if (len < 7) {
