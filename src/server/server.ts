@@ -626,8 +626,8 @@ export class Server {
     const outBefore = c.pendingOutput;
     const retry = this.blocking.isRetry(c);
     // the outermost command fixes the clock keys expire by, for itself and what it runs (EXEC)
-    const outermost = ks.commandTime === 0;
-    if (outermost) ks.commandTime = Date.now();
+    const outermost = !ks.inCommand;
+    ks.inCommand = true;
     try {
       cmd.handler!(c, argv);
     } catch (e) {
@@ -638,7 +638,10 @@ export class Server {
       if (c.pendingOutput !== outBefore) c.closeAfterReply = true;
       c.error(`ERR the reply or a value would be longer than the longest string Keel can hold (${MAX_STRING_LENGTH} bytes)`);
     } finally {
-      if (outermost) ks.commandTime = 0;
+      if (outermost) {
+        ks.inCommand = false;
+        ks.commandTime = 0;
+      }
     }
     this.currentClient = prev;
     // after the command, as Redis's call(): a SELECT shows its new db, EXEC follows its commands;

@@ -206,15 +206,23 @@ export class Keyspace {
   }
 
   /**
-   * The clock expiry is judged by while a command runs: fixed when the outermost command
-   * starts (Redis's fixed_time_expire), so a key cannot expire half-way through a command or
-   * an EXEC; 0 between commands (the wall clock).
+   * While a command runs (`inCommand`, set by the server around the outermost one), the clock
+   * expiry is judged by stands still (Redis's fixed_time_expire), so a key cannot expire
+   * half-way through a command or an EXEC: `commandTime` is fixed by the first check that
+   * needs it (commands that touch no TTL never read the clock) and is 0 between commands.
    */
+  inCommand = false;
   commandTime = 0;
 
   /** Whether an entry is due, counting and deleting nothing (Redis's keyIsExpired). */
   isExpired(e: Entry): boolean {
-    return e.expireAt >= 0 && e.expireAt <= (this.commandTime || Date.now()) && !this.loading;
+    if (e.expireAt < 0 || this.loading) return false;
+    let now = this.commandTime;
+    if (now === 0) {
+      now = Date.now();
+      if (this.inCommand) this.commandTime = now;
+    }
+    return e.expireAt <= now;
   }
 
   /**
