@@ -185,7 +185,7 @@ const SCENARIOS: Record<string, Step[]> = {
   ],
   'the clock stands still during EXEC: a key due mid-transaction stays until it ends': [
     ['B', 'call', ['SET', 'k', '1', 'PX', '150']],
-    ['A', 'send', ['MULTI'], ['GET', 'k'], ['DEBUG', 'SLEEP', '0.3'], ['GET', 'k'], ['EXISTS', 'k'], ['LPUSH', 'k', 'x'], ['EXEC']],
+    ['A', 'send', ['MULTI'], ['GET', 'k'], ['DEBUG', 'SLEEP', '0.3'], ['GET', 'k'], ['EXISTS', 'k'], ['KEYS', '*'], ['SCAN', '0'], ['LPUSH', 'k', 'x'], ['EXEC']],
     ['-', 'sleep', 400],
     ['A', 'drain'],
     ['A', 'call', ['TYPE', 'k']],

@@ -1,12 +1,14 @@
 /**
  * HSCAN / SSCAN / ZSCAN (cursors are parsed by store/scan.ts for the whole SCAN family). A
  * collection Redis would keep in its compact encoding is returned whole with cursor 0, as Redis
- * does. A bigger one either walks itself from the cursor (`walk`: sets) or is walked with a live
- * iterator kept under the cursor it produced (JS Map iterators survive inserts and deletes, so
- * every element present throughout is returned). A cursor is the walk's position plus a scan
- * number above POS_BITS, so two scans of one collection never share a cursor. A cursor that is
- * no longer cached (used already, or one of more than MAX_CACHED scans) resumes by position:
- * right for a retried cursor, but it can skip elements when some were deleted meanwhile.
+ * does. A bigger one either walks itself from the cursor (`walk`: sets, sorted sets; stateless)
+ * or, a hash, is walked with a live iterator kept under the cursor it produced (JS Map
+ * iterators survive inserts and deletes, so every element present throughout is returned).
+ * Such a cursor is the walk's position plus a scan number times POS_SPAN, so two scans of one
+ * hash never share a cursor. A cursor that is no longer cached (used already, or one of more
+ * than MAX_CACHED scans) resumes by position: right for a retried cursor, but it can skip
+ * elements when some were deleted meanwhile. An abandoned scan's iterator stays cached until
+ * MAX_CACHED newer ones push it out or the hash goes, and keeps the Map's old tables alive.
  */
 import type { Client } from '../server/client';
 import { ERR_SYNTAX, intArg } from './args';
@@ -22,9 +24,7 @@ export interface ScanSource {
    * A stateless walk instead of the cached iterators: visits up to `count` elements from
    * `cursor` (0 = the start) and returns the next cursor, 0 when done.
    */
-  walk?: (cursor: number, count: number, visit: (el: string) => void) => number;
-  /** what the live iterators are cached under (default: `items`, when it is the collection) */
-  owner?: object;
+  walk?: (cursor: number, count: number, visit: (el: string | [string, string]) => void) => number;
 }
 
 interface Cached {
@@ -53,7 +53,8 @@ export function scanCollection(c: Client, argv: string[], lookup: () => ScanSour
     c.bulk('0');
     return c.arrayLen(0);
   }
-  // cursors we hand out are positions; anything beyond the collection just ends the walk
+  // a walk's cursor is a position (anything beyond the collection ends it); an iterator's, a
+  // position plus a scan number (see POS_SPAN)
   const cursor = Number(parsed);
   let count = 10;
   let pat: string | null = null;
@@ -82,7 +83,7 @@ export function scanCollection(c: Client, argv: string[], lookup: () => ScanSour
   } else if (src.walk) {
     next = src.walk(cursor, count, take);
   } else {
-    const coll = src.owner ?? (src.items as object);
+    const coll = src.items as object;
     let byCursor = cache.get(coll);
     if (!byCursor) cache.set(coll, (byCursor = new Map()));
     let st = cursor !== 0 ? byCursor.get(cursor) : undefined;
@@ -90,7 +91,7 @@ export function scanCollection(c: Client, argv: string[], lookup: () => ScanSour
     else {
       scanCounter = (scanCounter % (POS_SPAN - 1)) + 1;
       st = { it: src.items[Symbol.iterator](), pos: 0, scan: scanCounter };
-      const from = cursor % POS_SPAN;
+      const from = Number(parsed % BigInt(POS_SPAN)); // exact beyond 2^53 too
       while (st.pos < from && !st.it.next().done) st.pos++;
     }
     let done = false;

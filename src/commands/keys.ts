@@ -60,17 +60,25 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
   }
   if (nx && (xx || gt || lt)) return c.error('ERR NX and XX, GT or LT options at the same time are not compatible');
   if (gt && lt) return c.error('ERR GT and LT options at the same time are not compatible');
-  const arg = int64Arg(c, argv[2]);
-  if (arg === null) return;
-  // the overflow checks in exact int64 arithmetic: Redis's bounds (LLONG_MAX / 1000) are no doubles
   const name = argv[0].toLowerCase();
-  let exact = arg;
-  if (seconds) {
-    if (arg > INT64_MAX / 1000n || arg < INT64_MIN / 1000n) return c.error(`ERR invalid expire time in '${name}' command`);
-    exact *= 1000n;
+  let when: number;
+  const small = argv[2].length <= 15 ? intArg(c, argv[2]) : undefined;
+  if (small === null) return;
+  if (small !== undefined) {
+    // up to 15 digits: far inside every bound, and exact as a double
+    when = (seconds ? small * 1000 : small) + basetime;
+  } else {
+    // near the limits the checks need exact int64 arithmetic: LLONG_MAX / 1000 is no double
+    const arg = int64Arg(c, argv[2]);
+    if (arg === null) return;
+    let exact = arg;
+    if (seconds) {
+      if (arg > INT64_MAX / 1000n || arg < INT64_MIN / 1000n) return c.error(`ERR invalid expire time in '${name}' command`);
+      exact *= 1000n;
+    }
+    if (exact > INT64_MAX - BigInt(basetime)) return c.error(`ERR invalid expire time in '${name}' command`);
+    when = Number(exact) + basetime;
   }
-  if (exact > INT64_MAX - BigInt(basetime)) return c.error(`ERR invalid expire time in '${name}' command`);
-  const when = Number(exact) + basetime;
   const ks = c.server.keyspace;
   const key = argv[1];
   const e = ks.lookupWrite(c.db, key);
@@ -212,7 +220,7 @@ function copy(c: Client, argv: string[]): void {
 function keys(c: Client, argv: string[]): void {
   const pat = argv[1];
   const all = pat === '*';
-  const now = Date.now();
+  const now = c.server.keyspace.now();
   const out: string[] = [];
   if (!all && isPatternLiteral(pat)) {
     const e = c.db.dict.get(pat);
@@ -254,7 +262,7 @@ function scan(c: Client, argv: string[]): void {
   let sc = cursors.get(server);
   if (!sc) cursors.set(server, (sc = new ScanCursors()));
   const found: string[] = [];
-  const now = Date.now();
+  const now = c.server.keyspace.now();
   const expired: string[] = [];
   const next = sc.scan(c.db.dict, c.db.id, cursor, count, (k: string, e: Entry) => {
     if (e.expireAt >= 0 && e.expireAt <= now) {

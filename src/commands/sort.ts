@@ -8,6 +8,8 @@ import { ZSet } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
 import { membersOf } from './sets';
 import { parseDouble } from '../util/number';
+import { encodingOf } from '../store/value';
+import { encodingLimits } from './keys';
 
 /** lookupKeyByPattern: `#` is the element itself; `pre*post` a string key; `pre*post->field` a hash field. */
 function byPattern(c: Client, pattern: string, subst: string): string | null {
@@ -81,8 +83,12 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     alpha = true;
     by = null;
   }
-  // Redis converts a sorted set SORT touches to a skiplist for good (zsetConvert), even SORT_RO
-  if (v instanceof ZSet) v.converted = true;
+  // Redis converts a sorted set SORT touches to a skiplist for good (zsetConvert), even SORT_RO.
+  // Only a listpack one changes; a snapshot in progress keeps it as it was (lookupWrite).
+  if (v instanceof ZSet && !v.converted && encodingOf(v, encodingLimits(c)) === 'listpack') {
+    ks.lookupWrite(c.db, argv[1]);
+    v.converted = true;
+  }
   let elements: string[];
   if (v === undefined) elements = [];
   else if (v instanceof Deque) elements = v.toArray();

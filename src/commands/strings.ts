@@ -59,12 +59,19 @@ function parseSetOptions(c: Client, argv: string[], from: number, isSet: boolean
 
 /** getExpireMillisecondsOrReply: absolute unix ms, or null after replying the error. */
 function expireMs(c: Client, s: string, flags: number, cmdName: string): number | null {
+  const seconds = (flags & (F.EX | F.EXAT)) !== 0;
+  const relative = (flags & (F.EX | F.PX)) !== 0;
+  if (s.length <= 15) {
+    // up to 15 digits: far inside every bound, and exact as a double
+    const n = intArg(c, s);
+    if (n === null) return null;
+    if (n > 0) return (seconds ? n * 1000 : n) + (relative ? Date.now() : 0);
+  }
+  // getExpireMillisecondsOrReply, near the limits in exact int64 arithmetic
   const n = int64Arg(c, s);
   if (n === null) return null;
-  // getExpireMillisecondsOrReply, in exact int64 arithmetic
-  const seconds = (flags & (F.EX | F.EXAT)) !== 0;
   let ms = seconds ? n * 1000n : n;
-  if (flags & (F.EX | F.PX)) ms += BigInt(Date.now());
+  if (relative) ms += BigInt(Date.now());
   if (n <= 0n || (seconds && n > INT64_MAX / 1000n) || ms > INT64_MAX) {
     c.error(`ERR invalid expire time in '${cmdName}' command`);
     return null;

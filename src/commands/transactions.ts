@@ -31,7 +31,7 @@ function discard(c: Client): void {
 
 /** A watched key that has logically expired since WATCH counts as modified (Redis 7.0). */
 function watchedKeyExpired(c: Client): boolean {
-  const now = Date.now();
+  const now = c.server.keyspace.now();
   for (const w of c.watched) {
     if (w.expiredAtWatch) continue;
     const e = w.db.dict.get(w.key);
@@ -77,7 +77,7 @@ function exec(c: Client): void {
 function watch(c: Client, argv: string[]): void {
   if (c.inMulti) return c.error('ERR WATCH inside MULTI is not allowed');
   const s = c.server;
-  const now = Date.now();
+  const now = c.server.keyspace.now();
   for (let i = 1; i < argv.length; i++) {
     const e = c.db.dict.get(argv[i]);
     s.watch(c, c.db, argv[i], e !== undefined && e.expireAt >= 0 && e.expireAt <= now);

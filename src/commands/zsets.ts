@@ -684,15 +684,12 @@ function zscan(c: Client, argv: string[]): void {
     const z = zsetForRead(c, argv[1]);
     if (!z) return z;
     // a listpack zset is returned whole in score order, as Redis does; a skiplist one is
-    // walked through its member table, whatever the scores do meanwhile
-    if (encodingOf(z, encodingLimits(c)) === 'listpack') return { small: true, items: [...z].map(([m, sc]) => [m, formatDouble17g(sc)] as [string, string]) };
-    return { small: false, owner: z, items: { [Symbol.iterator]: () => scanPairs(z) } };
+    // walked by member slot, whatever the scores do meanwhile (ZSCAN scores are bulk strings
+    // in both protocols)
+    const pairs = (): [string, string][] => [...z].map(([m, sc]) => [m, formatDouble17g(sc)]);
+    if (encodingOf(z, encodingLimits(c)) === 'listpack') return { small: true, items: pairs() };
+    return { small: false, items: [], walk: (cursor, count, visit) => z.scanSlots(cursor, count, (m, sc) => visit([m, formatDouble17g(sc)])) };
   });
-}
-
-/** ZSCAN scores are bulk strings in both protocols */
-function* scanPairs(z: ZSet): Generator<[string, string]> {
-  for (const [m, sc] of z.byInsertion()) yield [m, formatDouble17g(sc)];
 }
 
 

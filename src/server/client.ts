@@ -30,6 +30,13 @@ export const enum ReplyMode {
   SkipThis,
 }
 
+/** A key a client WATCHes; `expiredAtWatch`: it had already expired then (Redis's wk->expired). */
+export interface WatchedKey {
+  db: Db;
+  key: string;
+  expiredAtWatch: boolean;
+}
+
 export interface QueuedCommand {
   cmd: Command;
   argv: string[];
@@ -66,7 +73,7 @@ export class Client extends ReplyWriter {
   multiError = false;
   /** WATCHed keys became dirty: EXEC must fail */
   watchDirty = false;
-  watched: { db: Db; key: string; expiredAtWatch: boolean }[] = [];
+  watched: WatchedKey[] = [];
 
   /** pub/sub */
   channels = new Set<string>();

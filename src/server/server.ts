@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Client, ReplyMode, isLoopback } from './client';
+import { Client, ReplyMode, isLoopback, type WatchedKey } from './client';
 import { Logger } from './log';
 import { Keyspace, type Db, type Entry } from '../store/keyspace';
 import type { Dict } from '../store/dict';
@@ -711,17 +711,18 @@ export class Server {
 
   // ---------------------------------------------------------------- WATCH
 
-  /** db -> key -> watching clients */
-  readonly watchedKeys = new Map<Db, Map<string, Set<Client>>>();
+  /** db -> key -> watching clients, each with its entry in `c.watched` */
+  readonly watchedKeys = new Map<Db, Map<string, Map<Client, WatchedKey>>>();
 
   watch(c: Client, db: Db, key: string, expiredAtWatch = false): void {
     let m = this.watchedKeys.get(db);
     if (!m) this.watchedKeys.set(db, (m = new Map()));
     let s = m.get(key);
-    if (!s) m.set(key, (s = new Set()));
+    if (!s) m.set(key, (s = new Map()));
     if (s.has(c)) return;
-    s.add(c);
-    c.watched.push({ db, key, expiredAtWatch });
+    const w = { db, key, expiredAtWatch };
+    s.set(c, w);
+    c.watched.push(w);
   }
 
   unwatchAll(c: Client): void {
@@ -744,9 +745,8 @@ export class Server {
   private touchWatchedKey(db: Db, key: string): void {
     const s = this.watchedKeys.get(db)?.get(key);
     if (!s) return;
-    for (const c of s) {
-      const w = c.watched.find((x) => x.db === db && x.key === key);
-      if (w !== undefined && w.expiredAtWatch && !db.dict.has(key)) {
+    for (const [c, w] of s) {
+      if (w.expiredAtWatch && !db.dict.has(key)) {
         w.expiredAtWatch = false;
         continue;
       }
@@ -768,16 +768,15 @@ export class Server {
       const after = db.dict.get(key);
       if (!before && after === undefined) continue;
       const afterExpired = after !== undefined && this.keyspace.isExpired(after);
-      for (const c of s) {
-        const w = c.watched.find((x) => x.db === db && x.key === key);
-        if (w?.expiredAtWatch) {
+      for (const [c, w] of s) {
+        if (w.expiredAtWatch) {
           if (after === undefined) {
             w.expiredAtWatch = false;
             continue;
           }
           if (afterExpired) continue;
         } else if (!before && afterExpired) {
-          if (w) w.expiredAtWatch = true;
+          w.expiredAtWatch = true;
           continue;
         }
         c.watchDirty = true;

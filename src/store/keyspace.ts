@@ -214,15 +214,19 @@ export class Keyspace {
   inCommand = false;
   commandTime = 0;
 
-  /** Whether an entry is due, counting and deleting nothing (Redis's keyIsExpired). */
-  isExpired(e: Entry): boolean {
-    if (e.expireAt < 0 || this.loading) return false;
+  /** The time expiry is judged by: the command's fixed clock while one runs, else the wall clock. */
+  now(): number {
     let now = this.commandTime;
     if (now === 0) {
       now = Date.now();
       if (this.inCommand) this.commandTime = now;
     }
-    return e.expireAt <= now;
+    return now;
+  }
+
+  /** Whether an entry is due, counting and deleting nothing (Redis's keyIsExpired). */
+  isExpired(e: Entry): boolean {
+    return e.expireAt >= 0 && !this.loading && e.expireAt <= this.now();
   }
 
   /**

@@ -100,6 +100,9 @@ export function parseWideDouble(s: string): number | null {
  */
 function toExponential16(d: number): string {
   const s = d.toExponential(16);
+  // an exact 18-digit decimal has at most 18 - exp decimals, so d * 2^(18 - exp) is an integer;
+  // most doubles (0.1, 3.14) fail this at once
+  if (!Number.isInteger(d * 2 ** (18 - Number(s.slice(s.indexOf('e') + 1))))) return s;
   const t = d.toExponential(17);
   if (t.charCodeAt(t.indexOf('e') - 1) !== 53 /* '5' */) return s;
   const [m18, e18] = t.split('e');

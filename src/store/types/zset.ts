@@ -753,11 +753,27 @@ export class ZSet implements Iterable<[string, number]> {
   }
 
   /**
-   * Members in the order they were added, with their current scores, from a live iterator of
-   * the member table: it survives any change to the set (ZSCAN keeps it between calls).
+   * ZSCAN's stateless walk: visits the members in up to `count` member slots from slot `from`
+   * and returns the slot to go on from, 0 when done. A member keeps its slot for as long as it
+   * is in the set (compaction moves nodes, not slots), so a walk from 0 to the end visits every
+   * member present throughout; one added meanwhile may take a freed slot behind the cursor.
    */
-  *byInsertion(): Generator<[string, number]> {
-    for (const [m, n] of this.dict) yield [m, this.F[n]];
+  scanSlots(from: number, count: number, visit: (member: string, score: number) => void): number {
+    const members = this.members;
+    const I = this.I;
+    let i = from;
+    let found = 0;
+    // freed slots are passed over too, but no more than 10 per member asked for
+    for (const end = Math.min(members.length, from + count * 10); i < end && found < count; i++) {
+      const m = members[i];
+      const n = this.dict.get(m);
+      // a freed slot holds '' (a member of its own, with its own slot)
+      if (n !== undefined && I[2 * n + 3] >> 5 === i) {
+        visit(m, this.F[n]);
+        found++;
+      }
+    }
+    return i < members.length ? i : 0;
   }
 
   [Symbol.iterator](): Iterator<[string, number]> {
