@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { IndexedSet } from '../src/store/types/indexed-set';
 import { isIntegerString } from '../src/store/value';
 import { startTestServer, type TestServer } from './helpers';
+import { cachedScanCount, pruneScanCache } from '../src/commands/collscan';
 
 /** Counts how often each member came up; every count must lie in [lo, hi]. */
 function assertSpread(samples: string[], members: string[], lo: number, hi: number): void {
@@ -263,6 +264,29 @@ describe('SPOP, SRANDMEMBER and HRANDFIELD', () => {
       }
     }
     r2.disconnect();
+  });
+
+  test('an HSCAN nobody continues lets its cached iterator go after a minute of idleness', async () => {
+    const r = srv.client();
+    await r.del('idle');
+    await r.hset('idle', ...members('f', 600).flatMap((f) => [f, 'v']));
+    const before = cachedScanCount();
+    const [cursor] = (await r.hscan('idle', '0', 'COUNT', 10)) as [string, string[]];
+    assert.notEqual(cursor, '0');
+    assert.equal(cachedScanCount(), before + 1);
+    pruneScanCache(Date.now());
+    assert.equal(cachedScanCount(), before + 1, 'a fresh one stays');
+    pruneScanCache(Date.now() + 61_000);
+    assert.equal(cachedScanCount(), 0);
+    // the scan still goes on, by position
+    const seen = new Set<string>();
+    let cur = cursor;
+    while (cur !== '0') {
+      const [next, got] = (await r.hscan('idle', cur, 'COUNT', 100)) as [string, string[]];
+      got.forEach((x, i) => i % 2 === 0 && seen.add(x));
+      cur = next;
+    }
+    assert.equal(seen.size, 590);
   });
 
   test('sets survive DEBUG RELOAD and COPY with their members and encodings', async () => {

@@ -7,8 +7,9 @@
  * Such a cursor is the walk's position plus a scan number times POS_SPAN, so two scans of one
  * hash never share a cursor. A cursor that is no longer cached (used already, or one of more
  * than MAX_CACHED scans) resumes by position: right for a retried cursor, but it can skip
- * elements when some were deleted meanwhile. An abandoned scan's iterator stays cached until
- * MAX_CACHED newer ones push it out or the hash goes, and keeps the Map's old tables alive.
+ * elements when some were deleted meanwhile. An abandoned scan's iterator would keep the Map's
+ * old tables alive while the hash churns, so one nobody continued for IDLE_MS is dropped (the
+ * server's cron calls pruneScanCache), as are the oldest past MAX_CACHED.
  */
 import type { Client } from '../server/client';
 import { ERR_SYNTAX, intArg } from './args';
@@ -31,8 +32,13 @@ interface Cached {
   it: Iterator<string | [string, string]>;
   pos: number;
   scan: number;
+  /** when it was last handed out (Date.now()) */
+  used: number;
 }
 const cache = new WeakMap<object, Map<number, Cached>>();
+/** the collections with cached iterators, for pruneScanCache (a WeakMap cannot be walked) */
+const withCached = new Set<{ owner: WeakRef<object>; byCursor: Map<number, Cached> }>();
+const IDLE_MS = 60_000;
 /** a JS Map holds at most 2^24 entries: positions fit below 2^26, scan numbers above, < 2^52 */
 const POS_SPAN = 2 ** 26;
 const MAX_CACHED = 64;
@@ -85,12 +91,15 @@ export function scanCollection(c: Client, argv: string[], lookup: () => ScanSour
   } else {
     const coll = src.items as object;
     let byCursor = cache.get(coll);
-    if (!byCursor) cache.set(coll, (byCursor = new Map()));
+    if (!byCursor) {
+      cache.set(coll, (byCursor = new Map()));
+      withCached.add({ owner: new WeakRef(coll), byCursor });
+    }
     let st = cursor !== 0 ? byCursor.get(cursor) : undefined;
     if (st) byCursor.delete(cursor);
     else {
       scanCounter = (scanCounter % (POS_SPAN - 1)) + 1;
-      st = { it: src.items[Symbol.iterator](), pos: 0, scan: scanCounter };
+      st = { it: src.items[Symbol.iterator](), pos: 0, scan: scanCounter, used: 0 };
       const from = Number(parsed % BigInt(POS_SPAN)); // exact beyond 2^53 too
       while (st.pos < from && !st.it.next().done) st.pos++;
     }
@@ -107,10 +116,29 @@ export function scanCollection(c: Client, argv: string[], lookup: () => ScanSour
     if (!done) {
       next = st.scan * POS_SPAN + st.pos;
       if (byCursor.size >= MAX_CACHED) byCursor.delete(byCursor.keys().next().value as number);
+      st.used = Date.now();
       byCursor.set(next, st);
     }
   }
   c.arrayLen(2);
   c.bulk(String(next));
   c.bulkArray(out);
+}
+
+/** Drops the cached iterators nobody continued for IDLE_MS (run by the server's cron). */
+export function pruneScanCache(now: number): void {
+  for (const rec of withCached) {
+    for (const [k, st] of rec.byCursor) if (now - st.used >= IDLE_MS) rec.byCursor.delete(k);
+    if (rec.byCursor.size !== 0) continue;
+    withCached.delete(rec);
+    const owner = rec.owner.deref();
+    if (owner !== undefined) cache.delete(owner);
+  }
+}
+
+/** How many iterators are cached now (for tests). */
+export function cachedScanCount(): number {
+  let n = 0;
+  for (const rec of withCached) n += rec.byCursor.size;
+  return n;
 }

@@ -14,6 +14,7 @@ import { Command, arityOk } from '../commands/spec';
 import { ERR_LOADING } from '../commands/args';
 import { buildCommandTable, renameCommands } from '../commands/registry';
 import { discardTransaction } from '../commands/transactions';
+import { pruneScanCache } from '../commands/collscan';
 import { redactSecrets } from './redact';
 import type { Config } from '../config';
 import { SlowLog, LatencyMonitor } from './slowlog';
@@ -862,6 +863,7 @@ export class Server {
       this.lastObufSweep = now;
       for (const c of this.clients.values()) if (c.obufSoftSince !== 0) this.checkOutputBufferLimits(c);
     }
+    pruneScanCache(now);
     const mem = usedMemory();
     if (mem > this.peakMemory) this.peakMemory = mem;
     for (const hook of this.cronHooks) hook();
