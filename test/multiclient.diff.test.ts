@@ -249,8 +249,6 @@ const SCENARIOS: Record<string, Step[]> = {
     ['A', 'drain'],
     ['A', 'call', ['BLPOP', 'k', '1e-400']],
     ['A', 'call', ['CLIENT', 'UNBLOCK', '1', '2', '3']],
-    ['A', 'call', ['CLIENT', 'TRACKINGINFO']],
-    ['A', 'call', ['CLIENT', 'CACHING', 'no']],
   ],
 };
 

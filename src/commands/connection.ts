@@ -4,7 +4,7 @@
 import type { CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { ReplyMode } from '../server/client';
-import { ERR_NOT_INT, ERR_SYNTAX, intArg } from './args';
+import { ERR_SYNTAX, intArg } from './args';
 import { REDIS_VERSION } from '../server/server';
 import { Resp } from '../protocol/reply';
 
@@ -314,39 +314,8 @@ function clientUnblock(c: Client, argv: string[]): void {
   c.int(target !== undefined && c.server.blocking.unblock(target, withError) ? 1 : 0);
 }
 
-function clientGetRedir(c: Client): void {
-  c.int(-1);
-}
-
-/** Tracking is never on in Keel (CLIENT TRACKING ON is refused), so this is its true status. */
-function clientTrackingInfo(c: Client): void {
-  c.mapLen(3);
-  c.bulk('flags');
-  c.setLen(1);
-  c.bulk('off');
-  c.bulk('redirect');
-  c.int(-1);
-  c.bulk('prefixes');
-  c.arrayLen(0);
-}
-
-function clientCaching(c: Client): void {
-  c.error('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
-}
-
-function clientTracking(c: Client, argv: string[]): void {
-  const m = argv[2].toLowerCase();
-  if (m === 'off') return c.ok();
-  if (m !== 'on') return c.error(ERR_SYNTAX);
-  c.error('ERR client tracking is not supported by Keel');
-}
-
 const CLIENT_HELP = [
   'CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'CACHING (YES|NO)',
-  '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.',
-  'GETREDIR',
-  '    Return the client ID we are redirecting to when tracking is enabled.',
   'GETNAME',
   '    Return the name of the current connection.',
   'ID',
@@ -381,11 +350,6 @@ const CLIENT_HELP = [
   '    Assign the name <name> to the current connection.',
   'UNBLOCK <clientid> [TIMEOUT|ERROR]',
   '    Unblock the specified blocked client.',
-  'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
-  '         [OPTIN] [OPTOUT] [NOLOOP]',
-  '    Control server assisted client side caching.',
-  'TRACKINGINFO',
-  '    Report tracking status for the current connection.',
   'NO-EVICT (ON|OFF)',
   '    Protect current client connection from eviction.',
   'HELP',
@@ -436,13 +400,8 @@ export const commands: CommandSpec[] = [
       cl('unpause', 2, ['admin', 'noscript', 'loading', 'stale'], 'Resume processing of clients that were paused', clientUnpause),
       cl('reply', 3, ['noscript', 'loading', 'stale'], 'Instruct the server whether to reply to commands', clientReply),
       cl('unblock', -3, ['admin', 'noscript', 'loading', 'stale'], 'Unblock a client blocked in a blocking command from a different connection', clientUnblock),
-      cl('getredir', 2, ['noscript', 'loading', 'stale'], 'Get tracking notifications redirection client ID if any', clientGetRedir),
-      cl('tracking', -3, ['noscript', 'loading', 'stale'], 'Enable or disable server assisted client side caching support', clientTracking),
-      cl('trackinginfo', 2, ['noscript', 'loading', 'stale'], 'Return information about server assisted client side caching for the current connection', clientTrackingInfo),
-      cl('caching', 3, ['noscript', 'loading', 'stale'], 'Instruct the server about tracking or not keys in the next request', clientCaching),
       cl('help', 2, ['loading', 'stale'], 'Show helpful text about the different subcommands', (c) => replyHelp(c, CLIENT_HELP)),
     ],
   },
 ];
 
-void ERR_NOT_INT;

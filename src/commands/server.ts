@@ -401,7 +401,7 @@ function populate(c: Client, argv: string[]): void {
   const ks = c.server.keyspace;
   for (let j = 0; j < count; j++) {
     const key = `${prefix}:${j}`;
-    if (ks.lookupWrite(c.db, key) !== undefined) continue;
+    if (ks.peek(c.db, key) !== undefined) continue; // an existence check: nothing of it changes
     const v = `value:${j}`;
     ks.add(c.db, key, size === 0 ? v : size <= v.length ? v.slice(0, size) : v + '\0'.repeat(size - v.length));
   }

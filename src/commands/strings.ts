@@ -79,6 +79,14 @@ function expireMs(c: Client, s: string, flags: number, cmdName: string): number 
   return Number(ms);
 }
 
+/** lookupKeyWrite as an existence check: a key found counts as accessed (its idle time restarts). */
+function existsForWrite(c: Client, key: string): boolean {
+  const ks = c.server.keyspace;
+  const e = ks.peek(c.db, key);
+  if (e !== undefined) e.lru = ks.lruClock;
+  return e !== undefined;
+}
+
 /** setGenericCommand */
 function setGeneric(c: Client, flags: number, key: string, val: string, expireArg: string | null, cmdName: string, okReply?: number, abortReply?: number): void {
   let when = -1;
@@ -93,10 +101,7 @@ function setGeneric(c: Client, flags: number, key: string, val: string, expireAr
     if (old === null) return;
     c.bulkOrNull(old);
   }
-  // lookupKeyWrite: an existing key counts as accessed even when NX leaves it alone
-  const existing = ks.peek(c.db, key);
-  if (existing !== undefined) existing.lru = ks.lruClock;
-  const found = existing !== undefined;
+  const found = existsForWrite(c, key);
   if ((flags & F.NX && found) || (flags & F.XX && !found)) {
     if (!(flags & F.GET)) abortReply === undefined ? c.nullBulk() : c.int(abortReply);
     return;
@@ -206,12 +211,7 @@ function msetGeneric(c: Client, argv: string[], nx: boolean): void {
   if (argv.length % 2 === 0) return c.error(`ERR wrong number of arguments for '${nx ? 'msetnx' : 'mset'}' command`);
   const ks = c.server.keyspace;
   if (nx) {
-    for (let i = 1; i < argv.length; i += 2) {
-      const e = ks.peek(c.db, argv[i]);
-      if (e === undefined) continue;
-      e.lru = ks.lruClock; // lookupKeyWrite
-      return c.int(0);
-    }
+    for (let i = 1; i < argv.length; i += 2) if (existsForWrite(c, argv[i])) return c.int(0);
   }
   for (let i = 1; i < argv.length; i += 2) {
     ks.set(c.db, argv[i], argv[i + 1]);

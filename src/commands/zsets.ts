@@ -648,12 +648,11 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
       }
     }
   } else if (op === 'inter') {
-    const order = bySize;
-    const first = order[0];
+    const [first, ...rest] = bySize;
     if (inputs[first].size > 0) {
       outer: for (const [m, s] of inputs[first]) {
         let v = weigh(s, weights[first]);
-        for (const i of order.slice(1)) {
+        for (const i of rest) {
           const o = inputs[i].get(m);
           if (o === undefined) continue outer;
           v = combine(v, weigh(o, weights[i]));
@@ -663,8 +662,9 @@ function zsetOp(c: Client, argv: string[], op: 'union' | 'inter' | 'diff', store
       }
     }
   } else {
+    const others = inputs.slice(1);
     for (const [m, s] of inputs[0]) {
-      if (inputs.slice(1).some((inp) => inp.get(m) !== undefined)) continue;
+      if (others.some((inp) => inp.get(m) !== undefined)) continue;
       result.set(m, s);
     }
   }
@@ -686,8 +686,7 @@ function zscan(c: Client, argv: string[]): void {
     // a listpack zset is returned whole in score order, as Redis does; a skiplist one is
     // walked by member slot, whatever the scores do meanwhile (ZSCAN scores are bulk strings
     // in both protocols)
-    const pairs = (): [string, string][] => [...z].map(([m, sc]) => [m, formatDouble17g(sc)]);
-    if (encodingOf(z, encodingLimits(c)) === 'listpack') return { small: true, items: pairs() };
+    if (encodingOf(z, encodingLimits(c)) === 'listpack') return { small: true, items: [...z].map(([m, sc]) => [m, formatDouble17g(sc)]) };
     return { small: false, items: [], walk: (cursor, count, visit) => z.scanSlots(cursor, count, (m, sc) => visit([m, formatDouble17g(sc)])) };
   });
 }

@@ -993,7 +993,6 @@ function randomHex(n: number): string {
 const DEBUG_DENIED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
-
 function escapeMonitorArg(a: string): string {
   let out = '';
   for (let i = 0; i < a.length; i++) {

@@ -289,7 +289,7 @@ export class Keyspace {
   set(db: Db, key: string, value: Value, keepTtl = false, expireAt = -1): Entry {
     const e = db.dict.get(key);
     if (e === undefined) return this.insert(db, key, value, expireAt);
-    if (e.expireAt >= 0 && this.isExpired(e)) {
+    if (this.isExpired(e)) {
       this.expireNow(db, key, e);
       return this.insert(db, key, value, expireAt);
     }
