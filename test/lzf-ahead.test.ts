@@ -5,6 +5,7 @@ import { lzfAheadFor, RING_BYTES, TABLE_SLOTS } from '../src/persistence/rdb/lzf
 import { lzfCompress } from '../src/persistence/rdb/lzf';
 import { stringBytes, lenBytes } from '../src/persistence/rdb/writer';
 import type { Value } from '../src/store/value';
+import { unpacked } from '../src/store/packed';
 
 // A load decompresses LZF strings on a worker ahead of the parse (files of 4 MB and more):
 // whatever the worker does, the parse must give the same keys, values and errors as without it.
@@ -41,7 +42,7 @@ function parse(buf: Buffer, ahead: boolean, headStartMs = 0): { entries: [string
   if (ahead) assert.ok(worker, 'a shared buffer of 4 MB or more gets a worker');
   // the worker fills its whole ring meanwhile: every later string waits for space to be released
   if (headStartMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, headStartMs);
-  const steps = parseRdbSteps(buf, { entry: (_db, key, value) => void entries.push([key, value]) }, -1, false, undefined, worker);
+  const steps = parseRdbSteps(buf, { entry: (_db, key, value) => void entries.push([key, unpacked(value)]) }, -1, false, undefined, worker);
   for (let r = steps.next(); !r.done; r = steps.next());
   return { entries, hits: worker?.hits ?? 0 };
 }

@@ -44,7 +44,7 @@ function touch(c: Client, argv: string[]): void {
 
 function type(c: Client, argv: string[]): void {
   const e = c.server.keyspace.lookupRead(c.db, argv[1], false);
-  c.status(e === undefined ? 'none' : typeOf(e.value));
+  c.status(e === undefined ? 'none' : typeOf(e.stored));
 }
 
 /** expireGenericCommand: `basetime` is now for relative forms, 0 for absolute; `seconds` unit. */
@@ -270,7 +270,7 @@ function scan(c: Client, argv: string[]): void {
       return;
     }
     if (pat !== null && !stringMatch(pat, k)) return;
-    if (typeName !== null && typeOf(e.value) !== typeName) return;
+    if (typeName !== null && typeOf(e.stored) !== typeName) return;
     found.push(k);
   });
   // expire after the walk, like Redis filtering the collected keys

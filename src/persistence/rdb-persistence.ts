@@ -345,6 +345,8 @@ export class RdbPersistence {
         return dict.size !== before;
       },
       has: (db, key) => dicts[db].has(key),
+      // small collections stay in the file's listpacks until first used (store/packed.ts)
+      pack: limits,
       emptyKey: (_db, key) => {
         if (emptySkipped++ < 10) server.log.warning(`rdbLoadObject skipping empty key: ${key}`);
       },

@@ -21,6 +21,7 @@
 import type { Db, Entry, Keyspace, SnapshotObserver } from '../store/keyspace';
 import type { Dict } from '../store/dict';
 import type { Value } from '../store/value';
+import { Packed, type Stored } from '../store/packed';
 import { Deque } from '../store/types/deque';
 import { IndexedSet } from '../store/types/indexed-set';
 import { Crc64 } from './rdb/crc64';
@@ -37,7 +38,7 @@ export interface SnapshotFormat {
   header(aux: [string, string][]): Buffer;
   /** switching to database `db`; `size`/`expires` are given the first time only (else -1) */
   select(db: number, size: number, expires: number): Buffer;
-  entry(key: string, value: Value, expireAt: number, o: EncodeOptions): Generator<Buffer>;
+  entry(key: string, value: Stored, expireAt: number, o: EncodeOptions): Generator<Buffer>;
   /** optional fast path: the same bytes as entry() for a string of at most MAX_COMPRESS_LEN */
   stringEntryInto?(out: Out, key: string, value: string, expireAt: number, o: EncodeOptions): void;
   /** bytes after the last entry (before the checksum) */
@@ -64,15 +65,15 @@ export const BIG_VALUE = 4096;
 /** pieces at least this big go to the sink as they are; smaller ones are gathered first */
 const GATHER_BYTES = 64 * 1024;
 
-export function isBig(v: Value): boolean {
-  if (typeof v === 'string') return false;
+export function isBig(v: Stored): boolean {
+  if (typeof v === 'string' || v instanceof Packed) return false;
   return (v instanceof Deque ? v.length : v.size) > BIG_VALUE;
 }
 
 interface Pending {
   db: number;
   key: string;
-  value: Value;
+  value: Stored;
   expireAt: number;
 }
 
@@ -105,7 +106,7 @@ export class Snapshot implements SnapshotObserver {
   /** keys a held writer waits for: serialized before anything else */
   private readonly urgent = new Deque<{ db: number; key: string; entry: Entry }>();
   private readonly urgentEntries = new Set<Entry>();
-  private current: { gen: Generator<Buffer>; value: Value } | null = null;
+  private current: { gen: Generator<Buffer>; value: Stored } | null = null;
   private readonly crc = new Crc64();
   private readonly format: SnapshotFormat;
   done = false;
@@ -219,9 +220,10 @@ export class Snapshot implements SnapshotObserver {
     entry.ver = this.epoch;
     const index = this.mapIndex.get(db.dict);
     if (index === undefined) return; // not a map this snapshot covers
-    const p: Pending = { db: index, key, value: entry.value, expireAt: entry.expireAt };
-    // strings are immutable; a detached value will not change: keep a reference
-    if (detach || typeof entry.value === 'string') {
+    const value = entry.stored;
+    const p: Pending = { db: index, key, value, expireAt: entry.expireAt };
+    // strings and packed values are immutable; a detached value will not change: keep a reference
+    if (detach || typeof value === 'string' || value instanceof Packed) {
       this.detached.push(p);
       return;
     }
@@ -234,7 +236,7 @@ export class Snapshot implements SnapshotObserver {
     // the captured maps are kept by this snapshot; nothing to do
   }
 
-  beforeMutate(value: Value): void {
+  beforeMutate(value: Stored): void {
     const cur = this.current;
     if (cur === null || cur.value !== value || typeof value === 'string') return;
     // a write the gate did not hold: finish streaming this value now, before it changes
@@ -255,8 +257,8 @@ export class Snapshot implements SnapshotObserver {
   mustHold(db: Db, key: string): boolean {
     const e = db.dict.get(key);
     if (e === undefined) return false;
-    if (this.current !== null && this.current.value === e.value) return true;
-    if (e.ver >= this.epoch || !isBig(e.value)) return false;
+    if (this.current !== null && this.current.value === e.stored) return true;
+    if (e.ver >= this.epoch || !isBig(e.stored)) return false;
     const index = this.mapIndex.get(db.dict);
     if (index === undefined) return false;
     if (!this.urgentEntries.has(e)) {
@@ -322,7 +324,7 @@ export class Snapshot implements SnapshotObserver {
       this.urgentEntries.delete(u.entry);
       if (u.entry.ver >= this.epoch) continue;
       u.entry.ver = this.epoch;
-      return { db: u.db, key: u.key, value: u.entry.value, expireAt: u.entry.expireAt };
+      return { db: u.db, key: u.key, value: u.entry.stored, expireAt: u.entry.expireAt };
     }
     const d = this.detached.shift();
     if (d) {
@@ -340,7 +342,7 @@ export class Snapshot implements SnapshotObserver {
           if (e.ver >= this.epoch) continue;
           e.ver = this.epoch;
         }
-        return { db: m.index, key, value: e.value, expireAt: e.expireAt };
+        return { db: m.index, key, value: e.stored, expireAt: e.expireAt };
       }
       this.dbCursor++;
     }
@@ -378,7 +380,7 @@ export class Snapshot implements SnapshotObserver {
     }
   }
 
-  get progressKey(): Value | null {
+  get progressKey(): Stored | null {
     return this.current?.value ?? null;
   }
 }
@@ -387,8 +389,9 @@ export class Snapshot implements SnapshotObserver {
 const SYNC_SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /** A rough serialized size, for the copy-on-write figure of values kept by reference. */
-function estimate(v: Value): number {
+function estimate(v: Stored): number {
   if (typeof v === 'string') return v.length;
+  if (v instanceof Packed) return v.bytes.length;
   if (v instanceof Deque) {
     let n = 0;
     for (const x of v) n += x.length + 2;

@@ -8,6 +8,7 @@
  *   - invalidate WATCHers and send keyspace notifications.
  */
 import type { Value } from './value';
+import { Packed, type Stored } from './packed';
 import { MAX_EXPIRE_MS } from '../util/number';
 import { Dict } from './dict';
 
@@ -26,7 +27,8 @@ export class Entry {
   private expHi = 0;
   private expLo = 0;
   constructor(
-    public value: Value,
+    /** the value, or a collection an RDB load left packed (see packed.ts) */
+    private held: Stored,
     expireAt: number,
     /** LRU clock (seconds) of the last access, for OBJECT IDLETIME */
     public lru: number,
@@ -36,6 +38,22 @@ export class Entry {
     public seq: number,
   ) {
     this.expireAt = expireAt;
+  }
+
+  /** The value; a packed one is decoded on first use and kept decoded. */
+  get value(): Value {
+    const v = this.held;
+    if (v instanceof Packed) return (this.held = v.unpack());
+    return v;
+  }
+
+  set value(v: Value) {
+    this.held = v;
+  }
+
+  /** The value as held, packed or not: for snapshots, which write a packed value's bytes as they are. */
+  get stored(): Stored {
+    return this.held;
   }
 
   /** absolute unix ms, or -1 for no TTL */
@@ -83,7 +101,7 @@ export interface SnapshotObserver {
    * holds such writes; this is the net under it: a value still being streamed must be
    * finished first, or the file would hold half of each version.
    */
-  beforeMutate(value: Value): void;
+  beforeMutate(value: Stored): void;
 }
 
 /** Events the keyspace raises; the server wires them to propagation, WATCH and notifications. */
@@ -189,7 +207,7 @@ export class Keyspace {
     e.lru = this.lruClock;
     if (this.observer !== null) {
       if (e.ver < this.epoch) this.observer.beforeChange(db, key, e, false);
-      else this.observer.beforeMutate(e.value);
+      else this.observer.beforeMutate(e.stored);
     }
     return e;
   }
@@ -242,7 +260,7 @@ export class Keyspace {
   }
 
   /** A new entry for a loader filling fresh maps (installed later with installMaps). */
-  newEntry(value: Value, expireAt: number): Entry {
+  newEntry(value: Stored, expireAt: number): Entry {
     return new Entry(value, expireAt, this.lruClock, this.epoch, ++this.seq);
   }
 

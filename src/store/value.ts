@@ -7,6 +7,7 @@ import { Deque } from './types/deque';
 import { ZSet } from './types/zset';
 import { IndexedSet } from './types/indexed-set';
 import { isIntegerString } from '../util/intstring';
+import { Packed, type Stored } from './packed';
 
 export { isIntegerString };
 
@@ -14,8 +15,9 @@ export type Value = string | Deque<string> | Map<string, string> | IndexedSet | 
 
 export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset';
 
-export function typeOf(v: Value): TypeName {
+export function typeOf(v: Stored): TypeName {
   if (typeof v === 'string') return 'string';
+  if (v instanceof Packed) return v.typeName;
   if (v instanceof Deque) return 'list';
   if (v instanceof Map) return 'hash';
   if (v instanceof IndexedSet) return 'set';
@@ -23,8 +25,9 @@ export function typeOf(v: Value): TypeName {
 }
 
 /** A list, hash, set or zset with no elements: Redis never keeps one as a key. */
-export function isEmptyCollection(v: Value): boolean {
+export function isEmptyCollection(v: Stored): boolean {
   if (typeof v === 'string') return false;
+  if (v instanceof Packed) return v.count === 0;
   return (v instanceof Deque ? v.length : v.size) === 0;
 }
 

@@ -17,6 +17,7 @@ import { parseRdbSteps, RdbError } from '../persistence/rdb/reader';
 import { Deque } from '../store/types/deque';
 import { IndexedSet } from '../store/types/indexed-set';
 import { typeOf, type Value } from '../store/value';
+import { unpacked } from '../store/packed';
 
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -85,7 +86,7 @@ export async function streamRdbJson(buf: Buffer, out: Writable, onTrailing?: (of
       buf,
       {
         entry: (db, key, value, expireAt) => {
-          pending += jsonLine(db, key, value, expireAt);
+          pending += jsonLine(db, key, unpacked(value), expireAt);
           keys++;
         },
         unsupported: (what, at) => {

@@ -13,7 +13,9 @@ import { MAX_STRING_LENGTH } from '../../util/limits';
 import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
 import { IndexedSet } from '../../store/types/indexed-set';
-import { type Value, isEmptyCollection } from '../../store/value';
+import { type Value, type EncodingLimits, isEmptyCollection } from '../../store/value';
+import type { Stored } from '../../store/packed';
+import { readPacked } from './pack';
 
 const ENC_LZF = 3;
 const NO_META: { idle?: number; freq?: number } = Object.freeze({});
@@ -44,7 +46,12 @@ export interface RdbHandlers {
    * A key: expireAt -1 = none; `idle`/`freq` when the file carried IDLE/FREQ. A handler with
    * `has` returns whether the key was new (false = duplicate: the load fails).
    */
-  entry(db: number, key: string, value: Value, expireAt: number, type: number, meta: { idle?: number; freq?: number }): boolean | void;
+  entry(db: number, key: string, value: Stored, expireAt: number, type: number, meta: { idle?: number; freq?: number }): boolean | void;
+  /**
+   * Keep small collections packed (store/packed.ts), with these encoding limits; without it
+   * every value is decoded.
+   */
+  pack?: EncodingLimits;
   /**
    * A key whose collection has no elements, which the parse skips as Redis 7.0's load does
    * ("rdbLoadObject skipping empty key"); `offset` is just past it. Throwing stops the parse.
@@ -561,12 +568,12 @@ function* parseBody(
     }
     if (type === OP.EOF) break;
     let key = '';
-    let value: Value;
+    let value: Stored;
     let gotKey = false;
     try {
       key = c.str();
       gotKey = true;
-      value = readValue(c, type, key);
+      value = (h.pack !== undefined ? readPacked(c, type, h.pack) : null) ?? readValue(c, type, key);
     } catch (e) {
       if (e instanceof RdbError) e.entry ??= { offset: typeAt, type, key: gotKey ? key : undefined };
       throw e;

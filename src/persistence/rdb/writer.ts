@@ -11,6 +11,7 @@ import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
 import { IndexedSet } from '../../store/types/indexed-set';
 import { encodingOf, type Value } from '../../store/value';
+import { Packed, type Stored } from '../../store/packed';
 import { formatDouble17g } from '../../util/number';
 
 export interface EncodeOptions {
@@ -319,9 +320,10 @@ export function setIsIntset(s: IndexedSet, o: EncodeOptions): boolean {
   return encodingOf(s, o) === 'intset';
 }
 
-/** The RDB type byte Redis 7.0 would use for this value. */
-export function typeOf(v: Value, o: EncodeOptions): number {
+/** The RDB type byte Redis 7.0 would use for this value (a packed one: the type it was loaded as). */
+export function typeOf(v: Stored, o: EncodeOptions): number {
   if (typeof v === 'string') return T.STRING;
+  if (v instanceof Packed) return v.rdbType;
   if (v instanceof Deque) return T.LIST_QUICKLIST_2;
   if (v instanceof Map) return hashIsListpack(v, o) ? T.HASH_LISTPACK : T.HASH;
   if (v instanceof IndexedSet) return setIsIntset(v, o) ? T.SET_INTSET : T.SET;
@@ -363,10 +365,12 @@ function* quicklistNodes(l: Deque<string>, o: EncodeOptions, nodes: [number, num
  * pieces of big values (never leaving bytes in `w` across a yield); the last piece is left
  * in `w` for the caller.
  */
-function* valueInto(w: Out, v: Value, o: EncodeOptions): Generator<Buffer> {
+function* valueInto(w: Out, v: Stored, o: EncodeOptions): Generator<Buffer> {
   const c = o.compression;
   if (typeof v === 'string') {
     yield* stringInto(w, v, c);
+  } else if (v instanceof Packed) {
+    packedInto(w, v, c);
   } else if (v instanceof Deque) {
     const nodes: [number, number][] = [];
     for (const _ of quicklistNodes(v, o, nodes)) yield w.take();
@@ -425,14 +429,54 @@ function* valueInto(w: Out, v: Value, o: EncodeOptions): Generator<Buffer> {
   }
 }
 
+/**
+ * A packed value's bytes as they were loaded, as Redis writes the listpacks it holds: one blob,
+ * or (a list) quicklist nodes, each a listpack whose header gives its size.
+ */
+function packedInto(w: Out, p: Packed, compress: boolean): void {
+  const s = p.bytes;
+  if (p.rdbType !== T.LIST_QUICKLIST_2) return blobStringInto(w, s, compress);
+  let nodes = 0;
+  for (let at = 0; at < s.length; at += listpackSize(s, at)) nodes++;
+  w.len(nodes);
+  for (let at = 0; at < s.length; ) {
+    const size = listpackSize(s, at);
+    w.len(QUICKLIST_NODE_PACKED);
+    blobStringInto(w, s.slice(at, at + size), compress);
+    at += size;
+  }
+}
+
+/** the total-bytes field of the listpack starting at `at` (little-endian uint32) */
+function listpackSize(s: string, at: number): number {
+  return (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16)) + s.charCodeAt(at + 3) * 0x1000000;
+}
+
+/** writeBlob for a blob held as a latin1 string */
+function blobStringInto(o: Out, s: string, compress: boolean): void {
+  const len = s.length;
+  if (compress && len > 20) {
+    if (o.marks !== null) {
+      o.marks.push(o.pos, len);
+      o.latin1(s);
+      return;
+    }
+    if (lzfIn.length < len) lzfIn = Buffer.allocUnsafeSlow(Math.max(len, lzfIn.length * 2));
+    (lzfIn as Latin1Buffer).latin1Write(s, 0, len);
+    if (compressedInto(o, lzfIn, len)) return;
+  }
+  o.len(len);
+  o.latin1(s);
+}
+
 /** The serialized value (after the type byte), as a stream of chunks. */
-export function* valueChunks(v: Value, o: EncodeOptions): Generator<Buffer> {
+export function* valueChunks(v: Stored, o: EncodeOptions): Generator<Buffer> {
   yield* valueInto(out, v, o);
   if (out.pos > 0) yield out.take();
 }
 
 /** One key: optional expiry, type, key, value; small entries come out as one chunk. */
-export function* entryChunks(key: string, v: Value, expireAt: number, o: EncodeOptions): Generator<Buffer> {
+export function* entryChunks(key: string, v: Stored, expireAt: number, o: EncodeOptions): Generator<Buffer> {
   const w = o.deferCompression === true ? markedOut : out;
   w.pos = 0; // nothing is pending across a yield; drop what an aborted serialization left
   w.marks?.splice(0);

@@ -1,0 +1,246 @@
+/**
+ * Which collections an RDB load keeps packed (see store/packed.ts), checked without building
+ * a string per element: hash and sorted-set listpacks and intsets within the encoding limits
+ * (what Redis 7.0 would keep in the same encoding), and lists of listpack nodes.
+ *
+ * Anything unusual gives null and the reader decodes the value as it always does, so every
+ * error it reports, every conversion Redis makes at load and every repair (a duplicate in an
+ * intset dropped, -0 in a listpack) stays in one place: a corrupt blob, an element over the
+ * limits, an empty value, two members with the same 32-bit hash (a real duplicate or not).
+ */
+import { T, QUICKLIST_NODE_PACKED } from './format';
+import type { RdbCursor } from './reader';
+import { Packed, scoreOf } from '../../store/packed';
+import type { EncodingLimits } from '../../store/value';
+
+/** lists of more elements than this are decoded (a snapshot streams those in chunks) */
+const MAX_PACKED_LIST = 4096;
+
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+/** open-addressing table of member hashes, reused: 0 = empty */
+let seen = new Int32Array(512);
+let seenMask = 511;
+/** a list's nodes, gathered before they become one string */
+let nodes = Buffer.allocUnsafeSlow(64 * 1024);
+/** decimal digits of an integer element, for hashing it as the string it stands for */
+const digits = Buffer.allocUnsafeSlow(24);
+
+function clearSeen(members: number): void {
+  let size = 16;
+  while (size < members * 2) size *= 2;
+  if (size > seen.length) seen = new Int32Array(size);
+  seenMask = size - 1;
+  seen.fill(0, 0, size);
+}
+
+/** false when the hash was there already */
+function addSeen(h: number): boolean {
+  let i = h & seenMask;
+  for (;;) {
+    const x = seen[i];
+    if (x === 0) {
+      seen[i] = h;
+      return true;
+    }
+    if (x === h) return false;
+    i = (i + 1) & seenMask;
+  }
+}
+
+/** FNV-1a over bytes, never 0 */
+function hashBytes(b: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h | 1;
+}
+
+/** Length of the decimal form of n, written into `digits`. */
+function intDigits(n: number | bigint): number {
+  return digits.write(String(n), 'latin1');
+}
+
+interface ScanRules {
+  /** longest element allowed (by its string form) for elements at even positions / odd ones */
+  maxEven: number;
+  maxOdd: number;
+  /** check the even elements are distinct (hash fields, zset members) */
+  distinctEven: boolean;
+  /** the odd elements are zset scores: text ones must be numbers */
+  oddScores: boolean;
+  deep: boolean;
+}
+
+/**
+ * Walks a listpack as decodeListpack does, without keeping anything; the element count, or -1
+ * when it is not one to pack (see the module doc).
+ */
+function scanListpack(b: Buffer, r: ScanRules): number {
+  if (b.length < 7 || b.readUInt32LE(0) !== b.length) return -1;
+  const declared = b.readUInt16LE(4);
+  if (r.distinctEven) clearSeen(declared === 65535 ? 1024 : declared);
+  let n = 0;
+  let p = 6;
+  const end = b.length - 1;
+  while (p < end) {
+    const e = b[p];
+    let sz: number;
+    let strAt = -1;
+    let strLen = 0;
+    let int: number | bigint = 0;
+    if ((e & 0x80) === 0) {
+      int = e;
+      sz = 1;
+    } else if ((e & 0xc0) === 0x80) {
+      strLen = e & 0x3f;
+      strAt = p + 1;
+      sz = 1 + strLen;
+    } else if ((e & 0xe0) === 0xc0) {
+      if (p + 2 > end) return -1;
+      let v = ((e & 0x1f) << 8) | b[p + 1];
+      if (v >= 1 << 12) v -= 1 << 13;
+      int = v;
+      sz = 2;
+    } else if ((e & 0xf0) === 0xe0) {
+      if (p + 2 > end) return -1;
+      strLen = ((e & 0x0f) << 8) | b[p + 1];
+      strAt = p + 2;
+      sz = 2 + strLen;
+    } else if (e === 0xf1) {
+      if (p + 3 > end) return -1;
+      int = b.readInt16LE(p + 1);
+      sz = 3;
+    } else if (e === 0xf2) {
+      if (p + 4 > end) return -1;
+      int = b.readIntLE(p + 1, 3);
+      sz = 4;
+    } else if (e === 0xf3) {
+      if (p + 5 > end) return -1;
+      int = b.readInt32LE(p + 1);
+      sz = 5;
+    } else if (e === 0xf4) {
+      if (p + 9 > end) return -1;
+      int = b.readBigInt64LE(p + 1);
+      sz = 9;
+    } else if (e === 0xf0) {
+      if (p + 5 > end) return -1;
+      strLen = b.readUInt32LE(p + 1);
+      strAt = p + 5;
+      sz = 5 + strLen;
+    } else {
+      return -1;
+    }
+    if (p + sz > end) return -1;
+    const back = sz <= 127 ? 1 : sz < 16383 ? 2 : sz < 2097151 ? 3 : sz < 268435455 ? 4 : 5;
+    if (r.deep && !backlenOk(b, p + sz, back, sz)) return -1;
+    const even = (n & 1) === 0;
+    // the element's string form: its bytes, or an integer's digits
+    let src: Uint8Array = b;
+    let from = strAt;
+    let len = strLen;
+    if (strAt < 0) {
+      src = digits;
+      from = 0;
+      len = intDigits(int);
+    }
+    if (len > (even ? r.maxEven : r.maxOdd)) return -1;
+    if (even && r.distinctEven && !addSeen(hashBytes(src, from, from + len))) return -1;
+    if (!even && r.oddScores && strAt >= 0 && Number.isNaN(scoreOf((b as Latin1Buffer).latin1Slice(strAt, strAt + strLen)))) return -1;
+    p += sz + back;
+    n++;
+  }
+  if (p !== end || b[end] !== 0xff) return -1;
+  if (declared !== 65535 && declared !== n) return -1;
+  return n;
+}
+
+function backlenOk(b: Buffer, at: number, n: number, len: number): boolean {
+  if (at + n > b.length) return false;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const x = b[at + i];
+    if ((i === 0) !== ((x & 128) === 0)) return false;
+    v = v * 128 + (x & 127);
+  }
+  return v === len;
+}
+
+/** Members of an intset, or -1 (not strictly ascending, over the limit, malformed). */
+function scanIntset(b: Buffer, max: number): number {
+  if (b.length < 8) return -1;
+  const enc = b.readUInt32LE(0);
+  const n = b.readUInt32LE(4);
+  if ((enc !== 2 && enc !== 4 && enc !== 8) || 8 + enc * n !== b.length || n === 0 || n > max) return -1;
+  let prev: number | bigint = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const p = 8 + i * enc;
+    const v = enc === 2 ? b.readInt16LE(p) : enc === 4 ? b.readInt32LE(p) : b.readBigInt64LE(p);
+    if (v <= prev) return -1;
+    prev = v;
+  }
+  return n;
+}
+
+const latin1 = (b: Buffer): string => (b as Latin1Buffer).latin1Slice(0, b.length);
+
+/**
+ * The value at the cursor (after its key) as a Packed, consuming it; or null, with the cursor
+ * where it was, when the reader should decode it instead.
+ */
+export function readPacked(c: RdbCursor, type: number, lim: EncodingLimits): Packed | null {
+  if (type !== T.HASH_LISTPACK && type !== T.ZSET_LISTPACK && type !== T.SET_INTSET && type !== T.LIST_QUICKLIST_2) return null;
+  const start = c.pos;
+  try {
+    const p = packedAt(c, type, lim);
+    if (p !== null) return p;
+  } catch {
+    // a truncated or corrupt value: the reader reports it
+  }
+  c.pos = start;
+  return null;
+}
+
+function packedAt(c: RdbCursor, type: number, lim: EncodingLimits): Packed | null {
+  if (type === T.LIST_QUICKLIST_2) return packedList(c);
+  const b = c.transientBytes();
+  if (type === T.SET_INTSET) {
+    const n = scanIntset(b, lim.setMaxIntsetEntries);
+    return n > 0 ? new Packed(type, latin1(b), n) : null;
+  }
+  const hash = type === T.HASH_LISTPACK;
+  const max = hash ? lim.hashMaxListpackEntries : lim.zsetMaxListpackEntries;
+  const n = scanListpack(b, {
+    maxEven: hash ? lim.hashMaxListpackValue : lim.zsetMaxListpackValue,
+    maxOdd: hash ? lim.hashMaxListpackValue : Infinity,
+    distinctEven: true,
+    oddScores: !hash,
+    deep: c.deep,
+  });
+  if (n <= 0 || n % 2 !== 0 || n / 2 > max) return null;
+  return new Packed(type, latin1(b), n / 2);
+}
+
+const LIST_RULES: ScanRules = { maxEven: Infinity, maxOdd: Infinity, distinctEven: false, oddScores: false, deep: false };
+
+function packedList(c: RdbCursor): Packed | null {
+  const count = c.len();
+  let used = 0;
+  let elements = 0;
+  for (let i = 0; i < count; i++) {
+    if (c.len() !== QUICKLIST_NODE_PACKED) return null;
+    const b = c.transientBytes();
+    const n = scanListpack(b, c.deep ? { ...LIST_RULES, deep: true } : LIST_RULES);
+    if (n <= 0) return null; // an empty node is skipped by the reader, as Redis does
+    elements += n;
+    if (elements > MAX_PACKED_LIST) return null;
+    if (used + b.length > nodes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(nodes.length * 2, used + b.length));
+      nodes.copy(grown, 0, 0, used);
+      nodes = grown;
+    }
+    b.copy(nodes, used);
+    used += b.length;
+  }
+  if (elements === 0) return null;
+  return new Packed(T.LIST_QUICKLIST_2, (nodes as Latin1Buffer).latin1Slice(0, used), elements);
+}

@@ -1,0 +1,168 @@
+/**
+ * Collections an RDB load keeps packed (store/packed.ts, persistence/rdb/pack.ts): which ones
+ * are, that unpacking gives exactly what decoding gives, that a packed value is written back as
+ * the same bytes, and that every unusual value still goes through the reader's decoding (its
+ * errors, its conversions) instead.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { entryChunks, lenBytes, stringBytes, type EncodeOptions } from '../src/persistence/rdb/writer';
+import { parseRdb, RdbError } from '../src/persistence/rdb/reader';
+import { encodeListpack } from '../src/persistence/rdb/compact';
+import { T } from '../src/persistence/rdb/format';
+import { Packed, unpacked, type Stored } from '../src/store/packed';
+import { Deque } from '../src/store/types/deque';
+import { IndexedSet } from '../src/store/types/indexed-set';
+import { ZSet } from '../src/store/types/zset';
+import type { EncodingLimits, Value } from '../src/store/value';
+
+const OPTS: EncodeOptions = {
+  compression: true,
+  hashMaxListpackEntries: 128,
+  hashMaxListpackValue: 64,
+  zsetMaxListpackEntries: 128,
+  zsetMaxListpackValue: 64,
+  setMaxIntsetEntries: 512,
+  listMaxListpackSize: 4, // several nodes for small lists
+};
+const LIMITS: EncodingLimits = OPTS;
+
+function rdbOf(entries: Buffer[]): Buffer {
+  return Buffer.concat([Buffer.from('REDIS0010\xfe\x00', 'latin1'), ...entries, Buffer.from([0xff]), Buffer.alloc(8)]);
+}
+
+function entryBytes(key: string, v: Stored, o = OPTS): Buffer {
+  return Buffer.concat([...entryChunks(key, v, -1, o)]);
+}
+
+/** type byte, key, then `payload` as the value */
+function rawEntry(type: number, key: string, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([type]), stringBytes(key, false), payload]);
+}
+
+/** `pack` null: every value decoded */
+function load(rdb: Buffer, pack: EncodingLimits | null = LIMITS): Map<string, Stored> {
+  const got = new Map<string, Stored>();
+  parseRdb(rdb, { entry: (_db, key, value) => void got.set(key, value), pack: pack ?? undefined }, -1);
+  return got;
+}
+
+/** a comparable form of a value */
+function plain(v: Value): unknown {
+  if (typeof v === 'string') return v;
+  if (v instanceof Deque) return ['list', [...v]];
+  if (v instanceof Map) return ['hash', [...v]];
+  if (v instanceof IndexedSet) return ['set', [...v].sort()];
+  return ['zset', [...(v as ZSet)].map(([m, s]) => [m, Object.is(s, -0) ? '-0' : s])];
+}
+
+function zset(pairs: [string, number][]): ZSet {
+  const z = new ZSet();
+  for (const [m, s] of pairs) z.set(m, s);
+  return z;
+}
+
+test('small collections load packed; unpacking gives what decoding gives, and they save as the same bytes', () => {
+  const values: Record<string, Value> = {
+    hash: new Map([
+      ['f', 'v'],
+      ['n', '42'],
+      ['neg', '-9000000000'],
+      ['empty', ''],
+      ['long', 'x'.repeat(64)],
+    ]),
+    zset: zset([
+      ['a', 1],
+      ['b', 2.5],
+      ['c', -3],
+      ['top', Infinity],
+      ['bottom', -Infinity],
+      ['tenth', 0.1],
+      ['big', 1125899906842624.2],
+    ]),
+    intset: new IndexedSet(['1', '-3', '70000', '5000000000']),
+    list: new Deque(['a', 'b', '1', '-7', '', 'x'.repeat(300), 'c', 'd', 'e']),
+  };
+  const rdb = rdbOf(Object.entries(values).map(([k, v]) => entryBytes(k, v)));
+  const eager = load(rdb, null);
+  const got = load(rdb);
+  for (const [k, v] of Object.entries(values)) {
+    const p = got.get(k);
+    assert.ok(p instanceof Packed, `${k} is packed`);
+    assert.deepEqual(plain(p.unpack()), plain(v), k);
+    assert.deepEqual(plain(p.unpack()), plain(eager.get(k) as Value), `${k}: as the reader decodes it`);
+    assert.deepEqual(entryBytes(k, p), entryBytes(k, v), `${k}: written back as the same bytes`);
+    assert.deepEqual(entryBytes(k, p, { ...OPTS, compression: false }), entryBytes(k, v, { ...OPTS, compression: false }));
+  }
+  assert.equal((got.get('list') as Packed).count, 9);
+  assert.equal((got.get('hash') as Packed).count, 5);
+});
+
+test('values past the encoding limits are decoded at load, as Redis converts them', () => {
+  const rdb = rdbOf([
+    entryBytes('hash', new Map([['f', 'v'], ['g', 'w'], ['h', 'x']])),
+    entryBytes('zset', zset([['a', 1], ['b', 2], ['c', 3]])),
+    entryBytes('intset', new IndexedSet(['1', '2', '3'])),
+    entryBytes('longval', new Map([['f', 'y'.repeat(40)]])),
+  ]);
+  const got = load(rdb, { hashMaxListpackEntries: 2, hashMaxListpackValue: 30, zsetMaxListpackEntries: 2, zsetMaxListpackValue: 64, setMaxIntsetEntries: 2 });
+  assert.ok(got.get('hash') instanceof Map);
+  assert.ok(got.get('zset') instanceof ZSet);
+  assert.ok(got.get('intset') instanceof IndexedSet);
+  assert.ok(got.get('longval') instanceof Map);
+});
+
+/** a listpack whose elements are all in the string encoding (lpAppend would make "5" an integer) */
+function stringListpack(items: string[]): Buffer {
+  const parts = items.map((s) => Buffer.concat([Buffer.from([0x80 | s.length]), Buffer.from(s, 'latin1'), Buffer.from([1 + s.length])]));
+  const body = Buffer.concat(parts);
+  const out = Buffer.alloc(6 + body.length + 1);
+  out.writeUInt32LE(out.length, 0);
+  out.writeUInt16LE(items.length, 4);
+  body.copy(out, 6);
+  out[out.length - 1] = 0xff;
+  return out;
+}
+
+test('a repeated field is still refused, also when one copy is an integer and the other its digits', () => {
+  const plainDup = rawEntry(T.HASH_LISTPACK, 'h', stringBytes(encodeListpack(['a', '1', 'a', '2']).toString('latin1'), false));
+  assert.throws(() => load(rdbOf([plainDup])), (e: unknown) => e instanceof RdbError && /duplicate hash field/.test(e.message));
+  // "5" as a string next to 5 as an integer: the same field
+  const mixed = Buffer.concat([stringListpack(['5', 'x']).subarray(0, -1), encodeListpack(['5', 'y']).subarray(6)]);
+  mixed.writeUInt32LE(mixed.length, 0);
+  mixed.writeUInt16LE(4, 4);
+  assert.throws(() => load(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(mixed.toString('latin1'), false))])), /duplicate hash field/);
+  const zdup = rawEntry(T.ZSET_LISTPACK, 'z', stringBytes(encodeListpack(['m', '1', 'm', '2']).toString('latin1'), false));
+  assert.throws(() => load(rdbOf([zdup])), /duplicate zset member/);
+});
+
+test('corrupt, empty and odd values get the reader: its errors, its skips, its repairs', () => {
+  const lp = encodeListpack(['f', 'v']);
+  const bad = Buffer.from(lp);
+  bad[bad.length - 1] = 0x00; // no terminator
+  assert.throws(() => load(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(bad.toString('latin1'), false))])), /terminator/);
+  // a score that is not a number
+  const nan = rawEntry(T.ZSET_LISTPACK, 'z', stringBytes(stringListpack(['m', 'abc']).toString('latin1'), false));
+  assert.throws(() => load(rdbOf([nan])), /invalid zset score "abc"/);
+  // an empty listpack: an empty key, skipped
+  let empties = 0;
+  parseRdb(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(encodeListpack([]).toString('latin1'), false))]), { entry: () => assert.fail('loaded'), emptyKey: () => void empties++, pack: LIMITS }, -1);
+  assert.equal(empties, 1);
+  // -0 in a listpack is 0, packed or not
+  const negZero = rawEntry(T.ZSET_LISTPACK, 'z', stringBytes(stringListpack(['m', '-0']).toString('latin1'), false));
+  const z = unpacked(load(rdbOf([negZero])).get('z')!) as ZSet;
+  assert.ok(Object.is(z.score('m'), 0));
+  // an intset out of order is decoded (duplicates dropped as Redis's load does), not packed
+  const intset = Buffer.alloc(8 + 3 * 2);
+  intset.writeUInt32LE(2, 0);
+  intset.writeUInt32LE(3, 4);
+  [5, 5, 1].forEach((v, i) => intset.writeInt16LE(v, 8 + i * 2));
+  const s = load(rdbOf([rawEntry(T.SET_INTSET, 's', stringBytes(intset.toString('latin1'), false))])).get('s');
+  assert.ok(s instanceof IndexedSet);
+  assert.deepEqual([...s].sort(), ['1', '5']);
+  // a list with an empty node: decoded, the node skipped
+  const list = Buffer.concat([lenBytes(2), lenBytes(2), stringBytes(encodeListpack([]).toString('latin1'), false), lenBytes(2), stringBytes(encodeListpack(['a']).toString('latin1'), false)]);
+  const l = load(rdbOf([rawEntry(T.LIST_QUICKLIST_2, 'l', list)])).get('l');
+  assert.ok(l instanceof Deque);
+  assert.deepEqual([...l], ['a']);
+});
