@@ -12,6 +12,7 @@ type Op =
   | { t: 'set'; k: string; v: number }
   | { t: 'del'; k: string }
   | { t: 'clear' }
+  | { t: 'reserve'; n: number }
   | { t: 'open' }
   | { t: 'step'; it: number; n: number };
 
@@ -20,6 +21,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: fc.record({ t: fc.constant('set' as const), k: key, v: fc.integer() }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('del' as const), k: key }) },
   { weight: 1, arbitrary: fc.constant({ t: 'clear' as const }) },
+  // a loader's size hint: only an empty dict takes it
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('reserve' as const), n: fc.integer({ min: 0, max: 200 }) }) },
   { weight: 2, arbitrary: fc.constant({ t: 'open' as const }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('step' as const), it: fc.nat(), n: fc.integer({ min: 1, max: 5 }) }) },
 );
@@ -39,6 +42,8 @@ test('Dict behaves like Map, iterators included', () => {
         } else if (o.t === 'clear') {
           m.clear();
           d.clear();
+        } else if (o.t === 'reserve') {
+          d.reserve(o.n);
         } else if (o.t === 'open') {
           its.push([m.entries(), d.entries()]);
         } else if (its.length !== 0) {

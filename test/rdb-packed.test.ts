@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { entryChunks, lenBytes, stringBytes, type EncodeOptions } from '../src/persistence/rdb/writer';
 import { parseRdb, RdbError } from '../src/persistence/rdb/reader';
 import { encodeListpack } from '../src/persistence/rdb/compact';
@@ -127,11 +129,13 @@ function stringListpack(items: string[]): Buffer {
 test('a repeated field is still refused, also when one copy is an integer and the other its digits', () => {
   const plainDup = rawEntry(T.HASH_LISTPACK, 'h', stringBytes(encodeListpack(['a', '1', 'a', '2']).toString('latin1'), false));
   assert.throws(() => load(rdbOf([plainDup])), (e: unknown) => e instanceof RdbError && /duplicate hash field/.test(e.message));
-  // "5" as a string next to 5 as an integer: the same field
-  const mixed = Buffer.concat([stringListpack(['5', 'x']).subarray(0, -1), encodeListpack(['5', 'y']).subarray(6)]);
-  mixed.writeUInt32LE(mixed.length, 0);
-  mixed.writeUInt16LE(4, 4);
-  assert.throws(() => load(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(mixed.toString('latin1'), false))])), /duplicate hash field/);
+  // "5" as a string next to 5 as an integer (each integer encoding): the same field
+  for (const n of ['5', '-7', '300', '-4000', '70000', '-9000000', '2147483647', '-9000000000', '9007199254740993', '-9223372036854775808']) {
+    const mixed = Buffer.concat([stringListpack([n, 'x']).subarray(0, -1), encodeListpack([n, 'y']).subarray(6)]);
+    mixed.writeUInt32LE(mixed.length, 0);
+    mixed.writeUInt16LE(4, 4);
+    assert.throws(() => load(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(mixed.toString('latin1'), false))])), /duplicate hash field/, n);
+  }
   const zdup = rawEntry(T.ZSET_LISTPACK, 'z', stringBytes(encodeListpack(['m', '1', 'm', '2']).toString('latin1'), false));
   assert.throws(() => load(rdbOf([zdup])), /duplicate zset member/);
 });
@@ -165,4 +169,52 @@ test('corrupt, empty and odd values get the reader: its errors, its skips, its r
   const l = load(rdbOf([rawEntry(T.LIST_QUICKLIST_2, 'l', list)])).get('l');
   assert.ok(l instanceof Deque);
   assert.deepEqual([...l], ['a']);
+});
+
+// Found in review: the member table was sized from the header's count, and a full table made
+// the duplicate check spin for ever (a hash listpack past the limits, 65535 "count unknown", a
+// header that understates). Run in a child process, so a regression fails instead of hanging.
+function loadsInChild(rdb: Buffer): string {
+  const script = `
+    const { parseRdb } = require(${JSON.stringify(path.join(__dirname, '../src/persistence/rdb/reader'))});
+    const rdb = Buffer.from(${JSON.stringify(rdb.toString('base64'))}, 'base64');
+    try { let n = 0; parseRdb(rdb, { entry: () => void n++, pack: ${JSON.stringify(LIMITS)} }, -1); console.log('loaded ' + n); }
+    catch (e) { console.log('error: ' + e.message); }`;
+  const r = spawnSync(process.execPath, ['-e', script], { timeout: 20000, encoding: 'utf8' });
+  assert.equal(r.signal, null, 'the load did not finish within 20 s');
+  return r.stdout.trim();
+}
+
+test('listpacks longer than the limits or than their header says end the check instead of looping', () => {
+  const items: string[] = [];
+  for (let i = 0; i < 2100; i++) items.push(`f${i}`, 'v');
+  const big = encodeListpack(items);
+  big.writeUInt16LE(65535, 4); // "count unknown", as Redis writes past 65534 elements
+  assert.equal(loadsInChild(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(big.toString('latin1'), false))])), 'loaded 1');
+  const understated = encodeListpack(items.slice(0, 40));
+  understated.writeUInt16LE(4, 4);
+  assert.match(loadsInChild(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(understated.toString('latin1'), false))])), /header says 4 elements, found 40/);
+  // within the limits (a big hash-max-listpack-entries) but past what the header says
+  const lim = { ...LIMITS, hashMaxListpackEntries: 100000 };
+  const packedBig = encodeListpack(items);
+  packedBig.writeUInt16LE(65535, 4);
+  const got = load(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(packedBig.toString('latin1'), false))]), lim).get('h');
+  assert.ok(got instanceof Packed);
+  assert.equal(got.count, 2100);
+});
+
+// Found in review: bytes the reader tolerates but would not write (a wrong back-length, a zset
+// out of order) were written back as they came. Such values are decoded, so a save re-encodes them.
+test('a value the reader would repair is decoded, so a save writes it repaired', () => {
+  const lp = encodeListpack(['f', 'v', 'g', 'w']);
+  lp[8] = 0x05; // back-length of "f" (2) made 5
+  assert.ok(load(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(lp.toString('latin1'), false))])).get('h') instanceof Map);
+  for (const items of [['b', '2', 'a', '1'], ['b', '1', 'a', '1'], ['a', '1', 'a2', '0.5']]) {
+    const z = load(rdbOf([rawEntry(T.ZSET_LISTPACK, 'z', stringBytes(encodeListpack(items).toString('latin1'), false))])).get('z');
+    assert.ok(z instanceof ZSet, `${items} is decoded`);
+  }
+  // in order (score, then member bytes; integers compared as their digits): packed
+  for (const items of [['a', '1', 'b', '1', 'c', '2'], ['10', '1', '9', '1'], ['x', '-inf', 'y', '0', 'z', 'inf']]) {
+    assert.ok(load(rdbOf([rawEntry(T.ZSET_LISTPACK, 'z', stringBytes(encodeListpack(items).toString('latin1'), false))])).get('z') instanceof Packed, `${items} is packed`);
+  }
 });

@@ -132,6 +132,17 @@ export class Dict<V> implements Iterable<[string, V]> {
     this.recordCompaction(null);
   }
 
+  /** Makes an empty dict room for `n` entries at once (a loader that knows the count), so it does not grow step by step. */
+  reserve(n: number): void {
+    if (this.used !== 0 || n <= this.hashes.length) return;
+    let cap = this.hashes.length;
+    while (cap < n) cap *= 2;
+    this.kv = new Array<unknown>(cap * 2);
+    this.hashes = new Int32Array(cap);
+    this.index = new Int32Array(cap * 4);
+    this.mask = cap * 2 - 1;
+  }
+
   /** Drops the holes, doubling the capacity when more than half the slots are live. */
   private rehash(): void {
     const oldCap = this.hashes.length;

@@ -25,6 +25,12 @@ let seenMask = 511;
 let nodes = Buffer.allocUnsafeSlow(64 * 1024);
 /** decimal digits of an integer element, for hashing it as the string it stands for */
 const digits = Buffer.allocUnsafeSlow(24);
+/** a zset's current and previous member, for the order check (members are short: they are within zset-max-listpack-value) */
+let member = Buffer.allocUnsafeSlow(256);
+let prevMember = Buffer.allocUnsafeSlow(256);
+let memberLen = 0;
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 function clearSeen(members: number): void {
   let size = 16;
@@ -55,20 +61,36 @@ function hashBytes(b: Uint8Array, start: number, end: number): number {
   return h | 1;
 }
 
-/** Length of the decimal form of n, written into `digits`. */
+/** Writes the decimal form of n at the end of `digits`; where it starts. */
 function intDigits(n: number | bigint): number {
-  return digits.write(String(n), 'latin1');
+  if (typeof n === 'bigint') {
+    const s = String(n);
+    digits.write(s, digits.length - s.length, 'latin1');
+    return digits.length - s.length;
+  }
+  let p = digits.length;
+  let v = n < 0 ? -n : n;
+  do {
+    digits[--p] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  } while (v > 0);
+  if (n < 0) digits[--p] = 45;
+  return p;
 }
 
 interface ScanRules {
   /** longest element allowed (by its string form) for elements at even positions / odd ones */
   maxEven: number;
   maxOdd: number;
+  /** most elements allowed */
+  maxElements: number;
   /** check the even elements are distinct (hash fields, zset members) */
   distinctEven: boolean;
-  /** the odd elements are zset scores: text ones must be numbers */
-  oddScores: boolean;
-  deep: boolean;
+  /**
+   * pairs of member and score (a zset): text scores must be numbers, and the pairs in
+   * (score, member) order, as a listpack zset is kept and as the reader would rebuild it
+   */
+  zset: boolean;
 }
 
 /**
@@ -78,7 +100,10 @@ interface ScanRules {
 function scanListpack(b: Buffer, r: ScanRules): number {
   if (b.length < 7 || b.readUInt32LE(0) !== b.length) return -1;
   const declared = b.readUInt16LE(4);
-  if (r.distinctEven) clearSeen(declared === 65535 ? 1024 : declared);
+  // every element takes 2 bytes or more: the table never fills, whatever the header says
+  if (r.distinctEven) clearSeen(Math.min(r.maxElements, b.length >> 1));
+  let prevScore = -Infinity;
+  let prevLen = -1;
   let n = 0;
   let p = 6;
   const end = b.length - 1;
@@ -120,7 +145,8 @@ function scanListpack(b: Buffer, r: ScanRules): number {
       sz = 5;
     } else if (e === 0xf4) {
       if (p + 9 > end) return -1;
-      int = b.readBigInt64LE(p + 1);
+      const big = b.readBigInt64LE(p + 1);
+      int = big >= MIN_SAFE && big <= MAX_SAFE ? Number(big) : big;
       sz = 9;
     } else if (e === 0xf0) {
       if (p + 5 > end) return -1;
@@ -132,26 +158,54 @@ function scanListpack(b: Buffer, r: ScanRules): number {
     }
     if (p + sz > end) return -1;
     const back = sz <= 127 ? 1 : sz < 16383 ? 2 : sz < 2097151 ? 3 : sz < 268435455 ? 4 : 5;
-    if (r.deep && !backlenOk(b, p + sz, back, sz)) return -1;
+    // always checked (the reader only checks it deep): a packed value is written back as it is
+    if (!backlenOk(b, p + sz, back, sz)) return -1;
+    if (n >= r.maxElements) return -1;
     const even = (n & 1) === 0;
-    // the element's string form: its bytes, or an integer's digits
-    let src: Uint8Array = b;
+    const max = even ? r.maxEven : r.maxOdd;
+    const distinct = even && r.distinctEven;
+    // the element's string form: its bytes, or an integer's digits (an integer has at most 20)
+    let src: Buffer = b;
     let from = strAt;
     let len = strLen;
-    if (strAt < 0) {
+    if (strAt < 0 && (distinct || max < 20)) {
       src = digits;
-      from = 0;
-      len = intDigits(int);
+      from = intDigits(int);
+      len = digits.length - from;
     }
-    if (len > (even ? r.maxEven : r.maxOdd)) return -1;
-    if (even && r.distinctEven && !addSeen(hashBytes(src, from, from + len))) return -1;
-    if (!even && r.oddScores && strAt >= 0 && Number.isNaN(scoreOf((b as Latin1Buffer).latin1Slice(strAt, strAt + strLen)))) return -1;
+    if (len > max) return -1;
+    if (distinct && !addSeen(hashBytes(src, from, from + len))) return -1;
+    if (r.zset) {
+      if (even) {
+        // the member, kept for the order check of the pair it starts
+        if (len > member.length) return -1;
+        src.copy(member, 0, from, from + len);
+        memberLen = len;
+      } else {
+        const score = strAt >= 0 ? scoreOf((b as Latin1Buffer).latin1Slice(strAt, strAt + strLen)) : Number(int);
+        if (Number.isNaN(score)) return -1;
+        if (score < prevScore || (score === prevScore && prevLen >= 0 && compareMember(prevLen) >= 0)) return -1;
+        prevScore = score;
+        member.copy(prevMember, 0, 0, memberLen);
+        prevLen = memberLen;
+      }
+    }
     p += sz + back;
     n++;
   }
   if (p !== end || b[end] !== 0xff) return -1;
   if (declared !== 65535 && declared !== n) return -1;
   return n;
+}
+
+/** the current member (in `member`, memberLen bytes) against the previous one: <0, 0, >0 as memcmp then length */
+function compareMember(prevLen: number): number {
+  const n = Math.min(prevLen, memberLen);
+  for (let i = 0; i < n; i++) {
+    const d = prevMember[i] - member[i];
+    if (d !== 0) return d;
+  }
+  return prevLen - memberLen;
 }
 
 function backlenOk(b: Buffer, at: number, n: number, len: number): boolean {
@@ -209,18 +263,23 @@ function packedAt(c: RdbCursor, type: number, lim: EncodingLimits): Packed | nul
   }
   const hash = type === T.HASH_LISTPACK;
   const max = hash ? lim.hashMaxListpackEntries : lim.zsetMaxListpackEntries;
+  const maxValue = hash ? lim.hashMaxListpackValue : lim.zsetMaxListpackValue;
+  if (member.length < maxValue) {
+    member = Buffer.allocUnsafeSlow(maxValue);
+    prevMember = Buffer.allocUnsafeSlow(maxValue);
+  }
   const n = scanListpack(b, {
-    maxEven: hash ? lim.hashMaxListpackValue : lim.zsetMaxListpackValue,
+    maxEven: maxValue,
     maxOdd: hash ? lim.hashMaxListpackValue : Infinity,
+    maxElements: 2 * max,
     distinctEven: true,
-    oddScores: !hash,
-    deep: c.deep,
+    zset: !hash,
   });
   if (n <= 0 || n % 2 !== 0 || n / 2 > max) return null;
   return new Packed(type, latin1(b), n / 2);
 }
 
-const LIST_RULES: ScanRules = { maxEven: Infinity, maxOdd: Infinity, distinctEven: false, oddScores: false, deep: false };
+const LIST_RULES: ScanRules = { maxEven: Infinity, maxOdd: Infinity, maxElements: MAX_PACKED_LIST, distinctEven: false, zset: false };
 
 function packedList(c: RdbCursor): Packed | null {
   const count = c.len();
@@ -229,7 +288,7 @@ function packedList(c: RdbCursor): Packed | null {
   for (let i = 0; i < count; i++) {
     if (c.len() !== QUICKLIST_NODE_PACKED) return null;
     const b = c.transientBytes();
-    const n = scanListpack(b, c.deep ? { ...LIST_RULES, deep: true } : LIST_RULES);
+    const n = scanListpack(b, LIST_RULES);
     if (n <= 0) return null; // an empty node is skipped by the reader, as Redis does
     elements += n;
     if (elements > MAX_PACKED_LIST) return null;
