@@ -179,14 +179,14 @@ function scanListpack(b: Buffer, r: ScanRules): number {
       if (even) {
         // the member, kept for the order check of the pair it starts
         if (len > member.length) return -1;
-        src.copy(member, 0, from, from + len);
+        for (let i = 0; i < len; i++) member[i] = src[from + i]; // short: a loop beats Buffer.copy's call
         memberLen = len;
       } else {
         const score = strAt >= 0 ? scoreOf((b as Latin1Buffer).latin1Slice(strAt, strAt + strLen)) : Number(int);
         if (Number.isNaN(score)) return -1;
         if (score < prevScore || (score === prevScore && prevLen >= 0 && compareMember(prevLen) >= 0)) return -1;
         prevScore = score;
-        member.copy(prevMember, 0, 0, memberLen);
+        for (let i = 0; i < memberLen; i++) prevMember[i] = member[i];
         prevLen = memberLen;
       }
     }
