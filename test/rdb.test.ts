@@ -134,6 +134,28 @@ describe('RDB round trip and interoperability', { timeout: HANG_GUARD_MS }, () =
     }
   });
 
+  // found in review: each database's hint was capped by the file size on its own, so 16 of them
+  // (and their expires tables) reserved 32 times what the file could hold, and kept it
+  test('RESIZEDB hints in every database together reserve no more than the file has room for', async () => {
+    const dir = tempDir();
+    const resize = Buffer.from([0xfb, 0x80, 0xff, 0xff, 0xff, 0xff, 0x80, 0xff, 0xff, 0xff, 0xff]);
+    const parts: Buffer[] = [Buffer.from('REDIS0010', 'latin1')];
+    for (let db = 0; db < 16; db++) parts.push(Buffer.from([0xfe, db]), resize, Buffer.from([0]), stringBytes(`k${db}`, false), stringBytes('v', false));
+    parts.push(Buffer.from([0]), stringBytes('padding', false), stringBytes('p'.repeat(3 * 1024 * 1024), false), Buffer.from([0xff]), Buffer.alloc(8));
+    fs.writeFileSync(path.join(dir, 'dump.rdb'), Buffer.concat(parts));
+    const b = await keel({ dir });
+    try {
+      const r = b.client();
+      assert.equal((await r.info('keyspace')).match(/^db\d+:keys=/gm)?.length, 16);
+      const used = Number(/used_memory:(\d+)/.exec(await r.info('memory'))![1]);
+      // one table of a million slots is ~25 MB; 32 of them were 2.4 GB
+      assert.ok(used < 300 * 1024 * 1024, `used_memory ${used}`);
+    } finally {
+      await b.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("Keel's dump passes redis-check-rdb and loads in redis-server with identical contents", { skip: needRedis }, async () => {
     const dir = tempDir();
     const a = await keel({ dir });

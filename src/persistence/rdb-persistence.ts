@@ -320,6 +320,8 @@ export class RdbPersistence {
     const ks = server.keyspace;
     let emptySkipped = 0;
     let db = 0;
+    /** a key takes 3 bytes of the file at least */
+    let reserveBudget = Math.floor(buf.length / 3);
     const limits = encodingLimitsOf(server.config);
     const ahead = lzfAheadFor(buf);
     this.loadingStart = Date.now();
@@ -336,10 +338,12 @@ export class RdbPersistence {
         db = id;
       },
       // RESIZEDB sizes the tables up front (growing them step by step cost a twentieth of a load);
-      // it is only a hint: no more keys than the file has room for
+      // it is only a hint: all the hints together get no more room than the file has keys for
       resizeDb: (size, exp) => {
-        dicts[db].reserve(Math.min(size, buf.length / 3));
-        expires[db].reserve(Math.min(exp, buf.length / 3));
+        const keys = Math.min(size, reserveBudget);
+        dicts[db].reserve(keys);
+        expires[db].reserve(Math.min(exp, keys));
+        reserveBudget -= keys;
       },
       entry: (db, key, value, expireAt) => {
         // Redis converts a small skiplist zset to a listpack on load, where -0 becomes 0

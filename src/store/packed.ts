@@ -44,9 +44,8 @@ export class Packed {
         const items = decodeListpack(b);
         const z = new ZSet();
         for (let i = 0; i < items.length; i += 2) {
-          const s = scoreOf(items[i + 1]);
-          // a listpack holds scores as text, where -0 is 0 (as dropListpackNegativeZeros)
-          z.set(items[i], s === 0 ? 0 : s);
+          // pack.ts packs no -0 (the loader's dropListpackNegativeZeros repairs it)
+          z.set(items[i], scoreOf(items[i + 1]));
         }
         return z;
       }

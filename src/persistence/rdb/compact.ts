@@ -16,7 +16,7 @@ export function asInt64(s: string): bigint | null {
 
 // ------------------------------------------------------------------ listpack
 
-function backlenSize(l: number): number {
+export function backlenSize(l: number): number {
   return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
 }
 
@@ -186,7 +186,7 @@ export function decodeListpack(b: Buffer, deep = false): string[] {
 }
 
 /** Whether the `n` bytes at `at` are the back-length `len` as writeBacklen writes it. */
-function backlenIs(b: Buffer, at: number, n: number, len: number): boolean {
+export function backlenIs(b: Buffer, at: number, n: number, len: number): boolean {
   if (at + n > b.length) return false;
   let v = 0;
   for (let i = 0; i < n; i++) {

@@ -10,7 +10,9 @@
  */
 import { T, QUICKLIST_NODE_PACKED } from './format';
 import type { RdbCursor } from './reader';
+import { backlenIs, backlenSize } from './compact';
 import { Packed, scoreOf } from '../../store/packed';
+import { formatDouble17g } from '../../util/number';
 import type { EncodingLimits } from '../../store/value';
 
 /** lists of more elements than this are decoded (a snapshot streams those in chunks) */
@@ -157,9 +159,9 @@ function scanListpack(b: Buffer, r: ScanRules): number {
       return -1;
     }
     if (p + sz > end) return -1;
-    const back = sz <= 127 ? 1 : sz < 16383 ? 2 : sz < 2097151 ? 3 : sz < 268435455 ? 4 : 5;
+    const back = backlenSize(sz);
     // always checked (the reader only checks it deep): a packed value is written back as it is
-    if (!backlenOk(b, p + sz, back, sz)) return -1;
+    if (!backlenIs(b, p + sz, back, sz)) return -1;
     if (n >= r.maxElements) return -1;
     const even = (n & 1) === 0;
     const max = even ? r.maxEven : r.maxOdd;
@@ -182,8 +184,18 @@ function scanListpack(b: Buffer, r: ScanRules): number {
         for (let i = 0; i < len; i++) member[i] = src[from + i]; // short: a loop beats Buffer.copy's call
         memberLen = len;
       } else {
-        const score = strAt >= 0 ? scoreOf((b as Latin1Buffer).latin1Slice(strAt, strAt + strLen)) : Number(int);
-        if (Number.isNaN(score)) return -1;
+        let score: number;
+        if (strAt >= 0) {
+          // only the text Redis writes (d2string): JS and strtod disagree on others ("0b1", a
+          // leading \xa0, past 127 bytes), and a packed score goes back out as its text
+          const text = (b as Latin1Buffer).latin1Slice(strAt, strAt + strLen);
+          score = scoreOf(text);
+          if (text !== 'inf' && text !== '-inf' && text !== formatDouble17g(score)) return -1;
+        } else {
+          score = Number(int);
+        }
+        // -0 is repaired to 0 by the reader (dropListpackNegativeZeros): not packed
+        if (Object.is(score, -0)) return -1;
         if (score < prevScore || (score === prevScore && prevLen >= 0 && compareMember(prevLen) >= 0)) return -1;
         prevScore = score;
         for (let i = 0; i < memberLen; i++) prevMember[i] = member[i];
@@ -208,16 +220,6 @@ function compareMember(prevLen: number): number {
   return prevLen - memberLen;
 }
 
-function backlenOk(b: Buffer, at: number, n: number, len: number): boolean {
-  if (at + n > b.length) return false;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const x = b[at + i];
-    if ((i === 0) !== ((x & 128) === 0)) return false;
-    v = v * 128 + (x & 127);
-  }
-  return v === len;
-}
 
 /** Members of an intset, or -1 (not strictly ascending, over the limit, malformed). */
 function scanIntset(b: Buffer, max: number): number {
@@ -264,9 +266,11 @@ function packedAt(c: RdbCursor, type: number, lim: EncodingLimits): Packed | nul
   const hash = type === T.HASH_LISTPACK;
   const max = hash ? lim.hashMaxListpackEntries : lim.zsetMaxListpackEntries;
   const maxValue = hash ? lim.hashMaxListpackValue : lim.zsetMaxListpackValue;
-  if (member.length < maxValue) {
-    member = Buffer.allocUnsafeSlow(maxValue);
-    prevMember = Buffer.allocUnsafeSlow(maxValue);
+  // a member is no longer than the limit, nor than the blob
+  const longest = Math.min(maxValue, b.length);
+  if (!hash && member.length < longest) {
+    member = Buffer.allocUnsafeSlow(longest);
+    prevMember = Buffer.allocUnsafeSlow(longest);
   }
   const n = scanListpack(b, {
     maxEven: maxValue,

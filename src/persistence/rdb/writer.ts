@@ -223,6 +223,12 @@ function writeString(o: Out, s: string, compress: boolean): void {
       }
     }
   }
+  rawStringInto(o, s, compress);
+}
+
+/** A string as its bytes (never integer-encoded: also blobs held as latin1), compressed when that pays. */
+function rawStringInto(o: Out, s: string, compress: boolean): void {
+  const len = s.length;
   if (compress && len > 20) {
     if (o.marks !== null) {
       o.marks.push(o.pos, len);
@@ -232,9 +238,6 @@ function writeString(o: Out, s: string, compress: boolean): void {
     if (lzfIn.length < len) lzfIn = Buffer.allocUnsafeSlow(Math.max(len, lzfIn.length * 2));
     (lzfIn as Latin1Buffer).latin1Write(s, 0, len);
     if (compressedInto(o, lzfIn, len)) return;
-    o.len(len);
-    o.copy(lzfIn, 0, len);
-    return;
   }
   o.len(len);
   o.latin1(s);
@@ -435,14 +438,14 @@ function* valueInto(w: Out, v: Stored, o: EncodeOptions): Generator<Buffer> {
  */
 function packedInto(w: Out, p: Packed, compress: boolean): void {
   const s = p.bytes;
-  if (p.rdbType !== T.LIST_QUICKLIST_2) return blobStringInto(w, s, compress);
+  if (p.rdbType !== T.LIST_QUICKLIST_2) return rawStringInto(w, s, compress);
   let nodes = 0;
   for (let at = 0; at < s.length; at += listpackSize(s, at)) nodes++;
   w.len(nodes);
   for (let at = 0; at < s.length; ) {
     const size = listpackSize(s, at);
     w.len(QUICKLIST_NODE_PACKED);
-    blobStringInto(w, s.slice(at, at + size), compress);
+    rawStringInto(w, s.slice(at, at + size), compress);
     at += size;
   }
 }
@@ -452,22 +455,6 @@ function listpackSize(s: string, at: number): number {
   return (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16)) + s.charCodeAt(at + 3) * 0x1000000;
 }
 
-/** writeBlob for a blob held as a latin1 string */
-function blobStringInto(o: Out, s: string, compress: boolean): void {
-  const len = s.length;
-  if (compress && len > 20) {
-    if (o.marks !== null) {
-      o.marks.push(o.pos, len);
-      o.latin1(s);
-      return;
-    }
-    if (lzfIn.length < len) lzfIn = Buffer.allocUnsafeSlow(Math.max(len, lzfIn.length * 2));
-    (lzfIn as Latin1Buffer).latin1Write(s, 0, len);
-    if (compressedInto(o, lzfIn, len)) return;
-  }
-  o.len(len);
-  o.latin1(s);
-}
 
 /** The serialized value (after the type byte), as a stream of chunks. */
 export function* valueChunks(v: Stored, o: EncodeOptions): Generator<Buffer> {
