@@ -157,13 +157,13 @@ test('corrupt, empty and odd values get the reader: its errors, its skips, its r
   parseRdb(rdbOf([rawEntry(T.HASH_LISTPACK, 'h', stringBytes(encodeListpack([]).toString('latin1'), false))]), { entry: () => assert.fail('loaded'), emptyKey: () => void empties++, pack: LIMITS }, -1);
   assert.equal(empties, 1);
   // -0 in a listpack is left to the loader's repair (it becomes 0), and so are score texts
-  // Redis would not write, which strtod may read otherwise than JS ("0b1", a leading space)
-  for (const score of ['-0', '0b1', '0o7', '\xa05', ' '.repeat(100) + '5', '1' + '0'.repeat(100), '0.1', '1.50', '+5']) {
+  // other than plain decimals, which strtod may read otherwise than JS ("0b1", a leading space)
+  for (const score of ['-0', '-0.0', '0b1', '0o7', '0x10', '\xa05', ' 5', ' '.repeat(100) + '5', '+5', '1.', '.5', 'Infinity']) {
     const z = rawEntry(T.ZSET_LISTPACK, 'z', stringBytes(stringListpack(['m', score]).toString('latin1'), false));
     assert.ok(load(rdbOf([z])).get('z') instanceof ZSet, JSON.stringify(score));
   }
-  // the texts Redis writes (d2string: %.17g, inf) stay packed
-  for (const score of ['0.10000000000000001', '2.5', 'inf', '-inf', '-3.5', '1e+20']) {
+  // the texts Redis writes (d2string: %.17g, inf), and plain decimals, stay packed
+  for (const score of ['0.10000000000000001', '0.1', '1.50', '2.5', 'inf', '-inf', '-3.5', '1e+20', '1e20', '1' + '0'.repeat(100)]) {
     const z = rawEntry(T.ZSET_LISTPACK, 'z', stringBytes(stringListpack(['m', score]).toString('latin1'), false));
     const got = load(rdbOf([z])).get('z');
     assert.ok(got instanceof Packed, score);

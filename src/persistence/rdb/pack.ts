@@ -12,8 +12,10 @@ import { T, QUICKLIST_NODE_PACKED } from './format';
 import type { RdbCursor } from './reader';
 import { backlenIs, backlenSize } from './compact';
 import { Packed, scoreOf } from '../../store/packed';
-import { formatDouble17g } from '../../util/number';
 import type { EncodingLimits } from '../../store/value';
+
+/** a score as decimal text, the only kind a zset listpack keeps packed */
+const PLAIN_SCORE = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?$/;
 
 /** lists of more elements than this are decoded (a snapshot streams those in chunks) */
 const MAX_PACKED_LIST = 4096;
@@ -186,11 +188,12 @@ function scanListpack(b: Buffer, r: ScanRules): number {
       } else {
         let score: number;
         if (strAt >= 0) {
-          // only the text Redis writes (d2string): JS and strtod disagree on others ("0b1", a
-          // leading \xa0, past 127 bytes), and a packed score goes back out as its text
+          // plain decimal text only (what d2string writes is), which JS and strtod read alike:
+          // they disagree on others ("0b1", a leading \xa0, past zzlStrtod's 127 bytes), and a
+          // packed score goes back out as its text
           const text = (b as Latin1Buffer).latin1Slice(strAt, strAt + strLen);
+          if (strLen > 127 || !(PLAIN_SCORE.test(text) || text === 'inf' || text === '-inf')) return -1;
           score = scoreOf(text);
-          if (text !== 'inf' && text !== '-inf' && text !== formatDouble17g(score)) return -1;
         } else {
           score = Number(int);
         }
