@@ -11,7 +11,9 @@
  *   is about to be dropped (delete, expiry, overwrite) is kept by reference and written
  *   later; one about to be mutated in place is written right away when it is small. Big
  *   collections are never mutated while unsaved: the server's write gate holds the writing
- *   client and the snapshot serializes that key next, in bounded chunks.
+ *   client and the snapshot serializes that key next, in bounded chunks. A value still
+ *   packed from a load (store/packed.ts) never changes: like a string, it is kept by
+ *   reference, and the walk writes its bytes without decoding it (Entry.stored).
  * - FLUSHDB/SWAPDB replace a database's maps; the captured maps stay with the snapshot, and
  *   each is written under the index it had when the snapshot started.
  *
@@ -20,7 +22,6 @@
  */
 import type { Db, Entry, Keyspace, SnapshotObserver } from '../store/keyspace';
 import type { Dict } from '../store/dict';
-import type { Value } from '../store/value';
 import { Packed, type Stored } from '../store/packed';
 import { Deque } from '../store/types/deque';
 import { IndexedSet } from '../store/types/indexed-set';
