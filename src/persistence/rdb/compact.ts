@@ -117,6 +117,67 @@ export function encodeListpack(items: readonly string[]): Buffer {
   return out;
 }
 
+/** What lpEntryAt read: a string at b[strAt, strAt + strLen), or (strAt -1) the integer `int`. */
+export const lpEntry = { strAt: -1, strLen: 0, int: 0 as number | bigint };
+
+/** lpEntryAt results that are not a size */
+export const LP_PAST_END = -1;
+export const LP_BAD_ENCODING = -2;
+
+/**
+ * Reads the listpack entry at `p` into lpEntry; its size (encoding and data, without the
+ * back-length), LP_PAST_END when it would run past `end`, or LP_BAD_ENCODING.
+ */
+export function lpEntryAt(b: Buffer, p: number, end: number): number {
+  const e = b[p];
+  const r = lpEntry;
+  r.strAt = -1;
+  let sz: number;
+  if ((e & 0x80) === 0) {
+    r.int = e;
+    return 1;
+  } else if ((e & 0xc0) === 0x80) {
+    r.strLen = e & 0x3f;
+    r.strAt = p + 1;
+    sz = 1 + r.strLen;
+  } else if ((e & 0xe0) === 0xc0) {
+    if (p + 2 > end) return LP_PAST_END;
+    let v = ((e & 0x1f) << 8) | b[p + 1];
+    if (v >= 1 << 12) v -= 1 << 13;
+    r.int = v;
+    return 2;
+  } else if ((e & 0xf0) === 0xe0) {
+    if (p + 2 > end) return LP_PAST_END;
+    r.strLen = ((e & 0x0f) << 8) | b[p + 1];
+    r.strAt = p + 2;
+    sz = 2 + r.strLen;
+  } else if (e === 0xf1) {
+    if (p + 3 > end) return LP_PAST_END;
+    r.int = b.readInt16LE(p + 1);
+    return 3;
+  } else if (e === 0xf2) {
+    if (p + 4 > end) return LP_PAST_END;
+    r.int = b.readIntLE(p + 1, 3);
+    return 4;
+  } else if (e === 0xf3) {
+    if (p + 5 > end) return LP_PAST_END;
+    r.int = b.readInt32LE(p + 1);
+    return 5;
+  } else if (e === 0xf4) {
+    if (p + 9 > end) return LP_PAST_END;
+    r.int = b.readBigInt64LE(p + 1);
+    return 9;
+  } else if (e === 0xf0) {
+    if (p + 5 > end) return LP_PAST_END;
+    r.strLen = b.readUInt32LE(p + 1);
+    r.strAt = p + 5;
+    sz = 5 + r.strLen;
+  } else {
+    return LP_BAD_ENCODING;
+  }
+  return p + sz > end ? LP_PAST_END : sz;
+}
+
 /**
  * Decodes a listpack into its elements (integers as decimal strings). `deep` (check-rdb,
  * sanitize-dump-payload yes) also checks each entry's back-length, as lpValidateNext does.
@@ -129,53 +190,11 @@ export function decodeListpack(b: Buffer, deep = false): string[] {
   const out: string[] = [];
   let p = 6;
   while (p < b.length && b[p] !== 0xff) {
-    const e = b[p];
-    let sz: number;
-    if ((e & 0x80) === 0) {
-      out.push(String(e));
-      sz = 1;
-    } else if ((e & 0xc0) === 0x80) {
-      const len = e & 0x3f;
-      sz = 1 + len;
-      need(b, p, sz);
-      out.push(latin1(b, p + 1, p + 1 + len));
-    } else if ((e & 0xe0) === 0xc0) {
-      need(b, p, 2);
-      let v = ((e & 0x1f) << 8) | b[p + 1];
-      if (v >= 1 << 12) v -= 1 << 13;
-      out.push(String(v));
-      sz = 2;
-    } else if ((e & 0xf0) === 0xe0) {
-      need(b, p, 2);
-      const len = ((e & 0x0f) << 8) | b[p + 1];
-      sz = 2 + len;
-      need(b, p, sz);
-      out.push(latin1(b, p + 2, p + 2 + len));
-    } else if (e === 0xf1) {
-      need(b, p, 3);
-      out.push(String(b.readInt16LE(p + 1)));
-      sz = 3;
-    } else if (e === 0xf2) {
-      need(b, p, 4);
-      out.push(String(b.readIntLE(p + 1, 3)));
-      sz = 4;
-    } else if (e === 0xf3) {
-      need(b, p, 5);
-      out.push(String(b.readInt32LE(p + 1)));
-      sz = 5;
-    } else if (e === 0xf4) {
-      need(b, p, 9);
-      out.push(String(b.readBigInt64LE(p + 1)));
-      sz = 9;
-    } else if (e === 0xf0) {
-      need(b, p, 5);
-      const len = b.readUInt32LE(p + 1);
-      sz = 5 + len;
-      need(b, p, sz);
-      out.push(latin1(b, p + 5, p + 5 + len));
-    } else {
-      throw new CorruptError(`listpack: invalid entry encoding 0x${e.toString(16)} at ${p}`);
-    }
+    const sz = lpEntryAt(b, p, b.length);
+    if (sz === LP_PAST_END) throw new CorruptError('entry runs past the end of the blob');
+    if (sz === LP_BAD_ENCODING) throw new CorruptError(`listpack: invalid entry encoding 0x${b[p].toString(16)} at ${p}`);
+    const at = lpEntry.strAt;
+    out.push(at >= 0 ? latin1(b, at, at + lpEntry.strLen) : String(lpEntry.int));
     const n = backlenSize(sz);
     if (deep && !backlenIs(b, p + sz, n, sz)) throw new CorruptError(`Listpack integrity check failed: wrong back-length at ${p + sz}`);
     p += sz + n;

@@ -10,15 +10,15 @@
  */
 import { T, QUICKLIST_NODE_PACKED } from './format';
 import type { RdbCursor } from './reader';
-import { backlenIs, backlenSize } from './compact';
+import { backlenIs, backlenSize, lpEntry, lpEntryAt } from './compact';
 import { Packed, scoreOf } from '../../store/packed';
 import type { EncodingLimits } from '../../store/value';
+// lists longer than this are decoded: a snapshot streams those in chunks
+import { BIG_VALUE } from '../snapshot';
 
 /** a score as decimal text, the only kind a zset listpack keeps packed */
 const PLAIN_SCORE = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?$/;
 
-/** lists of more elements than this are decoded (a snapshot streams those in chunks) */
-const MAX_PACKED_LIST = 4096;
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
 
@@ -112,55 +112,12 @@ function scanListpack(b: Buffer, r: ScanRules): number {
   let p = 6;
   const end = b.length - 1;
   while (p < end) {
-    const e = b[p];
-    let sz: number;
-    let strAt = -1;
-    let strLen = 0;
-    let int: number | bigint = 0;
-    if ((e & 0x80) === 0) {
-      int = e;
-      sz = 1;
-    } else if ((e & 0xc0) === 0x80) {
-      strLen = e & 0x3f;
-      strAt = p + 1;
-      sz = 1 + strLen;
-    } else if ((e & 0xe0) === 0xc0) {
-      if (p + 2 > end) return -1;
-      let v = ((e & 0x1f) << 8) | b[p + 1];
-      if (v >= 1 << 12) v -= 1 << 13;
-      int = v;
-      sz = 2;
-    } else if ((e & 0xf0) === 0xe0) {
-      if (p + 2 > end) return -1;
-      strLen = ((e & 0x0f) << 8) | b[p + 1];
-      strAt = p + 2;
-      sz = 2 + strLen;
-    } else if (e === 0xf1) {
-      if (p + 3 > end) return -1;
-      int = b.readInt16LE(p + 1);
-      sz = 3;
-    } else if (e === 0xf2) {
-      if (p + 4 > end) return -1;
-      int = b.readIntLE(p + 1, 3);
-      sz = 4;
-    } else if (e === 0xf3) {
-      if (p + 5 > end) return -1;
-      int = b.readInt32LE(p + 1);
-      sz = 5;
-    } else if (e === 0xf4) {
-      if (p + 9 > end) return -1;
-      const big = b.readBigInt64LE(p + 1);
-      int = big >= MIN_SAFE && big <= MAX_SAFE ? Number(big) : big;
-      sz = 9;
-    } else if (e === 0xf0) {
-      if (p + 5 > end) return -1;
-      strLen = b.readUInt32LE(p + 1);
-      strAt = p + 5;
-      sz = 5 + strLen;
-    } else {
-      return -1;
-    }
-    if (p + sz > end) return -1;
+    const sz = lpEntryAt(b, p, end);
+    if (sz < 0) return -1;
+    const strAt = lpEntry.strAt;
+    const strLen = lpEntry.strLen;
+    let int = lpEntry.int;
+    if (typeof int === 'bigint' && int >= MIN_SAFE && int <= MAX_SAFE) int = Number(int);
     const back = backlenSize(sz);
     // always checked (the reader only checks it deep): a packed value is written back as it is
     if (!backlenIs(b, p + sz, back, sz)) return -1;
@@ -222,7 +179,6 @@ function compareMember(prevLen: number): number {
   }
   return prevLen - memberLen;
 }
-
 
 /** Members of an intset, or -1 (not strictly ascending, over the limit, malformed). */
 function scanIntset(b: Buffer, max: number): number {
@@ -286,7 +242,7 @@ function packedAt(c: RdbCursor, type: number, lim: EncodingLimits): Packed | nul
   return new Packed(type, latin1(b), n / 2);
 }
 
-const LIST_RULES: ScanRules = { maxEven: Infinity, maxOdd: Infinity, maxElements: MAX_PACKED_LIST, distinctEven: false, zset: false };
+const LIST_RULES: ScanRules = { maxEven: Infinity, maxOdd: Infinity, maxElements: BIG_VALUE, distinctEven: false, zset: false };
 
 function packedList(c: RdbCursor): Packed | null {
   const count = c.len();
@@ -298,7 +254,7 @@ function packedList(c: RdbCursor): Packed | null {
     const n = scanListpack(b, LIST_RULES);
     if (n <= 0) return null; // an empty node is skipped by the reader, as Redis does
     elements += n;
-    if (elements > MAX_PACKED_LIST) return null;
+    if (elements > BIG_VALUE) return null;
     if (used + b.length > nodes.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(nodes.length * 2, used + b.length));
       nodes.copy(grown, 0, 0, used);

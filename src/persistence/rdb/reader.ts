@@ -14,7 +14,7 @@ import { Deque } from '../../store/types/deque';
 import { ZSet } from '../../store/types/zset';
 import { IndexedSet } from '../../store/types/indexed-set';
 import { type Value, type EncodingLimits, isEmptyCollection } from '../../store/value';
-import type { Stored } from '../../store/packed';
+import { scoreOf, type Stored } from '../../store/packed';
 import { readPacked } from './pack';
 
 const ENC_LZF = 3;
@@ -280,9 +280,7 @@ export class RdbCursor {
 }
 
 function parseScore(s: string, c: RdbCursor): number {
-  if (s === 'inf' || s === '+inf') return Infinity;
-  if (s === '-inf') return -Infinity;
-  const d = Number(s);
+  const d = scoreOf(s);
   if (Number.isNaN(d)) c.fail(`invalid zset score "${s}"`);
   return d;
 }
