@@ -15,8 +15,23 @@ import type { RedisProcess } from './differential';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 
+const madeDirs: string[] = [];
+// Swept when the test process exits, so a test that forgets its dir (or throws first) leaves no
+// litter in /tmp; a dir still mounted (tmpfs) is left for trackResources to unmount.
+process.once('exit', () => {
+  for (const d of madeDirs) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* busy: a mount point */
+    }
+  }
+});
+
 export function tempDir(prefix = 'keel-test-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  madeDirs.push(d);
+  return d;
 }
 
 export interface TestServer {
