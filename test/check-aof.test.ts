@@ -364,6 +364,24 @@ describe('damaged files: offsets, --fix and its confirmation', { timeout: HANG_G
     assert.deepEqual(await keelLoads(f.dir, ['before-last', 'last-key']), ['1', null]);
   });
 
+  test('a length line ending in a bare LF: the server loads it (as Redis does), the checkers both refuse it', async () => {
+    const f = await keelWrites('no');
+    const incr = lastIncr(f);
+    const at = fs.readFileSync(incr).length;
+    fs.appendFileSync(incr, '*3\n$3\nSET\r\n$2\nlf\r\n$1\n1\r\n');
+
+    const k = await keelCheck([f.manifest]);
+    assert.equal(k.code, 1, k.out);
+    assert.match(k.out, new RegExp(`^${hex(at)}: expected CRLF after a length$`, 'm'));
+    assert.equal(analyzed(k.out)[1].ok_up_to, String(at));
+    const r = await redisCheck([f.manifest]);
+    if (r) {
+      assert.equal(r.code, 1, r.out);
+      assert.deepEqual(comparable(k.out), comparable(r.out));
+    }
+    assert.deepEqual(await keelLoads(copyDir(f.dir), ['before-last', 'last-key', 'lf']), ['1', 'last-value', '1']);
+  });
+
   test('damage in a file that is not the last one is reported, and --fix refuses to cut it', async () => {
     const f = await keelWrites('no');
     const base = fs.readFileSync(f.base);

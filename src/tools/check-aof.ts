@@ -235,7 +235,7 @@ export class AofChecker {
     }
 
     const ts = this.opts.truncateToTimestamp;
-    const reader = new AofCommandReader(buf, from);
+    const reader = new AofCommandReader(buf, from, true);
     /** redis-check-aof's "multi": MULTI depth, -1 after a stray EXEC */
     let multi = 0;
     let multiStart = 0;

@@ -29,7 +29,11 @@ export class AofCommandReader {
   /** the last annotation seen (without `#` and CRLF), for #TS */
   annotation: string | null = null;
 
-  constructor(buf: Buffer, from = 0) {
+  /**
+   * `strict`: a `*argc` or `$len` line must end in CRLF, as redis-check-aof demands. Redis's
+   * loader reads those lines with fgets() and takes a bare LF too, and so does the loader here.
+   */
+  constructor(buf: Buffer, from = 0, private readonly strict = false) {
     this.buf = buf as Latin1Buffer;
     this.pos = from;
   }
@@ -84,7 +88,9 @@ export class AofCommandReader {
   private line(p: number, start: number): { end: number; next: number } {
     const eol = this.buf.indexOf(0x0a, p);
     if (eol < 0) throw new AofParseError('truncated', 'unexpected end of file reading a command', start);
-    return { end: eol > p && this.buf[eol - 1] === 0x0d ? eol - 1 : eol, next: eol + 1 };
+    const cr = eol > p && this.buf[eol - 1] === 0x0d;
+    if (!cr && this.strict) throw new AofParseError('format', 'expected CRLF after a length', start);
+    return { end: cr ? eol - 1 : eol, next: eol + 1 };
   }
 }
 
