@@ -128,9 +128,10 @@ export async function startRedis(extra: string[] = []): Promise<RedisProcess> {
 
 /**
  * Registers one test per scenario: each runs on a flushed Keel and a flushed redis-server
- * and compares every reply byte for byte. Skipped (with the reason) only without redis-server.
+ * and compares every reply byte for byte (on RESP3 connections with `resp3`, see
+ * assertSameReplies). Skipped (with the reason) only without redis-server.
  */
-export function diffScenarios(title: string, scenarios: string[][][], keelOptions: Record<string, string> = {}): void {
+export function diffScenarios(title: string, scenarios: string[][][], keelOptions: Record<string, string> = {}, opts: { resp3?: boolean } = {}): void {
   // imported lazily so this module stays usable from non-test code
   const { test, before, after } = require('node:test') as typeof import('node:test');
   const { startTestServer, hasRedisServer } = require('./helpers') as typeof import('./helpers');
@@ -147,8 +148,8 @@ export function diffScenarios(title: string, scenarios: string[][][], keelOption
     await redis?.stop();
   });
   scenarios.forEach((scenario, i) => {
-    test(`${title} ${i}: replies match redis-server byte for byte`, { skip: run ? false : 'redis-server is not installed' }, async () => {
-      await assertSameReplies(keel!.port, redis!.port, scenario);
+    test(`${title} ${i}: ${opts.resp3 ? 'RESP3 ' : ''}replies match redis-server byte for byte`, { skip: run ? false : 'redis-server is not installed' }, async () => {
+      await assertSameReplies(keel!.port, redis!.port, scenario, opts);
     });
   });
 }

@@ -8,7 +8,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import { diffScenarios, startRedis, assertSameReplies, type RedisProcess } from './differential';
+import { diffScenarios, startRedis, type RedisProcess } from './differential';
 import { startTestServer, hasRedisServer, type TestServer } from './helpers';
 
 const big = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -166,33 +166,9 @@ const SETS: string[][][] = [
 diffScenarios('hashes', HASHES);
 diffScenarios('sets', SETS);
 
-/**
- * The same scenarios on RESP3 connections: HELLO 3 is sent to both servers first and its
- * reply (which holds the client id) is not compared; every other reply is, byte for byte.
- */
-function diffScenariosResp3(title: string, scenarios: string[][][]): void {
-  const run = hasRedisServer();
-  let keel: TestServer | undefined;
-  let redis: RedisProcess | undefined;
-  describe(`${title} (RESP3)`, { skip: run ? false : 'redis-server is not installed' }, () => {
-    before(async () => {
-      keel = await startTestServer();
-      redis = await startRedis();
-    });
-    after(async () => {
-      await keel?.close();
-      await redis?.stop();
-    });
-    scenarios.forEach((scenario, i) => {
-      test(`${title} ${i}: RESP3 replies match redis-server byte for byte`, async () => {
-        await assertSameReplies(keel!.port, redis!.port, scenario, { resp3: true });
-      });
-    });
-  });
-}
-
-diffScenariosResp3('hashes', HASHES);
-diffScenariosResp3('sets', SETS);
+// the same scenarios on RESP3 connections
+diffScenarios('hashes', HASHES, {}, { resp3: true });
+diffScenarios('sets', SETS, {}, { resp3: true });
 
 /**
  * Where Redis's reply order is its hash table's (hashtable-encoded sets and hashes), the

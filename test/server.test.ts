@@ -245,6 +245,9 @@ describe('keyspace and server commands', () => {
     assert.deepEqual(await r.call('COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2'), ['a', 'b']);
     const docs = (await r.call('COMMAND', 'DOCS', 'set')) as unknown[];
     assert.equal(docs[0], 'set');
+    // group names as Redis spells them: sorted-set, not the C enum's sorted_set
+    const zdocs = (await r.call('COMMAND', 'DOCS', 'zadd')) as [string, unknown[]];
+    assert.equal(zdocs[1][zdocs[1].indexOf('group') + 1], 'sorted-set');
     const list = (await r.call('COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'config*')) as string[];
     assert.ok(list.includes('config|get'));
     const [sec, usec] = (await r.call('TIME')) as string[];

@@ -65,6 +65,23 @@ const SCENARIOS: string[][][] = [
     ['OBJECT', 'FREQ', 'int'], ['OBJECT', 'FOO', 'int'], ['OBJECT', 'HELP'], ['TOUCH', 'int', 'long', 'none'], ['SWAPDB', '0', '2'], ['DBSIZE'], ['SWAPDB', '0', 'x'],
     ['SWAPDB', '0', '99'], ['FLUSHDB', 'FOO'], ['FLUSHDB', 'ASYNC'], ['DBSIZE'], ['FLUSHALL', 'SYNC'], ['RANDOMKEY'],
   ],
+  // DB indexes: past 32 bits the error is getIntFromObjectOrReply's, not "DB index is out of range"
+  [
+    ['SET', 'k', 'v'], ['SELECT', '2147483648'], ['SELECT', '-2147483649'], ['SELECT', '-1'], ['SELECT', '2147483647'],
+    ['MOVE', 'k', '2147483648'], ['MOVE', 'k', '-1'], ['COPY', 'k', 'k2', 'DB', '2147483648'], ['COPY', 'k', 'k2', 'DB', '16'],
+    ['SWAPDB', '0', '9223372036854775807'], ['SWAPDB', '2147483648', '0'], ['SWAPDB', '-1', '0'], ['SWAPDB', '0', '2147483647'],
+  ],
+  // COMMAND GETKEYS where keys follow a count: the count must name keys that exist; a strict
+  // integer puts the destination first, a count only atoi() reads ("1x", "01") puts it last
+  [
+    ['COMMAND', 'GETKEYS', 'ZUNIONSTORE', 'k', '5', 'a'], ['COMMAND', 'GETKEYS', 'ZUNIONSTORE', 'k', '0', 'a'], ['COMMAND', 'GETKEYS', 'ZUNIONSTORE', 'k', '-1', 'a'],
+    ['COMMAND', 'GETKEYS', 'ZUNIONSTORE', 'k', '1', 'a'], ['COMMAND', 'GETKEYS', 'ZUNIONSTORE', 'k', '1x', 'a'], ['COMMAND', 'GETKEYS', 'ZINTERSTORE', 'k', '01', 'a'],
+    ['COMMAND', 'GETKEYS', 'ZDIFFSTORE', 'k', '2', 'a', 'b'], ['COMMAND', 'GETKEYS', 'ZINTERSTORE', 'k', '2', 'a', 'b', 'WEIGHTS', '1', '2'],
+    ['COMMAND', 'GETKEYS', 'ZUNION', '3', 'a', 'b'], ['COMMAND', 'GETKEYS', 'ZUNION', '2', 'a', 'b', 'c'], ['COMMAND', 'GETKEYS', 'ZINTERCARD', 'x', 'a'],
+    ['COMMAND', 'GETKEYS', 'LMPOP', '5', 'a', 'LEFT'], ['COMMAND', 'GETKEYS', 'LMPOP', '1', 'a', 'LEFT'], ['COMMAND', 'GETKEYS', 'LMPOP', '-1', 'a', 'LEFT'],
+    ['COMMAND', 'GETKEYS', 'BLMPOP', '0', '2', 'a', 'b', 'LEFT'], ['COMMAND', 'GETKEYS', 'BLMPOP', '0', '3', 'a', 'b'], ['COMMAND', 'GETKEYS', 'ZMPOP', '1x', 'a', 'MIN'],
+    ['COMMAND', 'GETKEYS', 'BZMPOP', '0', '2', 'a', 'MIN'], ['COMMAND', 'INFO', 'get', 'zadd', 'hset', 'zrange'],
+  ],
   // MONITOR inside EXEC is refused; COMMAND INFO of an unknown command is a null bulk in RESP2
   [['MULTI'], ['MONITOR'], ['EXEC'], ['PING'], ['COMMAND', 'INFO', 'nosuch']],
   // arity and unknown commands
@@ -87,6 +104,14 @@ const SCENARIOS: string[][][] = [
     ['CONFIG', 'GET', 'aof-timestamp-enabled'], ['CONFIG', 'GET', 'stop-writes-on-bgsave-error'], ['CONFIG', 'GET', 'rdb-key-save-delay'],
     ['CONFIG', 'GET', 'set-max-intset-entries'], ['CONFIG', 'GET', 'zset-max-listpack-value'], ['CONFIG', 'GET', 'list-max-listpack-size'],
     ['CONFIG', 'GET', 'timeout'], ['CONFIG', 'GET', 'tcp-keepalive'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'GET', 'list-compress-depth'],
+    // memory values are memtoull's: no sign, and no digits is 0; 64-bit limits where Redis has them
+    ['CONFIG', 'SET', 'hash-max-listpack-value', '-1'], ['CONFIG', 'SET', 'zset-max-listpack-value', '5x'], ['CONFIG', 'SET', 'maxmemory', '-1'],
+    ['CONFIG', 'SET', 'proto-max-bulk-len', ''], ['CONFIG', 'SET', 'proto-max-bulk-len', '-5mb'], ['CONFIG', 'SET', 'hash-max-listpack-value', ''],
+    ['CONFIG', 'GET', 'hash-max-listpack-value'], ['CONFIG', 'SET', 'hash-max-listpack-value', 'kb'], ['CONFIG', 'GET', 'hash-max-listpack-value'],
+    ['CONFIG', 'SET', 'hash-max-listpack-value', '64'], ['CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub -1 0 0'],
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '4294967296'], ['CONFIG', 'GET', 'slowlog-log-slower-than'], ['CONFIG', 'SET', 'slowlog-log-slower-than', '-2'],
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '10000'], ['CONFIG', 'SET', 'slowlog-max-len', '4294967296'], ['CONFIG', 'GET', 'slowlog-max-len'],
+    ['CONFIG', 'SET', 'slowlog-max-len', '-1'], ['CONFIG', 'SET', 'slowlog-max-len', '128'], ['CONFIG', 'SET', 'maxclients', '0'],
     ['CONFIG', 'SET', 'hz', '0'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '100000'], ['CONFIG', 'GET', 'hz'], ['CONFIG', 'SET', 'hz', '10'],
   ],
   // a rejected EXEC (here its arity) discards the transaction with EXECABORT, in MULTI or not
@@ -115,3 +140,6 @@ const SCENARIOS: string[][][] = [
 ];
 
 diffScenarios('strings and keys', SCENARIOS);
+
+// RESP3: COMMAND INFO's key specs and (absent) subcommands are sets
+diffScenarios('COMMAND INFO', [[['COMMAND', 'INFO', 'get', 'zadd', 'hset', 'zrange', 'nosuch']]], {}, { resp3: true });

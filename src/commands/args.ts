@@ -31,6 +31,51 @@ export function intArg(c: Client, s: string, msg = ERR_NOT_INT): number | null {
   return Number(big);
 }
 
+/**
+ * getIntFromObjectOrReply: an integer that fits in 32 bits. Outside that range the reply is
+ * `msg` when given, else Redis's "value is out of range, value must between ..." (DB indexes).
+ */
+export function int32Arg(c: Client, s: string, msg?: string): number | null {
+  const n = intArg(c, s, msg);
+  if (n === null) return null;
+  if (n < -2147483648 || n > 2147483647) {
+    c.error(msg ?? 'ERR value is out of range, value must between -2147483648 and 2147483647');
+    return null;
+  }
+  return n;
+}
+
+/**
+ * C's atoi(), which Redis's genericGetKeys applies to numkeys: leading whitespace, an optional
+ * sign, digits up to the first non-digit (strtol saturating at the long range, then truncated
+ * to int). "2x" is 2; "x" is 0.
+ */
+function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  if (!m) return 0;
+  let v = BigInt(m[1]);
+  if (v > 0x7fffffffffffffffn) v = 0x7fffffffffffffffn;
+  if (v < -0x8000000000000000n) v = -0x8000000000000000n;
+  return Number(BigInt.asIntN(32, v));
+}
+
+/**
+ * COMMAND GETKEYS for a command whose keys follow a count at argv[at] (ZUNION, SINTERCARD,
+ * LMPOP...), with a destination key at argv[dst] when dst > 0. Redis 7.0 tries the key specs
+ * first: a strict integer count naming keys that all exist, destination first. When they
+ * fail it falls back on genericGetKeys: atoi(count) keys, destination last. A count below 1 or
+ * past the arguments gives no keys either way (GETKEYS then answers "Invalid arguments").
+ */
+export function keysAfterCount(argv: string[], at: number, dst = 0): number[] {
+  const s = argv[at];
+  const strict = s.length <= 16 && SAFE_INT_RE.test(s);
+  const n = strict ? +s : atoi(s);
+  if (n < 1 || n > argv.length - at - 1) return [];
+  const keys = Array.from({ length: n }, (_, i) => at + 1 + i);
+  if (dst === 0) return keys;
+  return strict ? [dst, ...keys] : [...keys, dst];
+}
+
 /** As intArg, but rejects values outside [min, max] with `msg`. */
 export function rangeIntArg(c: Client, s: string, min: number, max: number, msg: string): number | null {
   const n = intArg(c, s, msg);

@@ -4,7 +4,7 @@
 import type { CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { ReplyMode } from '../server/client';
-import { ERR_SYNTAX, intArg } from './args';
+import { ERR_SYNTAX, intArg, int32Arg } from './args';
 import { REDIS_VERSION } from '../server/server';
 import { Resp } from '../protocol/reply';
 
@@ -97,10 +97,10 @@ function hello(c: Client, argv: string[]): void {
 }
 
 function select(c: Client, argv: string[]): void {
-  const id = intArg(c, argv[1]);
+  const id = int32Arg(c, argv[1]);
   if (id === null) return;
   const db = c.server.keyspace.dbs[id];
-  if (!Number.isInteger(id) || db === undefined) return c.error('ERR DB index is out of range');
+  if (db === undefined) return c.error('ERR DB index is out of range');
   c.db = db;
   c.ok();
 }

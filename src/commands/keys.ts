@@ -2,7 +2,7 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, int64Arg, notify } from './args';
+import { ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, int32Arg, int64Arg, notify } from './args';
 import { INT64_MAX, INT64_MIN } from '../util/number';
 import { replyHelp } from './connection';
 import { typeOf, encodingOf, encodingLimitsOf, isIntegerString, isConverted, markConverted, type Value, type EncodingLimits } from '../store/value';
@@ -144,10 +144,10 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
 }
 
 function dbArg(c: Client, s: string): Db | null {
-  const id = intArg(c, s);
+  const id = int32Arg(c, s);
   if (id === null) return null;
   const db = c.server.keyspace.dbs[id];
-  if (!Number.isInteger(id) || db === undefined) {
+  if (db === undefined) {
     c.error(ERR_DB_RANGE);
     return null;
   }
@@ -395,9 +395,9 @@ function flushall(c: Client, argv: string[]): void {
 
 function swapdb(c: Client, argv: string[]): void {
   const ks = c.server.keyspace;
-  const a = intArg(c, argv[1], 'ERR invalid first DB index');
+  const a = int32Arg(c, argv[1], 'ERR invalid first DB index');
   if (a === null) return;
-  const b = intArg(c, argv[2], 'ERR invalid second DB index');
+  const b = int32Arg(c, argv[2], 'ERR invalid second DB index');
   if (b === null) return;
   if (a < 0 || a >= ks.dbs.length || b < 0 || b >= ks.dbs.length) return c.error(ERR_DB_RANGE);
   if (a !== b) ks.swapDb(ks.dbs[a], ks.dbs[b]);

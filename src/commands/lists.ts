@@ -2,7 +2,7 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify, clampRange, timeoutArg, countArg, cannotBlock, ERR_LONG_RANGE } from './args';
+import { WRONGTYPE, ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify, clampRange, timeoutArg, countArg, cannotBlock, ERR_LONG_RANGE, keysAfterCount } from './args';
 import { Deque } from '../store/types/deque';
 import type { Entry } from '../store/keyspace';
 
@@ -421,12 +421,7 @@ function mpop(c: Client, argv: string[], blocking: boolean): void {
 
 const G = 'list';
 const k1: [number, number, number] = [1, 1, 1];
-const mpopKeys = (off: number) => (argv: string[]) => {
-  const n = Number(argv[off]);
-  const out: number[] = [];
-  for (let i = 0; i < n && off + 1 + i < argv.length; i++) out.push(off + 1 + i);
-  return out;
-};
+const mpopKeys = (off: number) => (argv: string[]) => keysAfterCount(argv, off);
 export const commands: CommandSpec[] = [
   cmd('lpush', -3, 'write denyoom fast', k1, (c, a) => pushGeneric(c, a, LEFT, false), 'Prepend one or multiple elements to a list', '1.0.0', G),
   cmd('rpush', -3, 'write denyoom fast', k1, (c, a) => pushGeneric(c, a, RIGHT, false), 'Append one or multiple elements to a list', '1.0.0', G),

@@ -101,7 +101,7 @@ const CONFIG_HELP = [
 // ------------------------------------------------------------------ COMMAND
 
 const GROUP_ACL: Record<string, string> = {
-  string: '@string', generic: '@keyspace', list: '@list', hash: '@hash', set: '@set', sorted_set: '@sortedset',
+  string: '@string', generic: '@keyspace', list: '@list', hash: '@hash', set: '@set', 'sorted-set': '@sortedset',
   connection: '@connection', transactions: '@transaction', pubsub: '@pubsub', server: '', scripting: '@scripting',
 };
 
@@ -134,8 +134,9 @@ function replyCommandInfo(c: Client, x: Command): void {
   c.setLen(acl.length);
   for (const a of acl) c.status(a);
   c.setLen(0); // tips
+  // key specs are a set in RESP3, as are no subcommands; a command's subcommands are an array
   if (x.firstKey !== 0) {
-    c.arrayLen(1);
+    c.setLen(1);
     c.mapLen(3);
     c.bulk('flags');
     const kf = x.isWrite ? ['RW', 'update'] : ['RO', 'access'];
@@ -161,10 +162,10 @@ function replyCommandInfo(c: Client, x: Command): void {
     c.int(x.step);
     c.bulk('limit');
     c.int(0);
-  } else c.arrayLen(0);
-  const subs = x.subcommands ? [...x.subcommands.values()] : [];
-  c.arrayLen(subs.length);
-  for (const s of subs) replyCommandInfo(c, s);
+  } else c.setLen(0);
+  if (!x.subcommands) return c.setLen(0);
+  c.arrayLen(x.subcommands.size);
+  for (const s of x.subcommands.values()) replyCommandInfo(c, s);
 }
 
 function allCommands(c: Client): Command[] {

@@ -2,7 +2,7 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, intArg, notify, randCountArg } from './args';
+import { WRONGTYPE, ERR_SYNTAX, intArg, notify, randCountArg, keysAfterCount } from './args';
 import { isIntegerString } from '../store/value';
 import { IndexedSet } from '../store/types/indexed-set';
 import { scanCollection } from './collscan';
@@ -393,33 +393,6 @@ function sscan(c: Client, argv: string[]): void {
   });
 }
 
-/**
- * C's atoi(), which Redis's sintercardGetKeys (genericGetKeys) applies to numkeys: leading
- * whitespace, an optional sign, digits up to the first non-digit (strtol saturating at the
- * long range, then truncated to int). "2x" is 2; "x" is 0.
- */
-function atoi(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  if (!m) return 0;
-  let v = BigInt(m[1]);
-  if (v > 0x7fffffffffffffffn) v = 0x7fffffffffffffffn;
-  if (v < -0x8000000000000000n) v = -0x8000000000000000n;
-  return Number(BigInt.asIntN(32, v));
-}
-
-/**
- * COMMAND GETKEYS for SINTERCARD. Redis 7.0 first tries the key spec (numkeys must be a
- * strict integer naming keys that exist) and, when that fails, sintercardGetKeys: atoi(numkeys)
- * keys if that is between 1 and the number of arguments left, else none (and GETKEYS then
- * answers "Invalid arguments specified for command"). Whenever the spec succeeds the
- * fallback gives the same keys, so the fallback alone decides.
- */
-function sintercardKeys(argv: string[]): number[] {
-  const n = atoi(argv[1]);
-  if (n < 1 || n > argv.length - 2) return [];
-  return Array.from({ length: n }, (_, i) => 2 + i);
-}
-
 const G = 'set';
 const k1: [number, number, number] = [1, 1, 1];
 const all: [number, number, number] = [1, -1, 1];
@@ -435,7 +408,7 @@ export const commands: CommandSpec[] = [
   cmd('smove', 4, 'write fast', [1, 2, 1], smove, 'Move a member from one set to another', '1.0.0', G),
   cmd('sinter', -2, 'readonly', all, (c, a) => sinter(c, a, false), 'Intersect multiple sets', '1.0.0', G),
   cmd('sintercard', -3, 'readonly', null, sintercard, 'Intersect multiple sets and return the cardinality of the result', '7.0.0', G, {
-    getKeys: sintercardKeys,
+    getKeys: (argv) => keysAfterCount(argv, 1),
   }),
   cmd('sunion', -2, 'readonly', all, (c, a) => sunionDiff(c, a, 'union', false), 'Add multiple sets', '1.0.0', G),
   cmd('sdiff', -2, 'readonly', all, (c, a) => sunionDiff(c, a, 'diff', false), 'Subtract multiple sets', '1.0.0', G),

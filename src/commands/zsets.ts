@@ -2,7 +2,7 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, rangeIntArg, notify, timeoutArg, cannotBlock, randCountArg, countArg } from './args';
+import { WRONGTYPE, ERR_SYNTAX, ERR_NOT_FLOAT, intArg, rangeIntArg, notify, timeoutArg, cannotBlock, randCountArg, countArg, keysAfterCount } from './args';
 import { ZSet, ZAdd, ZADD_NX, ZADD_XX, ZADD_GT, ZADD_LT, ZADD_INCR, type ScoreRange, type LexRange } from '../store/types/zset';
 import { IndexedSet } from '../store/types/indexed-set';
 import { parseDouble, parseRangeDouble, formatDouble17g, INT64_MAX } from '../util/number';
@@ -692,14 +692,9 @@ function zscan(c: Client, argv: string[]): void {
 }
 
 
-const G = 'sorted_set';
+const G = 'sorted-set';
 const k1: [number, number, number] = [1, 1, 1];
-const numkeysAt = (off: number, dst = false) => (argv: string[]) => {
-  const n = Number(argv[off]);
-  const out: number[] = dst ? [1] : [];
-  for (let i = 0; i < n && off + 1 + i < argv.length; i++) out.push(off + 1 + i);
-  return out;
-};
+const numkeysAt = (off: number, dst = false) => (argv: string[]) => keysAfterCount(argv, off, dst ? 1 : 0);
 export const commands: CommandSpec[] = [
   cmd('zadd', -4, 'write denyoom fast', k1, (c, a) => zaddGeneric(c, a, false), 'Add one or more members to a sorted set, or update its score if it already exists', '1.2.0', G),
   cmd('zincrby', 4, 'write denyoom fast', k1, (c, a) => zaddGeneric(c, [a[0], a[1], a[2], a[3]], true), 'Increment the score of a member in a sorted set', '1.2.0', G),

@@ -47,7 +47,9 @@ export interface Directive {
 }
 
 /** Redis's LLONG_MAX limits are kept as 2^53 here (exact in a double) but shown as Redis shows them. */
+/** A maximum of 2 ** 53 stands for Redis's LLONG_MAX / LONG_MAX (beyond it a number loses digits). */
 const shownMax = (m: number) => (m === 2 ** 53 ? '9223372036854775807' : String(m));
+const outOfRange = (n: number, min: number, max: number) => n < min || n > (max === 2 ** 53 ? 2 ** 63 : max);
 
 const YESNO = "argument must be 'yes' or 'no'";
 
@@ -83,7 +85,7 @@ function int(name: string, def: number, min: number, max: number, mutable = true
       const big = parseInt64(s); // string2ll: no leading zeros, no "-0", within 64 bits
       if (big === null) throw new ConfigValueError("argument couldn't be parsed into an integer");
       const n = Number(big);
-      if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
+      if (outOfRange(n, min, max)) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
       return n;
     },
     format: (v) => String(v),
@@ -136,9 +138,12 @@ function noLfu(d: Directive): Directive {
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1024 * 1024, g: 1e9, gb: 1024 * 1024 * 1024 };
 
-/** redis.conf memory notation: 1k = 1000, 1kb = 1024, ... (memtoull) */
+/**
+ * redis.conf memory notation: 1k = 1000, 1kb = 1024, ... (memtoull: digits then a unit, no
+ * sign, so a negative size is no memory value; no digits at all, as in "" or "kb", is 0).
+ */
 export function parseMemory(s: string): number | null {
-  const m = /^(-?\d+)([a-zA-Z]*)$/.exec(s);
+  const m = /^(\d*)([a-zA-Z]*)$/.exec(s);
   if (!m) return null;
   const unit = UNITS[m[2].toLowerCase()];
   if (unit === undefined) return null;
@@ -153,8 +158,7 @@ function formatMemoryForFile(n: number): string {
   return String(n);
 }
 
-/** `unsigned`: a size_t in Redis, where a negative value is no memory value at all */
-function mem(name: string, def: string, min: number, max: number, mutable = true, unsigned = false, aliases?: string[]): Directive {
+function mem(name: string, def: string, min: number, max: number, mutable = true, aliases?: string[]): Directive {
   return {
     name,
     aliases,
@@ -162,8 +166,8 @@ function mem(name: string, def: string, min: number, max: number, mutable = true
     default: def,
     parse(args) {
       const n = parseMemory(one(args));
-      if (n === null || (unsigned && n < 0)) throw new ConfigValueError('argument must be a memory value');
-      if (n < min || n > max) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
+      if (n === null) throw new ConfigValueError('argument must be a memory value');
+      if (outOfRange(n, min, max)) throw new ConfigValueError(`argument must be between ${min} and ${shownMax(max)} inclusive`);
       return n;
     },
     format: (v) => String(v),
@@ -254,7 +258,7 @@ function obufParse(args: string[], prev: ConfigValue | undefined, fromFile: bool
     const hard = parseMemory(words[i + 1]);
     const soft = parseMemory(words[i + 2]);
     const secs = /^\d+$/.test(words[i + 3]) ? Number(words[i + 3]) : -1;
-    if (hard === null || soft === null || hard < 0 || soft < 0 || secs < 0)
+    if (hard === null || soft === null || secs < 0)
       throw new ConfigValueError('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
     out[cls] = { hard, soft, softSeconds: secs };
   }
@@ -398,7 +402,7 @@ export const DIRECTIVES: Directive[] = [
   int('tcp-keepalive', 300, 0, 2147483647),
   int('timeout', 0, 0, 2147483647),
   bool('protected-mode', true),
-  int('maxclients', 10000, 1, 2147483647),
+  int('maxclients', 10000, 1, 4294967295),
   str('requirepass', ''),
   enumOf('enable-debug-command', 'no', ['no', 'yes', 'local'], false),
   mem('client-query-buffer-limit', '1gb', 1024 * 1024, 2 ** 53),
@@ -422,8 +426,8 @@ export const DIRECTIVES: Directive[] = [
   clampedOnSet(int('hz', 10, 0, 2147483647), 1, 500), // CONFIG SET hz 0 stores 1, as Redis's updateHZ does
   bool('dynamic-hz', true),
   int('active-expire-effort', 1, 1, 10),
-  int('slowlog-log-slower-than', 10000, -1, 2147483647),
-  int('slowlog-max-len', 128, 0, 2147483647),
+  int('slowlog-log-slower-than', 10000, -1, 2 ** 53),
+  int('slowlog-max-len', 128, 0, 2 ** 53),
   int('latency-monitor-threshold', 0, 0, 2 ** 53),
   bool('latency-tracking', true),
   {
@@ -450,9 +454,9 @@ export const DIRECTIVES: Directive[] = [
   },
   // encodings (what OBJECT ENCODING reports and the RDB writer picks)
   int('hash-max-listpack-entries', 512, 0, 2 ** 53, true, ['hash-max-ziplist-entries']),
-  mem('hash-max-listpack-value', '64', 0, 2 ** 53, true, false, ['hash-max-ziplist-value']),
+  mem('hash-max-listpack-value', '64', 0, 2 ** 53, true, ['hash-max-ziplist-value']),
   int('zset-max-listpack-entries', 128, 0, 2 ** 53, true, ['zset-max-ziplist-entries']),
-  mem('zset-max-listpack-value', '64', 0, 2 ** 53, true, false, ['zset-max-ziplist-value']),
+  mem('zset-max-listpack-value', '64', 0, 2 ** 53, true, ['zset-max-ziplist-value']),
   int('set-max-intset-entries', 512, 0, 2 ** 53),
   int('list-max-listpack-size', -2, -2147483648, 2147483647, true, ['list-max-ziplist-size']), // below -5 acts as -5
   int('list-compress-depth', 0, 0, 2147483647),
@@ -584,11 +588,11 @@ export const DIRECTIVES: Directive[] = [
    * default): no limit, whatever the policy. So 0 is the one value accepted; a limit, or an LFU
    * policy (which would change OBJECT FREQ and IDLETIME even without a limit), is refused.
    */
-  onlyZero(mem('maxmemory', '0', 0, 2 ** 53, true, true), 'maxmemory'),
+  onlyZero(mem('maxmemory', '0', 0, 2 ** 53), 'maxmemory'),
   noLfu(enumOf('maxmemory-policy', 'noeviction', ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'])),
   int('maxmemory-samples', 5, 1, 2147483647),
   int('maxmemory-eviction-tenacity', 10, 0, 100),
-  onlyZero(mem('maxmemory-clients', '0', 0, 2 ** 53, true, true), 'maxmemory-clients', true),
+  onlyZero(mem('maxmemory-clients', '0', 0, 2 ** 53), 'maxmemory-clients', true),
   bool('lazyfree-lazy-eviction', false),
   bool('lazyfree-lazy-expire', false),
   bool('lazyfree-lazy-server-del', false),
@@ -628,7 +632,7 @@ export const DIRECTIVES: Directive[] = [
   bool('replica-ignore-maxmemory', true, true, ['slave-ignore-maxmemory']),
   bool('replica-ignore-disk-write-errors', false),
   int('acllog-max-len', 128, 0, 2 ** 53),
-  mem('hll-sparse-max-bytes', '3000', 0, 2 ** 53, true, true),
-  mem('stream-node-max-bytes', '4096', 0, 2 ** 53, true, true),
+  mem('hll-sparse-max-bytes', '3000', 0, 2 ** 53),
+  mem('stream-node-max-bytes', '4096', 0, 2 ** 53),
   int('stream-node-max-entries', 100, 0, 2 ** 53),
 ];
