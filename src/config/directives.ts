@@ -46,8 +46,10 @@ export interface Directive {
   rewrite?(v: ConfigValue): string[];
 }
 
-/** Redis's LLONG_MAX limits are kept as 2^53 here (exact in a double) but shown as Redis shows them. */
-/** A maximum of 2 ** 53 stands for Redis's LLONG_MAX / LONG_MAX (beyond it a number loses digits). */
+/**
+ * A maximum of 2^53 stands for Redis's LLONG_MAX / LONG_MAX: shown as Redis shows it, and any
+ * 64-bit value is within it (kept as a double, so one past 2^53 loses its last digits).
+ */
 const shownMax = (m: number) => (m === 2 ** 53 ? '9223372036854775807' : String(m));
 const outOfRange = (n: number, min: number, max: number) => n < min || n > (max === 2 ** 53 ? 2 ** 63 : max);
 
