@@ -126,7 +126,6 @@ export class AofPersistence {
     server.shutdownHooks.unshift((o) => this.refuseShutdownBeforeFirstBase(o.force));
     server.shutdownHooks.push(() => this.onShutdown());
     server.clientCloseHooks.push((c) => this.held.delete(c));
-    server.addPropagationListener(this.onOps);
     server.beforeRepliesHooks.push(this.endOfTurn);
     const cfg = server.config;
     this.readSettings();
@@ -171,7 +170,6 @@ export class AofPersistence {
   // ---------------------------------------------------------------- the write path
 
   private readonly onOps = (ops: PropagatedOp[]): void => {
-    if (this.state !== 'on') return;
     const buf = this.buf;
     const before = buf.length;
     if (this.timestamps) {
@@ -610,8 +608,15 @@ export class AofPersistence {
     this.turnOn();
   }
 
+  /** Only while appending does the AOF take the propagation stream: with it off, writes build no ops. */
+  private setState(s: State): void {
+    if (s === 'on' && this.state !== 'on') this.server.addPropagationListener(this.onOps);
+    if (s !== 'on' && this.state === 'on') this.server.removePropagationListener(this.onOps);
+    this.state = s;
+  }
+
   private turnOn(): void {
-    this.state = 'on';
+    this.setState('on');
     this.selectedDb = -1;
     this.server.replyGate = this.gate;
   }
@@ -783,7 +788,7 @@ export class AofPersistence {
       fs.rmSync(path.join(this.dir, f.info.name), { force: true });
       this.manifest = readManifest(this.dir, this.prefix);
     }
-    this.state = 'wait-rewrite';
+    this.setState('wait-rewrite');
     this.rewriteScheduled = true;
     this.ungate();
   }
@@ -823,7 +828,7 @@ export class AofPersistence {
 
   /** startAppendOnly: the first BASE comes from a rewrite; appends start at once. */
   private start(): void {
-    this.state = 'wait-rewrite';
+    this.setState('wait-rewrite');
     const log = this.server.log;
     if (this.server.rdb!.bgsave !== null) {
       log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
@@ -845,7 +850,7 @@ export class AofPersistence {
     try {
       this.startRewrite();
     } catch (e) {
-      this.state = 'off';
+      this.setState('off');
       this.server.log.warning(`Redis needs to enable the AOF but can't trigger a background AOF rewrite operation: ${(e as Error).message}`);
       throw e;
     }
@@ -859,7 +864,7 @@ export class AofPersistence {
     // what could not be written (a full disk) stays out of the AOF: turning it on again starts from a BASE
     this.dropBuffer();
     this.retireCurrent();
-    this.state = 'off';
+    this.setState('off');
     this.rewriteScheduled = false;
     this.ungate();
   }
