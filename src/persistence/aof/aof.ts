@@ -61,7 +61,8 @@ const GATHER_MS = 1;
 /** How long everysec postpones a write behind a running fsync (Redis: 2 seconds). */
 const MAX_POSTPONE_MS = 2000;
 export class AofPersistence {
-  state: State = 'off';
+  /** changed only through setState, which keeps the propagation listener in step */
+  private state: State = 'off';
   manifest: Manifest | null = null;
   private file: IncrFile | null = null;
   /** appended but not yet written (aof_buf) */
