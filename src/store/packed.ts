@@ -53,8 +53,8 @@ export class Packed {
         return new IndexedSet(decodeIntset(b));
       case T.LIST_QUICKLIST_2: {
         const l = new Deque<string>();
-        for (let at = 0; at < b.length; ) {
-          const size = b.readUInt32LE(at);
+        let at = 0;
+        for (const size of this.nodeSizes()) {
           for (const x of decodeListpack(b.subarray(at, at + size))) l.push(x);
           at += size;
         }
@@ -63,6 +63,16 @@ export class Packed {
       default:
         throw new Error(`no packed form for RDB type ${this.rdbType}`);
     }
+  }
+
+  /** A list's quicklist nodes: the sizes of the listpacks in `bytes`, each from its header. */
+  nodeSizes(): number[] {
+    const s = this.bytes;
+    const sizes: number[] = [];
+    for (let at = 0; at < s.length; at += sizes[sizes.length - 1]) {
+      sizes.push((s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16)) + s.charCodeAt(at + 3) * 0x1000000);
+    }
+    return sizes;
   }
 
   /** The type Redis reports, without unpacking. */

@@ -3,7 +3,7 @@
  * "commands" layout of a BASE file written without an RDB preamble.
  */
 import type { SnapshotFormat } from '../snapshot';
-import { Packed, type Stored } from '../../store/packed';
+import { unpacked, type Stored } from '../../store/packed';
 import { Deque } from '../../store/types/deque';
 import { IndexedSet } from '../../store/types/indexed-set';
 import { formatDouble17g } from '../../util/number';
@@ -38,7 +38,7 @@ function* batches(cmd: string, key: string, items: Iterable<string[]>): Generato
 /** The commands that rebuild one key (rewriteAppendOnlyFileRio): expired keys are left out. */
 export function* entryCommands(key: string, stored: Stored, expireAt: number): Generator<Buffer> {
   if (expireAt >= 0 && expireAt < Date.now()) return;
-  const v = stored instanceof Packed ? stored.unpack() : stored;
+  const v = unpacked(stored);
   if (typeof v === 'string') yield Buffer.from(respCommand(['SET', key, v]), 'latin1');
   else if (v instanceof Deque) yield* batches('RPUSH', key, map(v, (x) => [x]));
   else if (v instanceof IndexedSet) yield* batches('SADD', key, map(v, (x) => [x]));

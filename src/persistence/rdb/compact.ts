@@ -323,22 +323,34 @@ export function decodeZipmap(b: Buffer): string[] {
  * by the set they go into, and a load goes on as Redis's does.
  */
 export function decodeIntset(b: Buffer, deep = false): string[] {
-  if (b.length < 8) throw new CorruptError('intset too short');
-  const enc = b.readUInt32LE(0);
-  const n = b.readUInt32LE(4);
-  if (enc !== 2 && enc !== 4 && enc !== 8) throw new CorruptError(`intset: invalid encoding ${enc}`);
-  if (8 + enc * n !== b.length) throw new CorruptError('intset: length does not match its contents');
-  if (n === 0) throw new CorruptError('Intset integrity check failed');
+  const h = intsetHeader(b);
+  if (typeof h === 'string') throw new CorruptError(h);
   const out: string[] = [];
-  let prev: bigint | null = null;
-  for (let i = 0; i < n; i++) {
-    const p = 8 + i * enc;
-    const v = enc === 2 ? BigInt(b.readInt16LE(p)) : enc === 4 ? BigInt(b.readInt32LE(p)) : b.readBigInt64LE(p);
+  let prev: number | bigint | null = null;
+  for (let i = 0; i < h.n; i++) {
+    const v = intsetAt(b, h.enc, i);
     if (deep && prev !== null && v <= prev) throw new CorruptError('Intset integrity check failed');
     prev = v;
     out.push(String(v));
   }
   return out;
+}
+
+/** An intset's encoding (bytes per member) and member count, or why its header is malformed. */
+export function intsetHeader(b: Buffer): { enc: number; n: number } | string {
+  if (b.length < 8) return 'intset too short';
+  const enc = b.readUInt32LE(0);
+  const n = b.readUInt32LE(4);
+  if (enc !== 2 && enc !== 4 && enc !== 8) return `intset: invalid encoding ${enc}`;
+  if (8 + enc * n !== b.length) return 'intset: length does not match its contents';
+  if (n === 0) return 'Intset integrity check failed';
+  return { enc, n };
+}
+
+/** Member i of an intset of encoding `enc`. */
+export function intsetAt(b: Buffer, enc: number, i: number): number | bigint {
+  const p = 8 + i * enc;
+  return enc === 2 ? b.readInt16LE(p) : enc === 4 ? b.readInt32LE(p) : b.readBigInt64LE(p);
 }
 
 /** An intset of integer strings (ascending, smallest encoding that fits every value). */

@@ -10,7 +10,7 @@
  */
 import { T, QUICKLIST_NODE_PACKED } from './format';
 import type { RdbCursor } from './reader';
-import { backlenIs, backlenSize, lpEntry, lpEntryAt } from './compact';
+import { backlenIs, backlenSize, intsetAt, intsetHeader, lpEntry, lpEntryAt } from './compact';
 import { Packed, scoreOf } from '../../store/packed';
 import type { EncodingLimits } from '../../store/value';
 // lists longer than this are decoded: a snapshot streams those in chunks
@@ -182,18 +182,15 @@ function compareMember(prevLen: number): number {
 
 /** Members of an intset, or -1 (not strictly ascending, over the limit, malformed). */
 function scanIntset(b: Buffer, max: number): number {
-  if (b.length < 8) return -1;
-  const enc = b.readUInt32LE(0);
-  const n = b.readUInt32LE(4);
-  if ((enc !== 2 && enc !== 4 && enc !== 8) || 8 + enc * n !== b.length || n === 0 || n > max) return -1;
+  const h = intsetHeader(b);
+  if (typeof h === 'string' || h.n > max) return -1;
   let prev: number | bigint = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const p = 8 + i * enc;
-    const v = enc === 2 ? b.readInt16LE(p) : enc === 4 ? b.readInt32LE(p) : b.readBigInt64LE(p);
+  for (let i = 0; i < h.n; i++) {
+    const v = intsetAt(b, h.enc, i);
     if (v <= prev) return -1;
     prev = v;
   }
-  return n;
+  return h.n;
 }
 
 const latin1 = (b: Buffer): string => (b as Latin1Buffer).latin1Slice(0, b.length);

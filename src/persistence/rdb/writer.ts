@@ -439,22 +439,15 @@ function* valueInto(w: Out, v: Stored, o: EncodeOptions): Generator<Buffer> {
 function packedInto(w: Out, p: Packed, compress: boolean): void {
   const s = p.bytes;
   if (p.rdbType !== T.LIST_QUICKLIST_2) return rawStringInto(w, s, compress);
-  let nodes = 0;
-  for (let at = 0; at < s.length; at += listpackSize(s, at)) nodes++;
-  w.len(nodes);
-  for (let at = 0; at < s.length; ) {
-    const size = listpackSize(s, at);
+  const sizes = p.nodeSizes();
+  w.len(sizes.length);
+  let at = 0;
+  for (const size of sizes) {
     w.len(QUICKLIST_NODE_PACKED);
     rawStringInto(w, s.slice(at, at + size), compress);
     at += size;
   }
 }
-
-/** the total-bytes field of the listpack starting at `at` (little-endian uint32) */
-function listpackSize(s: string, at: number): number {
-  return (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16)) + s.charCodeAt(at + 3) * 0x1000000;
-}
-
 
 /** The serialized value (after the type byte), as a stream of chunks. */
 export function* valueChunks(v: Stored, o: EncodeOptions): Generator<Buffer> {
