@@ -172,6 +172,43 @@ describe('protocol over TCP', () => {
     }
   });
 
+  // Every connection reads into one shared buffer (shared-reads.ts): what a client left unparsed
+  // (half a command, a big value in pieces, commands behind a blocked one) must survive other
+  // clients' reads overwriting that buffer.
+  test('unparsed bytes survive other clients reading in between', async () => {
+    const a = await srv.raw();
+    const b = await srv.raw();
+    const c = await srv.raw();
+    await b.call('DEL', 'sr:q', 'sr:big', 'sr:after');
+    // half a command, then another client's reads (with different bytes in the same places)
+    a.send('*3\r\n$3\r\nSET\r\n$6\r\nsr:key\r\n$10\r\nhello');
+    await sleep(20);
+    assert.equal(await b.call('SET', 'sr:key2', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'), 'OK');
+    a.send('world\r\n');
+    assert.equal(await a.reply(), 'OK');
+    assert.equal(await b.call('GET', 'sr:key'), 'helloworld');
+    // a 1 MB value sent in 64 KB pieces, each followed by a read of another client
+    const big = Buffer.alloc(1 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 12)) & 0xff;
+    const cmd = Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$6\r\nsr:big\r\n$${big.length}\r\n`), big, Buffer.from('\r\n')]);
+    for (let at = 0; at < cmd.length; at += 65536) {
+      a.send(cmd.subarray(at, at + 65536));
+      await sleep(2);
+      assert.equal(await b.call('ECHO', 'z'.repeat(60000)), 'z'.repeat(60000));
+    }
+    assert.equal(await a.reply(), 'OK');
+    const got = await b.call('GETRANGE', 'sr:big', 0, -1);
+    assert.ok(Buffer.from(got as string, 'latin1').equals(big));
+    // a blocked client's pipelined commands wait in its buffer while others read
+    c.send('*3\r\n$5\r\nBLPOP\r\n$4\r\nsr:q\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$8\r\nsr:after\r\n$5\r\nfirst\r\n');
+    await sleep(50);
+    for (let i = 0; i < 20; i++) assert.equal(await b.call('SET', `sr:noise${i}`, 'n'.repeat(500)), 'OK');
+    assert.equal(await b.call('RPUSH', 'sr:q', 'v'), 1);
+    assert.deepEqual(await c.reply(), ['sr:q', 'v']);
+    assert.equal(await c.reply(), 'OK');
+    assert.equal(await b.call('GET', 'sr:after'), 'first');
+  });
+
   test('a client that shuts down its sending side gets every reply, then the server closes', async () => {
     await assertAnsweredAfterHalfClose(await srv.raw(), 'hc');
   });

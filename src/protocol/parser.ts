@@ -6,6 +6,9 @@
  * The common case — a chunk that holds whole commands — parses straight out of the chunk.
  * A partial command keeps its parsed arguments (like Redis's processMultibulkBuffer), and a
  * large bulk is gathered chunk by chunk and joined once, so a 500 MB value costs O(n).
+ *
+ * Chunks are borrowed: the server reads every connection into one shared buffer, so a chunk is
+ * valid only until the next read. What the parser keeps past release() it copies.
  */
 
 export class ProtocolError extends Error {}
@@ -31,6 +34,8 @@ export class QueryBufferLimitError extends Error {}
 export class RequestParser {
   private buf: Latin1Buffer = EMPTY as Latin1Buffer;
   private pos = 0;
+  /** `buf` is the caller's chunk (see release) */
+  private borrowed = false;
   private pending: Buffer[] = [];
   private pendingLen = 0;
   /** bytes (counted from `pos`) that must be present before parsing can make progress */
@@ -47,17 +52,27 @@ export class RequestParser {
     return this.buf.length - this.pos + this.pendingLen;
   }
 
+  /** Takes a borrowed chunk: call release() before its buffer is reused. */
   feed(chunk: Buffer): void {
     if (this.pos >= this.buf.length && this.pendingLen === 0) {
       this.buf = chunk as Latin1Buffer;
       this.pos = 0;
+      this.borrowed = true;
     } else {
-      this.pending.push(chunk);
+      this.pending.push(Buffer.from(chunk));
       this.pendingLen += chunk.length;
     }
     if (this.buffered > this.limits.maxQueryBuffer) {
       throw new QueryBufferLimitError('closing client that reached max query buffer length');
     }
+  }
+
+  /** Copies the unparsed bytes out of the borrowed chunk (and drops it when all were parsed). */
+  release(): void {
+    if (!this.borrowed) return;
+    this.borrowed = false;
+    this.buf = (this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : EMPTY) as Latin1Buffer;
+    this.pos = 0;
   }
 
   /** Joins pending chunks once enough bytes have arrived to make progress. */
@@ -67,6 +82,7 @@ export class RequestParser {
     const parts = this.pos < this.buf.length ? [this.buf.subarray(this.pos), ...this.pending] : this.pending;
     this.buf = (parts.length === 1 ? parts[0] : Buffer.concat(parts)) as Latin1Buffer;
     this.pos = 0;
+    this.borrowed = false;
     this.pending = [];
     this.pendingLen = 0;
     return true;

@@ -132,6 +132,7 @@ export class Client extends ReplyWriter {
     try {
       this.parser.feed(chunk);
     } catch (e) {
+      this.parser.release();
       if (e instanceof QueryBufferLimitError) {
         this.server.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
         this.close();
@@ -145,6 +146,7 @@ export class Client extends ReplyWriter {
       this.processInput();
     } finally {
       server.batchClock = -1;
+      this.parser.release();
     }
     server.schedulePendingWrite(this);
   }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client, ReplyMode, isLoopback, type WatchedKey } from './client';
+import { readShared } from './shared-reads';
 import { Logger } from './log';
 import { Keyspace, type Db, type Entry } from '../store/keyspace';
 import type { Dict } from '../store/dict';
@@ -279,8 +280,9 @@ export class Server {
       const optional = spec.startsWith('-');
       const addr = optional ? spec.slice(1) : spec;
       const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-      // half-open: a client that shuts down its sending side still gets its replies (onPeerEnd)
-      const srv = net.createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.accept(s));
+      // half-open: a client that shuts down its sending side still gets its replies (onPeerEnd);
+      // paused: accept() moves the connection to shared-buffer reads before its first read
+      const srv = net.createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: true }, (s) => this.accept(s));
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
@@ -320,7 +322,7 @@ export class Server {
     } catch {
       /* none there, or not ours to remove: listen says which */
     }
-    const srv = net.createServer({ allowHalfOpen: true }, (s) => this.accept(s, name));
+    const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => this.accept(s, name));
     try {
       await new Promise<void>((resolve, reject) => {
         srv.once('error', reject);
@@ -350,36 +352,35 @@ export class Server {
   }
 
   /** `unixPath`: the socket file a local client came in through */
-  private accept(socket: net.Socket, unixPath?: string): void {
+  private accept(accepted: net.Socket, unixPath?: string): void {
     this.stats.connectionsReceived++;
     if (this.closed) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
+    const refuse = (why: string): void => {
+      this.stats.rejectedConnections++;
+      accepted.resume();
+      accepted.end(why);
+    };
+    if (this.clients.size >= this.settings.maxclients) return refuse('-ERR max number of clients reached\r\n');
+    if (this.settings.protectedMode && !this.requiresAuth() && !isLoopback(accepted.remoteAddress)) return refuse(PROTECTED_MODE_ERROR);
+    let c: Client | null = null;
+    const socket = readShared(accepted, (chunk) => c!.onData(chunk));
     socket.setNoDelay(true);
     const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    if (this.clients.size >= this.settings.maxclients) {
-      this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
-      return;
-    }
-    if (this.settings.protectedMode && !this.requiresAuth() && !isLoopback(socket.remoteAddress)) {
-      this.stats.rejectedConnections++;
-      socket.end(PROTECTED_MODE_ERROR);
-      return;
-    }
-    const c = new Client(this, socket, this.nextClientId++, unixPath);
+    c = new Client(this, socket, this.nextClientId++, unixPath);
     this.clients.set(c.id, c);
-    socket.on('data', (chunk: Buffer) => c.onData(chunk));
-    socket.on('end', () => c.onPeerEnd());
+    const client = c;
+    socket.on('end', () => client.onPeerEnd());
     socket.on('error', (e: NodeJS.ErrnoException) => {
       // one write of the replies queued for a socket can take at most 2 GB (libuv): past that the
       // client is closed, as an output limit would close it, and said so
-      if (e.code === 'ENOBUFS') this.log.warning(`Client ${c.describe()} closed: its pending replies are more than one socket write can take (${e.message})`);
-      c.close();
+      if (e.code === 'ENOBUFS') this.log.warning(`Client ${client.describe()} closed: its pending replies are more than one socket write can take (${e.message})`);
+      client.close();
     });
-    socket.on('close', () => c.close());
+    socket.on('close', () => client.close());
   }
 
   /** Forgets a closed client everywhere. */
