@@ -3,7 +3,8 @@
  * The ceiling for a Node.js RESP server on this machine: one Map, PING/SET/GET/INCR/MSET and the
  * CONFIG GET that redis-benchmark sends, nothing else (no expiry, no databases, no stats, no
  * persistence, no limits). It parses and replies the way Keel does (byte loops, latin1 strings,
- * one socket write per client at the end of each event-loop turn), so throughput.js --bare can
+ * one shared read buffer for every connection, one socket write per client at the end of each
+ * event-loop turn: see src/server/shared-reads.ts), so throughput.js --bare can
  * show how much of the gap to redis-server is Node's own and how much is Keel's machinery.
  * Not a server to use.
  *
@@ -13,6 +14,8 @@
 const net = require('node:net');
 
 const map = new Map();
+/** every connection reads into this (a chunk is valid until the next read) */
+const SHARED = Buffer.allocUnsafe(64 * 1024);
 
 /** Decimal digits of buf[from, to) (no sign); -1 if any other byte. */
 function num(buf, from, to) {
@@ -68,9 +71,18 @@ function reply(socket, out) {
   }
 }
 
-function serve(socket) {
+function serve(accepted) {
+  // as shared-reads.ts: a socket around the paused connection's handle, reading into SHARED
+  const socket = new net.Socket({
+    handle: accepted._handle,
+    allowHalfOpen: true,
+    readable: true,
+    writable: true,
+    onread: { buffer: SHARED, callback: (n, buf) => void onData(buf.subarray(0, n)) },
+  });
+  socket.setNoDelay(true);
   let pending = null;
-  socket.on('data', (chunk) => {
+  function onData(chunk) {
     let buf = chunk;
     if (pending !== null) {
       buf = Buffer.concat([pending, chunk]);
@@ -109,9 +121,9 @@ function serve(socket) {
       }
       out += execute(argv);
     }
-    if (p < end) pending = buf.subarray(p);
+    if (p < end) pending = Buffer.from(buf.subarray(p));
     if (out.length !== 0) reply(socket, out);
-  });
+  }
   socket.on('error', () => socket.destroy());
   socket.on('close', () => toFlush.delete(socket));
 }
@@ -121,4 +133,4 @@ if (!Number.isInteger(port)) {
   console.error('usage: node bench/bare-server.js <port>');
   process.exit(2);
 }
-net.createServer({ noDelay: true }, serve).listen(port, '127.0.0.1');
+net.createServer({ noDelay: true, pauseOnConnect: true }, serve).listen(port, '127.0.0.1');
