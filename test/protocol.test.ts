@@ -209,6 +209,27 @@ describe('protocol over TCP', () => {
     assert.equal(await b.call('GET', 'sr:after'), 'first');
   });
 
+  test('past maxclients a connection gets the error and is closed; a freed place is taken again', async () => {
+    const s = await startTestServer({ maxclients: '2' });
+    try {
+      const a = await s.raw();
+      const b = await s.raw();
+      assert.equal(await a.call('PING'), 'PONG');
+      assert.equal(await b.call('PING'), 'PONG');
+      const over = await s.raw();
+      over.send('PING\r\n');
+      assert.equal(await over.readRaw(1), '-ERR max number of clients reached\r\n');
+      await over.waitClose();
+      assert.match(String(await a.call('INFO', 'stats')), /rejected_connections:1\r\n/);
+      b.close();
+      for (let i = 0; i < 100 && !/connected_clients:1\r\n/.test(String(await a.call('INFO', 'clients'))); i++) await sleep(10);
+      const again = await s.raw();
+      assert.equal(await again.call('PING'), 'PONG');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a client that shuts down its sending side gets every reply, then the server closes', async () => {
     await assertAnsweredAfterHalfClose(await srv.raw(), 'hc');
   });
