@@ -358,21 +358,27 @@ export class Server {
       accepted.destroy();
       return;
     }
-    const refuse = (why: string): void => {
-      this.stats.rejectedConnections++;
-      accepted.resume();
-      accepted.end(why);
-    };
-    if (this.clients.size >= this.settings.maxclients) return refuse('-ERR max number of clients reached\r\n');
-    if (this.settings.protectedMode && !this.requiresAuth() && !isLoopback(accepted.remoteAddress)) return refuse(PROTECTED_MODE_ERROR);
+    if (this.clients.size >= this.settings.maxclients) return this.refuse(accepted, '-ERR max number of clients reached\r\n');
+    if (this.settings.protectedMode && !this.requiresAuth() && !isLoopback(accepted.remoteAddress)) return this.refuse(accepted, PROTECTED_MODE_ERROR);
+    this.adopt(accepted, unixPath);
+  }
+
+  /** Answers a connection that may not stay with the error, then closes it, as Redis does. */
+  private refuse(accepted: net.Socket, why: string): void {
+    this.stats.rejectedConnections++;
+    accepted.resume();
+    accepted.end(why);
+  }
+
+  /** A client for an accepted connection (which is left behind for the socket readShared makes). */
+  private adopt(accepted: net.Socket, unixPath?: string): void {
     let c: Client | null = null;
     const socket = readShared(accepted, (chunk) => c!.onData(chunk));
     socket.setNoDelay(true);
     const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    c = new Client(this, socket, this.nextClientId++, unixPath);
-    this.clients.set(c.id, c);
-    const client = c;
+    const client = (c = new Client(this, socket, this.nextClientId++, unixPath));
+    this.clients.set(client.id, client);
     socket.on('end', () => client.onPeerEnd());
     socket.on('error', (e: NodeJS.ErrnoException) => {
       // one write of the replies queued for a socket can take at most 2 GB (libuv): past that the
