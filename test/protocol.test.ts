@@ -220,7 +220,33 @@ describe('protocol over TCP', () => {
       over.send('PING\r\n');
       assert.equal(await over.readRaw(1), '-ERR max number of clients reached\r\n');
       await over.waitClose();
-      assert.match(String(await a.call('INFO', 'stats')), /rejected_connections:1\r\n/);
+      const stats = String(await a.call('INFO', 'stats'));
+      assert.match(stats, /rejected_connections:1\r\n/);
+      // as Redis counts them: a refused connection was never received
+      assert.match(stats, /total_connections_received:2\r\n/);
+      // peers that reset instead of reading the error (once crashed the server: an unhandled
+      // ECONNRESET), and one that keeps its side open: the server closes it all the same
+      for (let i = 0; i < 20; i++) {
+        const s2 = net.connect({ port: s.port, host: '127.0.0.1' });
+        s2.on('error', () => {});
+        s2.write('PING\r\n');
+        await sleep(5);
+        s2.resetAndDestroy();
+      }
+      const stays = net.connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
+      const gone = new Promise<void>((resolve) => {
+        stays.on('error', () => resolve());
+        stays.on('close', () => resolve());
+      });
+      stays.on('end', () => {
+        // the server has sent its error and FIN; once it has closed the socket too, a write is refused
+        const t = setInterval(() => stays.write('PING\r\n'), 20);
+        void gone.then(() => clearInterval(t));
+      });
+      stays.resume();
+      await gone;
+      assert.equal(await a.call('PING'), 'PONG');
+      assert.match(String(await a.call('INFO', 'stats')), /rejected_connections:22\r\n/);
       b.close();
       for (let i = 0; i < 100 && !/connected_clients:1\r\n/.test(String(await a.call('INFO', 'clients'))); i++) await sleep(10);
       const again = await s.raw();
@@ -228,6 +254,25 @@ describe('protocol over TCP', () => {
     } finally {
       await s.close();
     }
+  });
+
+  test("CLIENT LIST qbuf counts the read's commands until they have run, as Redis's query buffer", async () => {
+    const blocked = await srv.raw();
+    const other = await srv.raw();
+    await other.call('DEL', 'qb:q');
+    // its own command (26 bytes) is still in the buffer while it runs
+    assert.match(String(await other.call('CLIENT', 'INFO')), / qbuf=26 /);
+    // a blocked client keeps what came behind its command: CLIENT INFO (26) and half an ECHO (20)
+    blocked.send('*3\r\n$5\r\nBLPOP\r\n$4\r\nqb:q\r\n$1\r\n0\r\n*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n*2\r\n$4\r\nECHO\r\n$2\r\nab');
+    await sleep(50);
+    const id = String(await blocked.socket.localPort);
+    const line = String(await other.call('CLIENT', 'LIST')).split('\n').find((l) => l.includes(`:${id} `));
+    assert.match(line ?? '', / qbuf=46 /);
+    assert.equal(await other.call('RPUSH', 'qb:q', 'x'), 1);
+    assert.deepEqual(await blocked.reply(), ['qb:q', 'x']);
+    assert.match(String(await blocked.reply()), / qbuf=46 /);
+    blocked.send('\r\n');
+    assert.equal(await blocked.reply(), 'ab');
   });
 
   test('a client that shuts down its sending side gets every reply, then the server closes', async () => {

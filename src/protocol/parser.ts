@@ -52,6 +52,14 @@ export class RequestParser {
     return this.buf.length - this.pos + this.pendingLen;
   }
 
+  /**
+   * CLIENT LIST's qbuf: Redis's query buffer, which keeps the commands of a read until they
+   * have all run (so a command sees its own bytes there), then drops them (see release).
+   */
+  get queryBuffer(): number {
+    return this.buf.length + this.pendingLen;
+  }
+
   /** Takes a borrowed chunk: call release() before its buffer is reused. */
   feed(chunk: Buffer): void {
     if (this.pos >= this.buf.length && this.pendingLen === 0) {
@@ -67,12 +75,16 @@ export class RequestParser {
     }
   }
 
-  /** Copies the unparsed bytes out of the borrowed chunk (and drops it when all were parsed). */
+  /**
+   * After a read's commands have run: drops the parsed bytes, and copies the rest out of a
+   * borrowed chunk.
+   */
   release(): void {
-    if (!this.borrowed) return;
-    this.borrowed = false;
-    this.buf = (this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : EMPTY) as Latin1Buffer;
+    if (this.pos === 0 && !this.borrowed) return;
+    const rest = this.pos < this.buf.length ? this.buf.subarray(this.pos) : EMPTY;
+    this.buf = (this.borrowed && rest !== EMPTY ? Buffer.from(rest) : rest) as Latin1Buffer;
     this.pos = 0;
+    this.borrowed = false;
   }
 
   /** Joins pending chunks once enough bytes have arrived to make progress. */

@@ -126,6 +126,8 @@ export class Client extends ReplyWriter {
   }
 
   onData(chunk: Buffer): void {
+    // closing after its replies (see close): what it sends meanwhile will never run
+    if (this.closing) return;
     this.lastInteraction = Date.now();
     this.server.stats.netInputBytes += chunk.length;
     this.server.stats.readsProcessed++;
@@ -172,6 +174,7 @@ export class Client extends ReplyWriter {
         if (this.pendingOutput > WRITE_NOW_BYTES) this.writeOrPark();
       }
     }
+    this.parser.release();
   }
 
   /**
@@ -347,7 +350,7 @@ export class Client extends ReplyWriter {
     if (this.unixPath !== undefined) flags += 'U';
     if (this.noEvict) flags += 'e';
     if (flags === '') flags = 'N';
-    const qbuf = this.parser.buffered;
+    const qbuf = this.parser.queryBuffer;
     const omem = this.socket.writableLength;
     const cmd = this.lastCommand;
     return (

@@ -353,7 +353,6 @@ export class Server {
 
   /** `unixPath`: the socket file a local client came in through */
   private accept(accepted: net.Socket, unixPath?: string): void {
-    this.stats.connectionsReceived++;
     if (this.closed) {
       accepted.destroy();
       return;
@@ -363,15 +362,21 @@ export class Server {
     this.adopt(accepted, unixPath);
   }
 
-  /** Answers a connection that may not stay with the error, then closes it, as Redis does. */
+  /**
+   * Answers a connection that may not stay with the error, then closes it once the error is
+   * out, as Redis does. A peer that resets meanwhile is no error of the server's.
+   */
   private refuse(accepted: net.Socket, why: string): void {
     this.stats.rejectedConnections++;
+    accepted.on('error', () => accepted.destroy());
     accepted.resume();
-    accepted.end(why);
+    accepted.end(why, () => accepted.destroy());
   }
 
   /** A client for an accepted connection (which is left behind for the socket readShared makes). */
   private adopt(accepted: net.Socket, unixPath?: string): void {
+    // as Redis, counted once accepted: refused connections count only as rejected_connections
+    this.stats.connectionsReceived++;
     let c: Client | null = null;
     const socket = readShared(accepted, (chunk) => c!.onData(chunk));
     socket.setNoDelay(true);
