@@ -14,7 +14,9 @@
  *   2. SAVE (timed at the client) and the size of dump.rdb;
  *   3. restart on that dump: wall time from spawn until INFO says loading:0 and DBSIZE matches,
  *      and the server's own "DB loaded from disk: X seconds" log line;
- *   4. a writer (pipelined, overwriting keys in a fixed permutation) and a latency client (one
+ *   4. BGSAVE with no other traffic: its wall time, and the PSS growth meanwhile (what the
+ *      snapshot takes with nothing to copy: Keel's buffers and worker, Redis's child);
+ *   5. a writer (pipelined, overwriting keys in a fixed permutation) and a latency client (one
  *      PING or GET at a time, per-request latency) run; first --quiet-ms with no snapshot, then
  *      BGSAVE, polled with INFO persistence until rdb_bgsave_in_progress:0. Meanwhile RSS (and
  *      PSS) of the server and its children (Redis's fork) are sampled from /proc.
@@ -589,19 +591,31 @@ function startWorker(data) {
   };
 }
 
-/** BGSAVE with no other traffic: wall time from the command to rdb_bgsave_in_progress:0. */
+/**
+ * BGSAVE with no other traffic: wall time from the command to rdb_bgsave_in_progress:0, and
+ * the memory it takes with nothing to copy: the snapshot's own buffers (Keel: the writer's
+ * backlog and its worker thread; Redis: the fork child's private pages).
+ */
 async function bgsaveIdle(s) {
+  const before = memSample(s.pid);
+  const samples = [];
+  const sampler = setInterval(() => samples.push(memSample(s.pid)), 20);
+  const growth = (f) => Math.max(0, samples.reduce((m, x) => Math.max(m, x[f]), 0) - before[f]);
   const t0 = now();
-  const reply = await s.ctl.call('BGSAVE');
-  if (reply instanceof Error) throw new Error(`${s.kind}: BGSAVE: ${reply.message}`);
-  for (;;) {
-    if (now() - t0 > BGSAVE_TIMEOUT_MS) return { wall: (now() - t0) / 1000, timedOut: true };
-    const inf = await info(s, 'persistence');
-    if (inf.rdb_bgsave_in_progress === '0') {
-      if (inf.rdb_last_bgsave_status !== 'ok') throw new Error(`${s.kind}: rdb_last_bgsave_status ${inf.rdb_last_bgsave_status}`);
-      return { wall: (now() - t0) / 1000, timedOut: false };
+  try {
+    const reply = await s.ctl.call('BGSAVE');
+    if (reply instanceof Error) throw new Error(`${s.kind}: BGSAVE: ${reply.message}`);
+    for (;;) {
+      if (now() - t0 > BGSAVE_TIMEOUT_MS) return { wall: (now() - t0) / 1000, timedOut: true, pssGrowth: growth('pss') };
+      const inf = await info(s, 'persistence');
+      if (inf.rdb_bgsave_in_progress === '0') {
+        if (inf.rdb_last_bgsave_status !== 'ok') throw new Error(`${s.kind}: rdb_last_bgsave_status ${inf.rdb_last_bgsave_status}`);
+        return { wall: (now() - t0) / 1000, timedOut: false, pssGrowth: growth('pss') };
+      }
+      await sleep(5);
     }
-    await sleep(5);
+  } finally {
+    clearInterval(sampler);
   }
 }
 
@@ -731,7 +745,7 @@ async function oneServer(kind, round, base) {
     log(`load ${l.wall.toFixed(2)} s from spawn (log: ${l.logged} s), rss ${mb(res.rssAfterLoad)}`);
 
     res.bgIdle = await bgsaveIdle(s);
-    log(`BGSAVE, no other traffic ${res.bgIdle.timedOut ? '>' : ''}${res.bgIdle.wall.toFixed(2)} s`);
+    log(`BGSAVE, no other traffic ${res.bgIdle.timedOut ? ">" : ""}${res.bgIdle.wall.toFixed(2)} s, pss growth ${mb(res.bgIdle.pssGrowth)}`);
 
     if (res.bgIdle.timedOut) {
       // still saving: a second BGSAVE would be refused; the server is stopped with it running
@@ -800,6 +814,7 @@ async function main() {
     ['load at startup (spawn..ready)', (x) => x.loadWallSecs, 's', '<= 1.5x'],
     ['load (logged "DB loaded")', (x) => x.loadLoggedSecs, 's', '<= 1.5x'],
     ['BGSAVE, no other traffic', (x) => x.bgIdle.wall, 's', '', (x) => x.bgIdle.timedOut],
+    ['PSS growth, BGSAVE no traffic', (x) => x.bgIdle.pssGrowth / MB, 'MB'],
     ['BGSAVE under writes', (x) => x.bg.wall, 's', '', bgT],
     ['writer keys/s, no snapshot', (x) => x.bg.writesPerSecQuiet / 1000, 'k/s'],
     ['writer keys/s, during BGSAVE', (x) => x.bg.writesPerSecDuring / 1000, 'k/s'],
