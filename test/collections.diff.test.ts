@@ -170,6 +170,14 @@ const SORT: string[][][] = [
     ['CONFIG', 'SET', 'list-max-listpack-size', '-6'], ['CONFIG', 'GET', 'list-max-listpack-size'], ['RPUSH', 'lst', 'a', 'b'], ['DEBUG', 'RELOAD'], ['LRANGE', 'lst', '0', '-1'],
     ['CONFIG', 'SET', 'list-max-listpack-size', '-2'],
   ],
+  // GET patterns multiply the reply (a short command can ask for more than a JS array holds):
+  // it is streamed in batches, nulls and values mixed
+  [
+    ['RPUSH', 'many', ...Array.from({ length: 300 }, (_, i) => String(i))], ['MSET', 'v_1', 'a', 'v_7', 'b', 'v_299', 'c'],
+    ['SORT', 'many', ...Array.from({ length: 20 }, (_, i) => ['GET', ['#', 'v_*', 'nokey'][i % 3]]).flat()],
+    ['SORT', 'many', 'DESC', 'LIMIT', '5', '290', ...Array.from({ length: 16 }, () => ['GET', 'nokey']).flat()],
+    ['SORT', 'many', 'GET', 'v_*', 'GET', '#', 'STORE', 'out'], ['LLEN', 'out'], ['LRANGE', 'out', '0', '5'],
+  ],
 ];
 
 diffScenarios('lists', LISTS);

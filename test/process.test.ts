@@ -248,7 +248,7 @@ describe('daemonize, the pid file and the process title', () => {
     const dir = tempDir();
     const port = await freePort();
     const pidFile = path.join(dir, 'keel.pid');
-    const conf = `port ${port}\ndaemonize yes\npidfile "${pidFile}"\nlogfile "${path.join(dir, 'keel.log')}"\ndir "${dir}"\nsave ""\nhz 21\n`;
+    const conf = `port ${port}\ndaemonize yes\npidfile "${pidFile}"\nlogfile "${path.join(dir, 'keel.log')}"\ndir "${dir}"\nsave ""\nhz 21\nuser default on nopass ~* &* +@all\n`;
     const r = await runCli(['server', '--requirepass', '--secret', '--maxclients', '77', '-'], conf);
     assert.equal(r.code, 0, r.out);
     await waitFor(() => fs.existsSync(pidFile), 20000);
@@ -325,6 +325,12 @@ describe('unixsocket', () => {
     assert.match(r.out, /Failed opening Unix socket: .*\/nonexistent-dir\/keel.sock/);
     const r2 = await runCli(['server', '--unixsocketperm', '800']);
     assert.match(r2.out, /argument couldn't be parsed as an octal number/);
+  });
+
+  test('a logfile that cannot be opened stops startup, as in Redis', async () => {
+    const r = await runCli(['server', '--port', String(await freePort()), '--save', '', '--logfile', '/nonexistent-dir/keel.log']);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /Can't open the log file: No such file or directory/);
   });
 });
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import net from 'node:net';
 import { RequestParser, ProtocolError, QueryBufferLimitError, splitInlineArgs } from '../src/protocol/parser';
+import { MAX_ARRAY_ELEMENTS } from '../src/util/limits';
 import { startTestServer, spawnKeel, killProcess, sleep, tempDir, longPipelineInOneTurn, assertAnsweredAfterHalfClose, RawConn, RespError, RespMap, RespPush, type TestServer } from './helpers';
 
 const limits = () => ({ maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024, authenticated: true });
@@ -120,6 +121,15 @@ describe('RequestParser', () => {
       p.feed(Buffer.from(wire, 'latin1'));
       assert.throws(() => drain(p), (e: Error) => e instanceof ProtocolError && e.message === msg, wire);
     }
+  });
+
+  test('a multibulk count past the longest JS array is refused (V8 would abort the process)', () => {
+    const p = new RequestParser({ maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1 << 30, authenticated: true });
+    p.feed(Buffer.from(`*${MAX_ARRAY_ELEMENTS + 1}\r\n$3\r\n`));
+    assert.throws(() => p.next(), (e: unknown) => e instanceof ProtocolError && /invalid multibulk length/.test(e.message));
+    const q = new RequestParser({ maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1 << 30, authenticated: true });
+    q.feed(Buffer.from(`*${MAX_ARRAY_ELEMENTS}\r\n$3\r\n`));
+    assert.equal(q.next(), null);
   });
 
   test('bulk length above proto-max-bulk-len is refused', () => {

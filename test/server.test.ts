@@ -472,6 +472,9 @@ describe('configuration files and the command line', () => {
     assert.match(r2.out, /line 1[\s\S]*argument couldn't be parsed into an integer/);
     fs.writeFileSync(conf, 'requirepass "unbalanced\n');
     assert.match((await run(['server', conf])).out, /Unbalanced quotes/);
+    // the user line redis-server 7.0's CONFIG REWRITE always writes is taken; an ACL is refused
+    fs.writeFileSync(conf, 'user default on >secret ~* &* +@all\n');
+    assert.match((await run(['server', conf])).out, /line 1[\s\S]*Keel has no ACL/);
   });
 
   test('config file, include, command-line overrides, CONFIG REWRITE, SIGTERM', async () => {

@@ -10,6 +10,7 @@ import { membersOf } from './sets';
 import { parseDouble } from '../util/number';
 import { encodingOf } from '../store/value';
 import { encodingLimits } from './keys';
+import { MAX_ARRAY_ELEMENTS } from '../util/limits';
 
 /** lookupKeyByPattern: `#` is the element itself; `pre*post` a string key; `pre*post->field` a hash field. */
 function byPattern(c: Client, pattern: string, subst: string): string | null {
@@ -125,12 +126,28 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     elements = items.map((i) => i.el);
   }
   const picked = end >= start ? elements.slice(start, end + 1) : [];
+  // GET patterns multiply the result: a short command can ask for more elements than a JS array
+  // holds (V8 aborts the process past that), so the reply is streamed as it is made
+  const results = picked.length * Math.max(1, gets.length);
+  if (store === null) {
+    c.arrayLen(results);
+    const batch: (string | null)[] = [];
+    for (const el of picked) {
+      if (gets.length === 0) batch.push(el);
+      else for (const g of gets) batch.push(byPattern(c, g, el));
+      if (batch.length >= 4096) {
+        c.bulkItems(batch);
+        batch.length = 0;
+      }
+    }
+    return c.bulkItems(batch);
+  }
+  if (results > MAX_ARRAY_ELEMENTS) return c.error(`ERR the sorted result of ${results} elements is longer than the longest list Keel can hold (${MAX_ARRAY_ELEMENTS})`);
   const out: (string | null)[] = [];
   for (const el of picked) {
     if (gets.length === 0) out.push(el);
     else for (const g of gets) out.push(byPattern(c, g, el));
   }
-  if (store === null) return c.bulkArrayOrNulls(out);
   if (out.length > 0) {
     ks.set(c.db, store, new Deque(out.map((x) => x ?? '')));
     c.server.blocking.signalKeyReady(c.db, store);

@@ -309,12 +309,26 @@ export function loadConfigFromString(text: string, config: Config, origin: strin
     }
     try {
       if (args[0].toLowerCase() === 'rename-command' && args.length === 3) config.renameCommand(args[1], args[2]);
+      else if (args[0].toLowerCase() === 'user') checkUserLine(args);
       else config.applyLine(args);
     } catch (e) {
       if (e instanceof ConfigValueError) throw fatal(origin, i + 1, line, e.message);
       throw e;
     }
   }
+}
+
+/** ACL rules that leave the default user as Keel's only user is: no password, every permission. */
+const OPEN_USER_RULES = new Set(['on', 'nopass', '~*', '&*', '+@all', 'allkeys', 'allchannels', 'allcommands', 'sanitize-payload', 'skip-sanitize-payload', 'resetchannels']);
+
+/**
+ * `user` lines: Keel has no ACL, but redis-server 7.0's CONFIG REWRITE always writes
+ * `user default on nopass ~* &* +@all`, and such a file must load. That line (and its
+ * equivalents) is taken; any other user, password or restriction is refused, not ignored.
+ */
+function checkUserLine(args: string[]): void {
+  if (args.length >= 2 && args[1] === 'default' && args.slice(2).every((r) => OPEN_USER_RULES.has(r.toLowerCase()))) return;
+  throw new ConfigValueError('Keel has no ACL: only "user default on nopass ~* &* +@all" is accepted (set a password with requirepass)');
 }
 
 export function loadConfigFile(file: string, config: Config, depth = 0): void {

@@ -5,6 +5,13 @@
 import { promises as fsp, constants, openSync, fsyncSync, closeSync, renameSync, writeSync, fstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** "ENOENT: no such file or directory, open 'x'" → "No such file or directory", like strerror. */
+export function strerror(e: unknown): string {
+  const m = /^[A-Z0-9_]+: ([^,]+)/.exec((e as Error).message ?? '');
+  const s = m ? m[1] : String((e as Error).message ?? e);
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 /** fsyncs a directory so a rename inside it is durable. */
 export async function fsyncDir(dir: string): Promise<void> {
   const h = await fsp.open(dir, 'r');

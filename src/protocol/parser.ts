@@ -11,6 +11,8 @@
  * valid only until the next read. What the parser keeps past release() it copies.
  */
 
+import { MAX_ARRAY_ELEMENTS } from '../util/limits';
+
 export class ProtocolError extends Error {}
 
 export interface ParserLimits {
@@ -208,7 +210,8 @@ export class RequestParser {
       const end = this.lineEnd(INLINE_MAX, 'mbulk count string');
       if (end < 0) return undefined;
       const n = this.number(this.pos + 1, end);
-      if (Number.isNaN(n) || n > 2147483647) throw new ProtocolError('Protocol error: invalid multibulk length');
+      // Redis takes up to 2^31 - 1 arguments; a JS array of more than MAX_ARRAY_ELEMENTS aborts Node
+      if (Number.isNaN(n) || n > MAX_ARRAY_ELEMENTS) throw new ProtocolError('Protocol error: invalid multibulk length');
       if (!this.limits.authenticated && n > 10) throw new ProtocolError('Protocol error: unauthenticated multibulk length');
       this.pos = end + 2;
       this.need = 0;

@@ -130,12 +130,24 @@ export abstract class ReplyWriter {
   }
 
   bulkArrayOrNulls(items: readonly (string | undefined | null)[]): void {
-    let s = '*' + items.length + '\r\n';
+    this.raw('*' + items.length + '\r\n');
+    this.bulkItems(items);
+  }
+
+  /** The elements of an array whose header went out already (bulk strings, null when missing). */
+  bulkItems(items: readonly (string | undefined | null)[]): void {
+    let s = '';
     const nil = this.resp === Resp.V3 ? '_\r\n' : '$-1\r\n';
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      if (it === undefined || it === null) s += nil;
-      else if (s.length + it.length >= BIG_REPLY) {
+      if (it === undefined || it === null) {
+        s += nil;
+        // many nulls make a long reply too (SORT ... GET of missing keys)
+        if (s.length >= BIG_REPLY) {
+          this.raw(s);
+          s = '';
+        }
+      } else if (s.length + it.length >= BIG_REPLY) {
         this.raw(s);
         s = '';
         this.bulk(it);

@@ -24,6 +24,7 @@ import { Blocking } from './blocking';
 import type { RdbPersistence } from '../persistence/rdb-persistence';
 import type { AofPersistence } from '../persistence/aof/aof';
 import { removePidFile } from './process';
+import { strerror } from '../persistence/fsutil';
 import { LatencyHistogram } from './latency-histogram';
 import { MAX_STRING_LENGTH } from '../util/limits';
 
@@ -272,6 +273,14 @@ export class Server {
   // ---------------------------------------------------------------- listening
 
   async start(): Promise<void> {
+    // as Redis refuses its config: a log nobody could read is no log
+    if (this.log.file !== '') {
+      try {
+        fs.appendFileSync(this.log.file, '');
+      } catch (e) {
+        throw new Error(`Can't open the log file: ${strerror(e)}`);
+      }
+    }
     const port = this.config.num('port');
     const binds = this.config.list('bind');
     const backlog = this.config.num('tcp-backlog');

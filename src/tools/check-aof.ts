@@ -33,7 +33,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDataFile, readDataFile, regularFileSize } from '../persistence/fsutil';
+import { openDataFile, readDataFile, regularFileSize, strerror } from '../persistence/fsutil';
 import { AofCommandReader, AofParseError, hasRdbPreamble } from '../persistence/aof/reader';
 import { Manifest, ManifestError } from '../persistence/aof/manifest';
 import { checkRdbBuffer } from './check-rdb';
@@ -65,13 +65,6 @@ interface FileTarget {
   last: boolean;
   /** the BASE of a manifest or an old-style file: may start with an RDB */
   mayHaveRdb: boolean;
-}
-
-/** "ENOENT: no such file or directory, open 'x'" → "No such file or directory", like strerror. */
-function strerror(e: unknown): string {
-  const m = /^[A-Z0-9_]+: ([^,]+)/.exec((e as Error).message ?? '');
-  const s = m ? m[1] : String((e as Error).message ?? e);
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** redis-check-aof's error position: `0x%16llx`, hex right-aligned in 16 columns. */
