@@ -18,7 +18,7 @@ import { parseRdbSteps, RdbError } from './rdb/reader';
 import { checksumFor, readFileShared } from './rdb/parallel-crc';
 import { lzfAheadFor } from './rdb/lzf-ahead';
 import type { EncodeOptions } from './rdb/writer';
-import { fsyncDir } from './fsutil';
+import { fsyncDir, strerror } from './fsutil';
 import { REDIS_VERSION, usedMemory } from '../server/server';
 
 /** a failed background save is retried by the save rules only after this long */
@@ -175,10 +175,15 @@ export class RdbPersistence {
       );
       job = { bg, target, startedAt: bg.startedAt, dirtyAtStart, resolve, done };
     } catch (e) {
-      this.server.log.warning(`Can't save in background: ${(e as Error).message}`);
+      // where Redis's fork succeeds and its child fails to open the file: the save started and
+      // failed (rdb_last_bgsave_status:err, and MISCONF with stop-writes-on-bgsave-error)
+      this.server.log.notice('Background saving started');
+      this.server.log.warning(`Failed opening the temp RDB file ${path.basename(tmp)} (in server root dir ${path.dirname(tmp)}) for saving: ${strerror(e)}`);
+      this.server.log.warning('Background saving error');
       this.lastBgsaveStatus = 'err';
       this.lastBgsaveTry = Date.now();
-      return false;
+      this.bgsaveScheduled = false;
+      return true;
     }
     this.bgsave = job;
     this.lastBgsaveTry = Date.now();
