@@ -155,7 +155,10 @@ export class RdbPersistence {
     this.server.log.notice(reason);
   }
 
-  /** BGSAVE: starts a background snapshot; returns false when one cannot start now. */
+  /**
+   * BGSAVE: starts a background snapshot; false when one is running already. A temp file that
+   * cannot be created makes a save that started and failed at once, as a forked child's would.
+   */
   startBgsave(): boolean {
     if (this.bgsave !== null) return false;
     const ks = this.server.keyspace;
