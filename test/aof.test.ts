@@ -846,7 +846,13 @@ describe('while loading', { timeout: HANG_GUARD_MS }, () => {
     const k = await spawn(['--dir', dir, '--appendonly', 'yes', '--key-load-delay', '1000']);
     const conn = await RawConn.connect(k.port);
     try {
-      assert.match((await conn.call('INFO', 'persistence')) as string, /^loading:1\r$/m);
+      const info = (await conn.call('INFO', 'persistence')) as string;
+      assert.match(info, /^loading:1\r$/m);
+      // progress over all the files (the BASE's loader once reset the total to its own size)
+      const files = fs.readdirSync(aofDir).filter((f) => !f.endsWith('.manifest'));
+      const total = files.reduce((n, f) => n + fs.statSync(path.join(aofDir, f)).size, 0);
+      assert.match(info, new RegExp(`^loading_total_bytes:${total}\r$`, 'm'));
+      assert.ok(Number(/^loading_loaded_perc:([0-9.]+)\r$/m.exec(info)?.[1]) <= 100, info);
     } finally {
       conn.close();
     }

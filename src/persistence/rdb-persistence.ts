@@ -299,6 +299,10 @@ export class RdbPersistence {
   /** A loader over an RDB file: parse steps into fresh maps, installed only at the end. */
   private loader(file: string): RdbLoader {
     const buf = readFileShared(file);
+    // the load's progress in INFO (an AOF's loader keeps its own, over all of its files)
+    this.loadingStart = Date.now();
+    this.loadingTotal = buf.length;
+    this.loadingLoaded = 0;
     const l = this.loaderFor(buf, false, true);
     return {
       abort: l.abort,
@@ -332,9 +336,6 @@ export class RdbPersistence {
     let reserveBudget = Math.floor(buf.length / 3);
     const limits = encodingLimitsOf(server.config);
     const ahead = lzfAheadFor(buf);
-    this.loadingStart = Date.now();
-    this.loadingTotal = buf.length;
-    this.loadingLoaded = 0;
     const steps = parseRdbSteps(buf, {
       aux: (k, v) => {
         if (k === 'redis-ver') server.log.notice(`Loading RDB produced by version ${v}`);
