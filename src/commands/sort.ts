@@ -129,25 +129,18 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   // GET patterns multiply the result: a short command can ask for more elements than a JS array
   // holds (V8 aborts the process past that), so the reply is streamed as it is made
   const results = picked.length * Math.max(1, gets.length);
-  if (store === null) {
-    c.arrayLen(results);
-    const batch: (string | null)[] = [];
-    for (const el of picked) {
-      if (gets.length === 0) batch.push(el);
-      else for (const g of gets) batch.push(byPattern(c, g, el));
-      if (batch.length >= 4096) {
-        c.bulkItems(batch);
-        batch.length = 0;
-      }
-    }
-    return c.bulkItems(batch);
-  }
-  if (results > MAX_ARRAY_ELEMENTS) return c.error(`ERR the sorted result of ${results} elements is longer than the longest list Keel can hold (${MAX_ARRAY_ELEMENTS})`);
+  if (store !== null && results > MAX_ARRAY_ELEMENTS) return c.error(`ERR the sorted result of ${results} elements is longer than the longest list Keel can hold (${MAX_ARRAY_ELEMENTS})`);
+  if (store === null) c.arrayLen(results);
   const out: (string | null)[] = [];
   for (const el of picked) {
     if (gets.length === 0) out.push(el);
     else for (const g of gets) out.push(byPattern(c, g, el));
+    if (store === null && out.length >= 4096) {
+      c.bulkItems(out);
+      out.length = 0;
+    }
   }
+  if (store === null) return c.bulkItems(out);
   if (out.length > 0) {
     ks.set(c.db, store, new Deque(out.map((x) => x ?? '')));
     c.server.blocking.signalKeyReady(c.db, store);

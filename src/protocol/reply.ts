@@ -115,18 +115,7 @@ export abstract class ReplyWriter {
 
 
   bulkArray(items: readonly string[]): void {
-    let s = '*' + items.length + '\r\n';
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      if (s.length + it.length >= BIG_REPLY) {
-        this.raw(s);
-        s = '';
-        this.bulk(it);
-        continue;
-      }
-      s += bulkHeader(it.length) + it + '\r\n';
-    }
-    this.raw(s);
+    this.bulkArrayOrNulls(items);
   }
 
   bulkArrayOrNulls(items: readonly (string | undefined | null)[]): void {

@@ -134,7 +134,6 @@ export class Client extends ReplyWriter {
     try {
       this.parser.feed(chunk);
     } catch (e) {
-      this.parser.release();
       if (e instanceof QueryBufferLimitError) {
         this.server.log.warning(`Closing client that reached max query buffer length: ${this.describe()}`);
         this.close();
@@ -148,7 +147,6 @@ export class Client extends ReplyWriter {
       this.processInput();
     } finally {
       server.batchClock = -1;
-      this.parser.release();
     }
     server.schedulePendingWrite(this);
   }
@@ -174,6 +172,7 @@ export class Client extends ReplyWriter {
         if (this.pendingOutput > WRITE_NOW_BYTES) this.writeOrPark();
       }
     }
+    // the read's bytes are not kept past here (they are borrowed: see RequestParser)
     this.parser.release();
   }
 

@@ -386,12 +386,12 @@ export class Server {
   private adopt(accepted: net.Socket, unixPath?: string): void {
     // as Redis, counted once accepted: refused connections count only as rejected_connections
     this.stats.connectionsReceived++;
-    let c: Client | null = null;
-    const socket = readShared(accepted, (chunk) => c!.onData(chunk));
+    let client!: Client; // made below, before the first read can arrive
+    const socket = readShared(accepted, (chunk) => client.onData(chunk));
     socket.setNoDelay(true);
     const keepalive = this.config.num('tcp-keepalive');
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    const client = (c = new Client(this, socket, this.nextClientId++, unixPath));
+    client = new Client(this, socket, this.nextClientId++, unixPath);
     this.clients.set(client.id, client);
     socket.on('end', () => client.onPeerEnd());
     socket.on('error', (e: NodeJS.ErrnoException) => {
