@@ -20,6 +20,13 @@ const OUT_CHECK_BYTES = 64 * 1024;
  * approach V8's longest string (2^29 - 24 chars)
  */
 const WRITE_NOW_BYTES = 1024 * 1024;
+/**
+ * A client's share of one event-loop turn, in request bytes: past it the client yields (see
+ * processInput). Redis reads at most 16 KB (PROTO_IOBUF_LEN) from a client per turn and runs
+ * what that read holds, so a pipelining client delays the others by that much; Node would hand
+ * over up to 32 reads of 64 KB in a row.
+ */
+const TURN_SHARE_BYTES = 16 * 1024;
 
 export const enum ReplyMode {
   On,
@@ -141,6 +148,10 @@ export class Client extends ReplyWriter {
       }
       throw e;
     }
+    this.runInput();
+  }
+
+  private runInput(): void {
     const server = this.server;
     server.batchClock = performance.now();
     try {
@@ -151,9 +162,22 @@ export class Client extends ReplyWriter {
     server.schedulePendingWrite(this);
   }
 
-  /** Runs every complete command that has arrived, unless blocked. */
+  /** processInput stopped at its turn's share: reading is paused until `resumeInput` has run the rest */
+  private yielded = false;
+
+  /**
+   * Runs every complete command that has arrived, unless blocked; after TURN_SHARE_BYTES of
+   * them, yields: stops reading from the socket and runs the rest at the end of the turn, after
+   * the other clients' reads (and again, turn by turn, until they are all run).
+   */
   processInput(): void {
+    const parser = this.parser;
+    const shareEnd = parser.buffered - TURN_SHARE_BYTES;
     while (!this.blocked && !this.closing && !this.closeAfterReply) {
+      if (parser.buffered <= shareEnd && parser.buffered !== 0) {
+        this.yieldInput();
+        break;
+      }
       let argv: string[] | null;
       try {
         argv = this.parser.next();
@@ -175,6 +199,20 @@ export class Client extends ReplyWriter {
     // the read's bytes are not kept past here (they are borrowed: see RequestParser)
     this.parser.release();
   }
+
+  private yieldInput(): void {
+    if (this.yielded) return;
+    this.yielded = true;
+    this.socket.pause();
+    setImmediate(this.resumeInput);
+  }
+
+  private readonly resumeInput = (): void => {
+    this.yielded = false;
+    if (this.closing) return;
+    this.runInput();
+    if (!this.yielded && !this.closing) this.socket.resume();
+  };
 
   /**
    * The peer shut down its sending side (the socket allows half-open): what it sent is
