@@ -94,6 +94,32 @@ describe('damaged and odd RDB files', () => {
     await assert.rejects(startTestServer({ dir, save: '' }), new RegExp(`wrong RDB checksum: expected ${hex(stored)}, got ${hex(flipped)}`));
   });
 
+  // the server's load indexes keys in runs (Dict.append): a repeated key is still refused, at
+  // the offset where its second copy begins, as check-rdb reports it. Redis aborts on it.
+  test('a key repeated in a dump is refused with its offset, live or expired, as check-rdb reports it', async () => {
+    const ms = Buffer.alloc(8);
+    ms.writeBigUInt64LE(1000n);
+    const str = (k: string, v: string) => Buffer.from([0x00, k.length, ...Buffer.from(k), v.length, ...Buffer.from(v)]);
+    const cases: [Buffer, number][] = [
+      // SELECTDB 0 at 9; "a" at 11, "b" at 16, "a" again at 21
+      [Buffer.concat([Buffer.from([0xfe, 0x00]), str('a', '1'), str('b', '2'), str('a', '3')]), 21],
+      // the second "a" expired in 1970: a load skips it, but not before judging it a repeat
+      [Buffer.concat([Buffer.from([0xfe, 0x00]), str('a', '1'), str('b', '2'), Buffer.from([0xfc]), ms, str('a', '3')]), -1],
+      // the first copy in db 1, the repeat in db 1 after db 0 (other tables in between)
+      [Buffer.concat([Buffer.from([0xfe, 0x01]), str('a', '1'), Buffer.from([0xfe, 0x00]), str('a', '2'), Buffer.from([0xfe, 0x01]), str('c', '3'), str('a', '4')]), -1],
+    ];
+    for (const [body, offset] of cases) {
+      const dir = tempDir();
+      const file = writeDump(dir, body);
+      const r = await checkRdb(file);
+      assert.equal(r.code, 1, r.out);
+      const m = /\[offset (\d+)\] duplicate key "a" in db (\d)/.exec(r.out);
+      assert.ok(m, r.out);
+      if (offset >= 0) assert.equal(Number(m[1]), offset);
+      await assert.rejects(startTestServer({ dir, save: '' }), new RegExp(`duplicate key "a" in db ${m[2]} \\(at offset ${m[1]}\\)`));
+    }
+  });
+
   test('a key repeated after an expired copy is no duplicate: the server and check-rdb both accept it', async () => {
     const dir = tempDir();
     const ms = Buffer.alloc(8);

@@ -114,3 +114,51 @@ test('Dict keys are binary-safe latin1 strings, the empty string included', () =
   keys.forEach((k, i) => assert.equal(d.get(k), i));
   assert.equal(d.size, keys.length);
 });
+
+// An RDB load appends keys unindexed and indexes them in runs (Dict.append, indexAppended)
+test('Dict.append then indexAppended: the same table as set(), and the first repeated key found', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 2000 }),
+      fc.integer({ min: 0, max: 3000 }),
+      fc.array(fc.nat(), { maxLength: 5 }),
+      (raw, reserve, cuts) => {
+        const keys = [...new Set(raw)].map((i) => `key:${i}`);
+        const d = new Dict<number>();
+        d.reserve(reserve);
+        // indexed in runs of any length (a load indexes before each expired key's check)
+        const at = new Set(cuts.map((c) => c % (keys.length + 1)));
+        keys.forEach((k, i) => {
+          if (at.has(i)) assert.equal(d.indexAppended(), -1);
+          d.append(k, i);
+        });
+        assert.equal(d.indexAppended(), -1);
+        assert.equal(d.size, keys.length);
+        keys.forEach((k, i) => assert.equal(d.get(k), i));
+        assert.equal(d.get('key:absent'), undefined);
+        assert.deepEqual([...d.keys()], keys);
+        // it goes on as an ordinary table
+        d.set('new', -1);
+        if (keys.length) assert.equal(d.delete(keys[0]), true);
+        assert.equal(d.get('new'), -1);
+        if (keys.length === 0) return;
+        assert.equal(d.size, keys.length);
+        // a key appended twice: the later copy's entry number
+        const e = new Dict<number>();
+        const j = raw.length % keys.length;
+        keys.forEach((k, i) => e.append(k, i));
+        e.append(keys[j], -1);
+        e.append('after', 0);
+        assert.equal(e.indexAppended(), keys.length);
+        assert.equal(e.keyAt(keys.length), keys[j]);
+      },
+    ),
+  );
+});
+
+test('Dict: a lookup on a table with a key appended twice throws instead of answering', () => {
+  const d = new Dict<number>();
+  d.append('a', 1);
+  d.append('a', 2);
+  assert.throws(() => d.get('a'), /appended twice/);
+});

@@ -330,6 +330,13 @@ export class RdbPersistence {
     const dicts: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
     const expires: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
     const ks = server.keyspace;
+    /** where each appended key began in the file, per db, for the error about a repeated one */
+    const offsets = Array.from({ length: dbs }, () => new OffsetList());
+    const indexLoaded = (db: number): void => {
+      const dup = dicts[db].indexAppended();
+      if (dup >= 0) throw new RdbError(`duplicate key "${dicts[db].keyAt(dup)}" in db ${db}`, offsets[db].at(dup));
+      expires[db].indexAppended();
+    };
     let emptySkipped = 0;
     let db = 0;
     /** a key takes 3 bytes of the file at least */
@@ -354,17 +361,21 @@ export class RdbPersistence {
         expires[db].reserve(Math.min(exp, keys));
         reserveBudget -= keys;
       },
-      entry: (db, key, value, expireAt) => {
+      // keys are appended unindexed and indexed in runs (Dict.append): a repeated key is found
+      // then, and reported at the offset where its second copy began
+      entry: (db, key, value, expireAt, _type, _meta, offset) => {
         // Redis converts a small skiplist zset to a listpack on load, where -0 becomes 0
         if (value instanceof ZSet) dropListpackNegativeZeros(value, limits);
-        const dict = dicts[db];
-        const before = dict.size;
         const e = ks.newEntry(value, expireAt);
-        dict.set(key, e);
-        if (expireAt >= 0) expires[db].set(key, e);
-        return dict.size !== before;
+        dicts[db].append(key, e);
+        offsets[db].push(offset);
+        if (expireAt >= 0) expires[db].append(key, e);
+        return true;
       },
-      has: (db, key) => dicts[db].has(key),
+      has: (db, key) => {
+        indexLoaded(db);
+        return dicts[db].has(key);
+      },
       // small collections stay in the file's listpacks until first used (store/packed.ts)
       pack: limits,
       emptyKey: (_db, key) => {
@@ -386,6 +397,7 @@ export class RdbPersistence {
         for (;;) {
           const r = steps.next();
           if (r.done) {
+            for (let db = 0; db < dbs; db++) indexLoaded(db);
             ks.installMaps(dicts, expires);
             this.loadingLoaded = buf.length;
             this.lastLoadKeys = r.value.keys - r.value.expired;
@@ -505,4 +517,23 @@ export class RdbPersistence {
     ['module_fork_in_progress', 0],
     ['module_fork_last_cow_size', 0],
   ];
+}
+
+/** A growable list of file offsets (a Float64Array: files can pass 4 GB). */
+class OffsetList {
+  private a = new Float64Array(64);
+  private n = 0;
+
+  push(offset: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = offset;
+  }
+
+  at(i: number): number {
+    return this.a[i];
+  }
 }

@@ -46,7 +46,7 @@ export interface RdbHandlers {
    * A key: expireAt -1 = none; `idle`/`freq` when the file carried IDLE/FREQ. A handler with
    * `has` returns whether the key was new (false = duplicate: the load fails).
    */
-  entry(db: number, key: string, value: Stored, expireAt: number, type: number, meta: { idle?: number; freq?: number }): boolean | void;
+  entry(db: number, key: string, value: Stored, expireAt: number, type: number, meta: { idle?: number; freq?: number }, offset: number): boolean | void;
   /**
    * Keep small collections packed (store/packed.ts), with these encoding limits; without it
    * every value is decoded.
@@ -586,7 +586,7 @@ function* parseBody(
     let dup: boolean;
     if (h.has !== undefined && !expired) {
       // the handler's own map answers (one probe instead of has + set)
-      dup = !h.entry(db, key, value, expireAt, type, meta);
+      dup = !h.entry(db, key, value, expireAt, type, meta, typeAt);
     } else if (h.has !== undefined) {
       dup = h.has(db, key);
     } else {
@@ -596,7 +596,7 @@ function* parseBody(
       // a key already expired is one a server's load skips: a later copy is no duplicate
       // (the tools keep expired keys, now < 0, but judge duplicates as a load would)
       if (!(expireAt >= 0 && expireAt <= (now >= 0 ? now : Date.now()))) keys.add(key);
-      if (!dup && !expired) h.entry(db, key, value, expireAt, type, meta);
+      if (!dup && !expired) h.entry(db, key, value, expireAt, type, meta, typeAt);
     }
     if (dup) {
       c.pos = typeAt;
