@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Out, stringBytes } from '../src/persistence/rdb/writer';
 import { parseRdb } from '../src/persistence/rdb/reader';
 
-// The snapshot hands detached pieces to a writer that may queue 32 MB of them: a piece must
+// The snapshot hands detached pieces to a writer that may queue megabytes of them: a piece must
 // not keep a much larger buffer alive than its own bytes.
 test('Out.detach hands over the buffer when it is at least half full, else an exact copy', () => {
   const o = new Out(1024);

@@ -42,8 +42,12 @@ function trailerOf(opts: Omit<SnapshotOptions, 'sink'>, checksum: boolean): numb
  */
 const MIN_STEP_MS = 2;
 const MAX_STEP_MS = 10;
-/** serialization pauses while this much is waiting to be written */
-const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+/**
+ * serialization pauses while this much is waiting to be written: the snapshot's own memory.
+ * 8 MB keeps the worker as busy as 32 MB did (SAVE and BGSAVE times alike) and halves what a
+ * BGSAVE of 1,000,000 keys adds to the process (PSS +38 MB instead of +75 MB)
+ */
+const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
 export class BackgroundSnapshot {
   readonly snapshot: Snapshot;
