@@ -965,6 +965,26 @@ describe('a client held by the write gate that shuts down its sending side', { t
       assert.equal(await r.lindex('big', -1), 'pushed');
     });
   });
+
+  // found by a review helper: when the gate opened, the rest ran in 16 KB shares (the client
+  // yields to others) and the client was closed after the first, dropping ~98,000 commands
+  test('a long pipeline behind its write runs whole when the gate opens, then it is closed', async () => {
+    const dir = dirFor();
+    await withKeel({ dir, save: '' }, async (r, server) => {
+      await r.set('small', 'x');
+      await r.rpush('big', ...Array.from({ length: 5000 }, (_, i) => `e${i}`));
+      await r.config('SET', 'rdb-key-save-delay', '300000');
+      assert.match(String(await r.bgsave()), /started/);
+      const conn = await RawConn.connect(server.port);
+      const n = 100_000;
+      conn.send('RPUSH big pushed\r\n' + 'INCR cnt\r\n'.repeat(n));
+      conn.socket.end();
+      assert.equal(await conn.reply(), 5001);
+      for (let i = 1; i <= n; i++) assert.equal(await conn.reply(), i);
+      await conn.waitClose();
+      assert.equal(await r.get('cnt'), String(n));
+    });
+  });
 });
 
 // ------------------------------------------------------------------ runtime

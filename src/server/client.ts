@@ -211,8 +211,21 @@ export class Client extends ReplyWriter {
     this.yielded = false;
     if (this.closing) return;
     this.runInput();
+    this.closeIfPeerEnded();
     if (!this.yielded && !this.closing) this.socket.resume();
   };
+
+  /**
+   * A client the write gate held while its peer shut down its sending side (see onPeerEnd),
+   * once it has run all it had sent: answered, then closed; closed at once if it blocked.
+   * Not while it is held again or has yielded (resumeInput checks again when it is done).
+   */
+  closeIfPeerEnded(): void {
+    if (!this.peerEnded || this.closing || this.yielded || this.server.isGateHeld(this)) return;
+    if (this.blocked) return this.close();
+    this.closeAfterReply = true;
+    this.server.schedulePendingWrite(this);
+  }
 
   /**
    * The peer shut down its sending side (the socket allows half-open): what it sent is

@@ -590,11 +590,7 @@ export class Server {
       c.blockedOn = null;
       this.processCommand(c, argv);
       if (!c.blocked) c.processInput();
-      // its peer has gone quiet (see Client.onPeerEnd): answered, then closed, unless held again
-      if (c.peerEnded && !this.isGateHeld(c)) {
-        if (c.blocked) c.close();
-        else c.closeAfterReply = true;
-      }
+      c.closeIfPeerEnded();
       c.flush();
     }
   }
