@@ -2,7 +2,7 @@
 import { cmd, type CommandSpec } from './spec';
 import type { Client } from '../server/client';
 import { NotifyClass } from '../server/server';
-import { WRONGTYPE, ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify, clampRange, timeoutArg, countArg, cannotBlock, ERR_LONG_RANGE, keysAfterCount } from './args';
+import { WRONGTYPE, ERR_SYNTAX, ERR_NO_SUCH_KEY, intArg, notify, clampRange, timeoutArg, countArg, cannotBlock, keysAfterCount } from './args';
 import { Deque } from '../store/types/deque';
 import type { Entry } from '../store/keyspace';
 
@@ -222,8 +222,9 @@ function lpos(c: Client, argv: string[]): void {
       const n = intArg(c, argv[++j]);
       if (n === null) return;
       if (n === 0) return c.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
-      if (n < -9223372036854775807) return c.error(ERR_LONG_RANGE);
-      rank = n;
+      // Redis 7.0 negates a negative rank, and -2^63 stays negative there: every match from the
+      // tail counts, as with -1. (A JS number cannot tell -2^63 from -2^63 + 1: the text can.)
+      rank = argv[j] === '-9223372036854775808' ? -1 : n;
     } else if (opt === 'count' && more) {
       const n = countArg(c, argv[++j], 0, "COUNT can't be negative");
       if (n === null) return;
