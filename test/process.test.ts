@@ -332,6 +332,30 @@ describe('unixsocket', () => {
     assert.equal(r.code, 1);
     assert.match(r.out, /Can't open the log file: No such file or directory/);
   });
+
+  // a daemonized server has only its log to say why it stopped
+  test('a data directory that is a file, or an AOF that cannot load, stops startup with the reason in the log', async () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'keel.log');
+    const file = path.join(dir, 'not-a-dir');
+    fs.writeFileSync(file, 'x');
+    let r = await runCli(['server', '--port', String(await freePort()), '--save', '', '--dir', file, '--logfile', log]);
+    assert.equal(r.code, 1);
+    assert.match(fs.readFileSync(log, 'latin1'), /# Can't open or create the working directory .*not-a-dir: Not a directory/);
+    // Redis 7.0's words for an append-only dir that is a file
+    fs.writeFileSync(path.join(dir, 'appendonlydir'), 'x');
+    r = await runCli(['server', '--port', String(await freePort()), '--save', '', '--dir', dir, '--appendonly', 'yes', '--logfile', log]);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /Can't open or create append-only dir appendonlydir: Not a directory/);
+    assert.match(fs.readFileSync(log, 'latin1'), /# Can't open or create append-only dir appendonlydir: Not a directory/);
+    fs.rmSync(path.join(dir, 'appendonlydir'));
+    fs.mkdirSync(path.join(dir, 'appendonlydir'));
+    fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+    fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), '*1\r\n$3\r\nGETx\r\n');
+    r = await runCli(['server', '--port', String(await freePort()), '--save', '', '--dir', dir, '--appendonly', 'yes', '--logfile', log]);
+    assert.equal(r.code, 1);
+    assert.match(fs.readFileSync(log, 'latin1'), /# Bad file format reading the append only file .*appendonly\.aof\.1\.incr\.aof at offset/);
+  });
 });
 
 describe('shutdown-on-sigterm and shutdown-on-sigint', () => {

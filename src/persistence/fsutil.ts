@@ -2,7 +2,7 @@
  * Durable file replacement: write a temp file, fsync it, rename it over the target, fsync
  * the directory. A crash at any point leaves either the old file or the new one, whole.
  */
-import { promises as fsp, constants, openSync, fsyncSync, closeSync, renameSync, writeSync, fstatSync, readFileSync } from 'node:fs';
+import { promises as fsp, constants, openSync, fsyncSync, closeSync, renameSync, writeSync, fstatSync, readFileSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** "ENOENT: no such file or directory, open 'x'" → "No such file or directory", like strerror. */
@@ -10,6 +10,21 @@ export function strerror(e: unknown): string {
   const m = /^[A-Z0-9_]+: ([^,]+)/.exec((e as Error).message ?? '');
   const s = m ? m[1] : String((e as Error).message ?? e);
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * Creates `dir` (and its parents) unless it exists. Throws "Can't open or create <what>
+ * <name>: <reason>", Redis's words for the append-only dir, when it cannot be made or is a
+ * file (mkdir would only say EEXIST).
+ */
+export function ensureDir(dir: string, what: string, name = dir): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('ENOTDIR: not a directory'), { code: 'ENOTDIR' });
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'EEXIST' ? 'Not a directory' : strerror(e);
+    throw new Error(`Can't open or create ${what} ${name}: ${reason}`);
+  }
 }
 
 /** fsyncs a directory so a rename inside it is durable. */

@@ -452,8 +452,10 @@ export class RdbPersistence {
       server.log.notice(`Done loading RDB, keys loaded: ${keys}, keys expired: ${expired}.`);
       server.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
     } catch (e) {
-      const msg = e instanceof RdbError ? `Short read or OOM loading DB. Unrecoverable error, aborting now. ${file}: ${e.message}` : `${file}: ${(e as Error).message}`;
-      server.log.warning(msg);
+      // Redis's words for a file cut short; other damage is named by the reader's message
+      const short = e instanceof RdbError && e.reason.startsWith('unexpected end of file');
+      server.log.warning(`${short ? 'Short read or OOM loading DB. Unrecoverable error, aborting now. ' : ''}${file}: ${(e as Error).message}`);
+      // boot() logs this one too
       throw new Error(`Fatal error loading the DB (${file}): ${(e as Error).message}`);
     } finally {
       server.loading = false;

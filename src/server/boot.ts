@@ -2,12 +2,12 @@
  * Startup: build the server from a config, load persisted data, start listening, log as
  * Redis does. Shared by the CLI and the embedding API.
  */
-import { mkdirSync } from 'node:fs';
 import type { Config } from '../config';
 import { Server, KEEL_VERSION, REDIS_VERSION } from './server';
 import { RdbPersistence } from '../persistence/rdb-persistence';
 import { AofPersistence } from '../persistence/aof/aof';
 import { manageOomScoreAdj, writePidFile } from './process';
+import { ensureDir } from '../persistence/fsutil';
 
 /** `onCreated` sees the server before it loads its data (the CLI's signal handlers need it). */
 export async function boot(config: Config, onCreated?: (server: Server) => void): Promise<Server> {
@@ -17,16 +17,24 @@ export async function boot(config: Config, onCreated?: (server: Server) => void)
   log.notice('oO0OoO0OoO0Oo Keel is starting oO0OoO0OoO0Oo');
   log.notice(`Keel version=${KEEL_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, pid=${process.pid}, just started`);
   manageOomScoreAdj(config, log);
-  mkdirSync(config.path('dir'), { recursive: true });
+  // a failure is logged too: a daemonized server has no terminal to say it on
+  const fail = (e: unknown): never => {
+    log.warning(e instanceof Error ? e.message : String(e));
+    server.teardown();
+    throw e;
+  };
+  try {
+    // made when missing (Redis requires it to exist): the embedded defaults keep data in ./data
+    ensureDir(config.path('dir'), 'the working directory');
+  } catch (e) {
+    fail(e);
+  }
   server.rdb = new RdbPersistence(server);
   server.aof = new AofPersistence(server);
   try {
     await server.start();
   } catch (e) {
-    // logged too: a daemonized server has no terminal to say it on
-    log.warning(e instanceof Error ? e.message : String(e));
-    server.teardown();
-    throw e;
+    fail(e);
   }
   // once listening, as Redis writes it: a server that failed to start leaves no pid file
   server.pidFile = writePidFile(config, log);
@@ -39,8 +47,7 @@ export async function boot(config: Config, onCreated?: (server: Server) => void)
     if (config.bool('appendonly')) await server.aof.loadAtStartup();
     else await server.rdb.loadAtStartup();
   } catch (e) {
-    server.teardown();
-    throw e;
+    fail(e);
   }
   return server;
 }

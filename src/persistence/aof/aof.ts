@@ -31,7 +31,7 @@ import { AofFileLoader, AofLoadError } from './loader';
 import { BackgroundSnapshot, writeSnapshotSync } from '../background';
 import { RDB_FORMAT } from '../snapshot';
 import { encodeOptions, rdbAux } from '../rdb-persistence';
-import { fsyncDirSync } from '../fsutil';
+import { ensureDir, fsyncDirSync } from '../fsutil';
 
 type State = 'off' | 'on' | 'wait-rewrite';
 
@@ -161,6 +161,10 @@ export class AofPersistence {
   private readSettings(): void {
     this.policy = this.server.config.str('appendfsync');
     this.timestamps = this.server.config.bool('aof-timestamp-enabled');
+  }
+
+  private ensureDir(): void {
+    ensureDir(this.dir, 'append-only dir', this.server.config.str('appenddirname'));
   }
 
   /** The repair hint errors carry. */
@@ -477,7 +481,8 @@ export class AofPersistence {
    */
   async loadAtStartup(): Promise<void> {
     const server = this.server;
-    fs.mkdirSync(this.server.config.path('dir'), { recursive: true });
+    // as Redis 7.0 refuses to start (aofOpenIfNeededOnServerStart), before reading anything
+    this.ensureDir();
     const found = readManifest(this.dir, this.prefix);
     this.manifest = this.upgradeLegacy(found) ?? found;
     const t0 = Date.now();
@@ -509,7 +514,7 @@ export class AofPersistence {
       found !== null && found.incrs.length === 0 && found.base?.name === this.prefix && !fs.existsSync(path.join(this.dir, this.prefix));
     const nothingToLoad = found !== null && found.base === null && found.incrs.length === 0;
     if (found !== null && !interrupted && !nothingToLoad) return null;
-    fs.mkdirSync(this.dir, { recursive: true });
+    this.ensureDir();
     const m = new Manifest(this.prefix);
     // history files stay listed, to be deleted as usual
     if (found !== null) m.history = found.history;
@@ -583,7 +588,7 @@ export class AofPersistence {
   /** aofOpenIfNeededOnServerStart: a BASE from the data in memory if there is none, then an INCR. */
   private openOnStart(): void {
     if (!this.server.config.bool('appendonly')) return;
-    fs.mkdirSync(this.dir, { recursive: true });
+    this.ensureDir();
     let m = this.manifest ?? new Manifest(this.prefix);
     if (m.base === null && m.incrs.length === 0) {
       m = m.clone();
@@ -684,7 +689,7 @@ export class AofPersistence {
 
   startRewrite(): void {
     const server = this.server;
-    fs.mkdirSync(this.dir, { recursive: true });
+    this.ensureDir();
     let m = (this.manifest ?? readManifest(this.dir, this.prefix) ?? new Manifest(this.prefix)).clone();
     // everything appended so far belongs to the current INCR
     if (this.state === 'on' && this.buf.length !== 0 && !this.writeBuffer()) {
