@@ -107,6 +107,10 @@ describe('damaged and odd RDB files', () => {
       [Buffer.concat([Buffer.from([0xfe, 0x00]), str('a', '1'), str('b', '2'), Buffer.from([0xfc]), ms, str('a', '3')]), -1],
       // the first copy in db 1, the repeat in db 1 after db 0 (other tables in between)
       [Buffer.concat([Buffer.from([0xfe, 0x01]), str('a', '1'), Buffer.from([0xfe, 0x00]), str('a', '2'), Buffer.from([0xfe, 0x01]), str('c', '3'), str('a', '4')]), -1],
+      // found by a review helper: the first repeat in the file is the one reported, whatever
+      // its db (Redis and check-rdb name db 1's, at 16), also when an expired key comes after
+      [Buffer.concat([Buffer.from([0xfe, 0x01]), str('a', '1'), str('a', '1'), Buffer.from([0xfe, 0x00]), str('y', '1'), str('y', '1')]), 16],
+      [Buffer.concat([Buffer.from([0xfe, 0x01]), str('a', '1'), str('a', '1'), Buffer.from([0xfe, 0x00]), str('b', '1'), Buffer.from([0xfc]), ms, str('b', '1')]), 16],
     ];
     for (const [body, offset] of cases) {
       const dir = tempDir();

@@ -332,10 +332,17 @@ export class RdbPersistence {
     const ks = server.keyspace;
     /** where each appended key began in the file, per db, for the error about a repeated one */
     const offsets = Array.from({ length: dbs }, () => new OffsetList());
-    const indexLoaded = (db: number): void => {
-      const dup = dicts[db].indexAppended();
-      if (dup >= 0) throw new RdbError(`duplicate key "${dicts[db].keyAt(dup)}" in db ${db}`, offsets[db].at(dup));
-      expires[db].indexAppended();
+    /** Indexes every table; a repeated key fails the load, the first in the file whatever its db. */
+    const indexLoaded = (): void => {
+      let first: RdbError | null = null;
+      for (let db = 0; db < dbs; db++) {
+        const dup = dicts[db].indexAppended();
+        if (dup >= 0 && (first === null || offsets[db].at(dup) < first.offset)) {
+          first = new RdbError(`duplicate key "${dicts[db].keyAt(dup)}" in db ${db}`, offsets[db].at(dup));
+        }
+        expires[db].indexAppended();
+      }
+      if (first !== null) throw first;
     };
     let emptySkipped = 0;
     let db = 0;
@@ -373,7 +380,7 @@ export class RdbPersistence {
         return true;
       },
       has: (db, key) => {
-        indexLoaded(db);
+        indexLoaded();
         return dicts[db].has(key);
       },
       // small collections stay in the file's listpacks until first used (store/packed.ts)
@@ -397,7 +404,7 @@ export class RdbPersistence {
         for (;;) {
           const r = steps.next();
           if (r.done) {
-            for (let db = 0; db < dbs; db++) indexLoaded(db);
+            indexLoaded();
             ks.installMaps(dicts, expires);
             this.loadingLoaded = buf.length;
             this.lastLoadKeys = r.value.keys - r.value.expired;
