@@ -19,7 +19,7 @@ const LISTS: string[][][] = [
     ['LTRIM', 'l', '1', '-2'], ['LRANGE', 'l', '0', '-1'], ['LTRIM', 'l', '5', '1'], ['EXISTS', 'l'],
     ['RPUSH', 'p', 'a', 'b', 'c', '1', '2', '3', 'c', 'c'], ['LPOS', 'p', 'c'], ['LPOS', 'p', 'c', 'RANK', '2'], ['LPOS', 'p', 'c', 'RANK', '-1'], ['LPOS', 'p', 'c', 'COUNT', '2'],
     ['LPOS', 'p', 'c', 'COUNT', '0'], ['LPOS', 'p', 'c', 'RANK', '-1', 'COUNT', '0'], ['LPOS', 'p', 'c', 'MAXLEN', '3'], ['LPOS', 'p', 'c', 'RANK', '0'], ['LPOS', 'p', 'c', 'COUNT', '-1'],
-    ['LPOS', 'p', 'c', 'RANK', '-9223372036854775808'], ['LPOS', 'p', 'c', 'RANK', '-9223372036854775808', 'COUNT', '0'], ['LPOS', 'p', 'c', 'RANK', '-9223372036854775807'], ['LPOS', 'p', 'c', 'RANK', '9223372036854775807'],
+    ['LPOS', 'p', 'c', 'RANK', '-9223372036854775808'], ['LPOS', 'p', 'c', 'RANK', '-9223372036854775808', 'COUNT', '0'], ['LPOS', 'p', 'c', 'RANK', '-9223372036854775808', 'COUNT', '1'], ['LPOS', 'p', 'c', 'RANK', '-9223372036854775808', 'COUNT', '2', 'MAXLEN', '7'], ['LPOS', 'p', 'c', 'RANK', '-9223372036854775807'], ['LPOS', 'p', 'c', 'RANK', '9223372036854775807'],
     ['LPOS', 'p', 'c', 'MAXLEN', '-1'], ['LPOS', 'p', 'zz'], ['LPOS', 'p', 'zz', 'COUNT', '0'], ['LPOS', 'none', 'c'], ['LPOS', 'none', 'c', 'COUNT', '1'], ['LPOS', 'p', 'c', 'FOO', '1'],
   ],
   [

@@ -215,6 +215,7 @@ function lpos(c: Client, argv: string[]): void {
   let rank = 1;
   let count = -1;
   let maxlen = 0;
+  let rankMin = false;
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j].toLowerCase();
     const more = argv.length - 1 - j;
@@ -223,8 +224,10 @@ function lpos(c: Client, argv: string[]): void {
       if (n === null) return;
       if (n === 0) return c.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
       // Redis 7.0 negates a negative rank, and -2^63 stays negative there: every match from the
-      // tail counts, as with -1. (A JS number cannot tell -2^63 from -2^63 + 1: the text can.)
-      rank = argv[j] === '-9223372036854775808' ? -1 : n;
+      // tail counts, as with -1, and the COUNT test overflows, so COUNT never stops it. (A JS
+      // number cannot tell -2^63 from -2^63 + 1: the text can.)
+      rankMin = argv[j] === '-9223372036854775808';
+      rank = rankMin ? -1 : n;
     } else if (opt === 'count' && more) {
       const n = countArg(c, argv[++j], 0, "COUNT can't be negative");
       if (n === null) return;
@@ -235,6 +238,7 @@ function lpos(c: Client, argv: string[]): void {
       maxlen = n;
     } else return c.error(ERR_SYNTAX);
   }
+  if (rankMin && count > 0) count = 0;
   const l = listForRead(c, argv[1]);
   if (l === null) return;
   if (l === undefined) return count >= 0 ? c.arrayLen(0) : c.nullBulk();
