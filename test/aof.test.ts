@@ -943,6 +943,21 @@ describe('writes to a big value while a snapshot streams it', { timeout: HANG_GU
   }
 });
 
+describe('an append-only dir that is a file', { timeout: HANG_GUARD_MS }, () => {
+  // Redis 7.0: "Unable to turn on AOF", and a rewrite that cannot start is a failed rewrite
+  test('CONFIG SET appendonly yes and BGREWRITEAOF fail as in Redis, and the server goes on', async () => {
+    const dir = dirFor();
+    fs.writeFileSync(path.join(dir, AOF_DIR), 'x');
+    await withKeel({ dir, save: '' }, async (r) => {
+      await assert.rejects(r.config('SET', 'appendonly', 'yes'), /CONFIG SET failed \(possibly related to argument 'appendonly'\) - Unable to turn on AOF\. Check server logs\./);
+      assert.match(await r.info('persistence'), /^aof_enabled:0\r$/m);
+      assert.match(await r.info('persistence'), /^aof_last_bgrewrite_status:err\r$/m);
+      await assert.rejects(r.bgrewriteaof(), /Can't execute an AOF background rewriting/);
+      assert.equal(await r.set('k', 'v'), 'OK');
+    });
+  });
+});
+
 describe('a client held by the write gate that shuts down its sending side', { timeout: HANG_GUARD_MS }, () => {
   // Keel once closed such a client at once, dropping the write it had sent; redis-server (no
   // gate: its snapshot is a fork) runs the write as it reads it, answers, then sees the EOF

@@ -310,6 +310,12 @@ describe('configuration and introspection as Redis 7.0 has them', () => {
     fs.mkdirSync(path.join(base, 'sub'));
     const missing = (await r.call('CONFIG', 'SET', 'dir', path.join(base, 'nope'))) as { message: string };
     assert.equal(missing.message, "ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory");
+    // a file, or a path through a file: chdir's reason, as Redis gives it
+    fs.writeFileSync(path.join(base, 'afile'), 'x');
+    for (const p of ['afile', path.join('afile', 'sub')]) {
+      const file = (await r.call('CONFIG', 'SET', 'dir', path.join(base, p))) as { message: string };
+      assert.equal(file.message, "ERR CONFIG SET failed (possibly related to argument 'dir') - Not a directory");
+    }
     assert.equal(await r.call('CONFIG', 'SET', 'dir', base), 'OK');
     assert.equal(await r.call('CONFIG', 'SET', 'dir', 'sub'), 'OK');
     assert.deepEqual(await r.call('CONFIG', 'GET', 'dir'), ['dir', path.join(base, 'sub')]);

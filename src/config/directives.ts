@@ -9,6 +9,7 @@ import path from 'node:path';
 import { toBytes, fromBytes } from '../util/bytes';
 import { parseInt64 } from '../util/number';
 import { formatPercentile } from '../server/latency-histogram';
+import { strerror } from '../persistence/fsutil';
 
 export type ConfigValue = string | number | boolean | string[] | SaveRule[] | ObufLimits | ShutdownFlags;
 
@@ -500,7 +501,8 @@ export const DIRECTIVES: Directive[] = [
         try {
           st = fs.statSync(osDir);
         } catch (e) {
-          throw new ConfigValueError((e as NodeJS.ErrnoException).code === 'EACCES' ? 'Permission denied' : 'No such file or directory');
+          // chdir's strerror, as Redis answers it
+          throw new ConfigValueError(strerror(e));
         }
         if (!st.isDirectory()) throw new ConfigValueError('Not a directory');
       }

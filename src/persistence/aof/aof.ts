@@ -687,7 +687,17 @@ export class AofPersistence {
     return 'started';
   }
 
+  /** rewriteAppendOnlyFileBackground: a failure to start is a failed rewrite (aof_last_bgrewrite_status:err), as in Redis. */
   startRewrite(): void {
+    try {
+      this.beginRewrite();
+    } catch (e) {
+      this.lastBgrewriteStatus = 'err';
+      throw e;
+    }
+  }
+
+  private beginRewrite(): void {
     const server = this.server;
     this.ensureDir();
     let m = (this.manifest ?? readManifest(this.dir, this.prefix) ?? new Manifest(this.prefix)).clone();
@@ -858,7 +868,8 @@ export class AofPersistence {
     } catch (e) {
       this.setState('off');
       this.server.log.warning(`Redis needs to enable the AOF but can't trigger a background AOF rewrite operation: ${(e as Error).message}`);
-      throw e;
+      // CONFIG SET's reason, in Redis's words; the log has the cause
+      throw new Error('Unable to turn on AOF. Check server logs.');
     }
   }
 
