@@ -110,6 +110,8 @@ export class BackgroundSnapshot {
     if (off !== null && off.failed) return; // whenSettled reports it
     const backlog = off !== null ? off.backlog : this.pendingBytes;
     if (!snap.done && backlog < MAX_PENDING_BYTES) {
+      // the slice runs from setImmediate, as the turn's replies do: they go first
+      this.server.endTurnNow();
       try {
         const others = performance.now() - this.lastStepEnd;
         snap.step(Math.min(MAX_STEP_MS, Math.max(MIN_STEP_MS, others)));

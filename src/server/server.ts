@@ -433,6 +433,14 @@ export class Server {
     setImmediate(this.endTurn);
   }
 
+  /**
+   * Runs the end-of-turn work now if it is pending: for work that runs at the end of the turn
+   * itself (a snapshot's slice), so that the replies ready before it do not wait for it.
+   */
+  endTurnNow(): void {
+    if (this.turnEndScheduled) this.endTurn();
+  }
+
   /** end-of-turn work that must come before the replies go out (see scheduleTurnEnd) */
   readonly beforeRepliesHooks: (() => void)[] = [];
 
