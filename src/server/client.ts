@@ -209,9 +209,9 @@ export class Client extends ReplyWriter {
 
   private readonly resumeInput = (): void => {
     this.yielded = false;
-    if (this.closing) return;
     // the turn's replies (other clients', and its own so far) go before its next share
     this.server.endTurnNow();
+    if (this.closing) return;
     this.runInput();
     this.closeIfPeerEnded();
     if (!this.yielded && !this.closing) this.socket.resume();

@@ -435,7 +435,8 @@ export class Server {
 
   /**
    * Runs the end-of-turn work now if it is pending: for work that runs at the end of the turn
-   * itself (a snapshot's slice), so that the replies ready before it do not wait for it.
+   * itself (a snapshot's slice, a yielded client's next share), so that the replies ready
+   * before it do not wait for it.
    */
   endTurnNow(): void {
     if (this.turnEndScheduled) this.endTurn();

@@ -43,8 +43,9 @@ export interface RdbHandlers {
   selectDb?(id: number, offset: number): void;
   resizeDb?(size: number, expires: number): void;
   /**
-   * A key: expireAt -1 = none; `idle`/`freq` when the file carried IDLE/FREQ. A handler with
-   * `has` returns whether the key was new (false = duplicate: the load fails).
+   * A key: expireAt -1 = none; `idle`/`freq` when the file carried IDLE/FREQ; `offset` where its
+   * record began. A handler with `has` returns whether the key was new (false = duplicate: the
+   * load fails here), or true and finds repeats itself later (the server's load: Dict.append).
    */
   entry(db: number, key: string, value: Stored, expireAt: number, type: number, meta: { idle?: number; freq?: number }, offset: number): boolean | void;
   /**
@@ -585,7 +586,7 @@ function* parseBody(
     const expired = now >= 0 && expireAt >= 0 && expireAt <= now;
     let dup: boolean;
     if (h.has !== undefined && !expired) {
-      // the handler's own map answers (one probe instead of has + set)
+      // the handler's own tables judge it (at once, or later with the offset)
       dup = !h.entry(db, key, value, expireAt, type, meta, typeAt);
     } else if (h.has !== undefined) {
       dup = h.has(db, key);
