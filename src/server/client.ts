@@ -282,11 +282,42 @@ export class Client extends ReplyWriter {
     }
   }
 
+  /**
+   * How many of `parked` a durability barrier held back as they were (see sealOutput), or -1.
+   * Replies made after that may reveal later writes: they pass the barrier again.
+   */
+  private sealedParts = -1;
+
+  /** A barrier holds the replies made so far: set them aside, apart from any made later. */
+  sealOutput(): void {
+    this.setAside(this.out);
+    this.out = '';
+    this.sealedParts = this.parked.length;
+  }
+
+  /** The barrier let the sealed replies go: writes them, and only them. */
+  flushSealed(): void {
+    if (this.sealedParts < 0 || this.closing) return;
+    const n = this.sealedParts;
+    this.sealedParts = -1;
+    for (let i = 0; i < n; i++) {
+      const chunk = this.parked[i];
+      this.parkedBytes -= chunk.length;
+      this.server.stats.netOutputBytes += chunk.length;
+      this.socket.write(chunk, 'latin1');
+    }
+    this.parked.splice(0, n);
+    this.flushes++;
+    this.server.stats.writesProcessed++;
+    if (this.socket.writableLength !== 0) this.server.checkOutputBufferLimits(this);
+  }
+
   /** Drops every reply not yet written (the client is being closed). */
   discardOutput(): void {
     this.out = '';
     this.parked = [];
     this.parkedBytes = 0;
+    this.sealedParts = -1;
     this.flushes++;
   }
 
@@ -300,6 +331,7 @@ export class Client extends ReplyWriter {
       }
       this.parked = [];
       this.parkedBytes = 0;
+      this.sealedParts = -1;
       this.flushes++;
       const out = this.out;
       this.out = '';

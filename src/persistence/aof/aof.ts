@@ -105,7 +105,6 @@ export class AofPersistence {
   /** aof_current_size right after the last rewrite: the auto-rewrite growth is measured from it */
   private rewriteBaseSize = 0;
   private readonly held = new Set<Client>();
-  private releasing: Client | null = null;
   rewrite: RewriteJob | null = null;
   rewriteScheduled = false;
   lastRewriteTimeSec = -1;
@@ -212,7 +211,6 @@ export class AofPersistence {
 
   /** The reply gate: hold `c`'s replies while anything it may have seen is not durable yet. */
   private readonly gate = (c: Client): boolean => {
-    if (c === this.releasing) return false;
     const target = this.appended;
     if (target <= this.durable()) {
       this.held.delete(c);
@@ -221,6 +219,9 @@ export class AofPersistence {
     // a write error under everysec/no answers clients as Redis does (new writes get MISCONF)
     if (this.lastWriteStatus === 'err' && this.policy !== 'always') return false;
     c.aofWait = target;
+    // what it says now waits for `target`; replies it makes meanwhile (the rest of a pipeline,
+    // a served pop) may reveal later writes and must come back through here
+    c.sealOutput();
     this.held.add(c);
     // a client that only read may complete the group an fsync is gathering
     if (this.gatherTimer !== null && this.buf.length === 0) this.syncForReplies();
@@ -233,12 +234,8 @@ export class AofPersistence {
     for (const c of [...this.held]) {
       if (c.aofWait > durable && !(this.lastWriteStatus === 'err' && this.policy !== 'always')) continue;
       this.held.delete(c);
-      this.releasing = c;
-      try {
-        c.flush();
-      } finally {
-        this.releasing = null;
-      }
+      c.flushSealed();
+      c.flush();
     }
   }
 
