@@ -331,14 +331,14 @@ export class RdbPersistence {
     const expires: Dict<Entry>[] = Array.from({ length: dbs }, () => new Dict<Entry>());
     const ks = server.keyspace;
     /** where each appended key began in the file, per db, for the error about a repeated one */
-    const offsets = Array.from({ length: dbs }, () => new OffsetList());
+    const offsets: number[][] = Array.from({ length: dbs }, () => []);
     /** Indexes every table; a repeated key fails the load, the first in the file whatever its db. */
     const indexLoaded = (): void => {
       let first: RdbError | null = null;
       for (let db = 0; db < dbs; db++) {
         const dup = dicts[db].indexAppended();
-        if (dup >= 0 && (first === null || offsets[db].at(dup) < first.offset)) {
-          first = new RdbError(`duplicate key "${dicts[db].keyAt(dup)}" in db ${db}`, offsets[db].at(dup));
+        if (dup >= 0 && (first === null || offsets[db][dup] < first.offset)) {
+          first = new RdbError(`duplicate key "${dicts[db].keyAt(dup)}" in db ${db}`, offsets[db][dup]);
         }
         expires[db].indexAppended();
       }
@@ -528,21 +528,3 @@ export class RdbPersistence {
   ];
 }
 
-/** A growable list of file offsets (a Float64Array: files can pass 4 GB). */
-class OffsetList {
-  private a = new Float64Array(64);
-  private n = 0;
-
-  push(offset: number): void {
-    if (this.n === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = offset;
-  }
-
-  at(i: number): number {
-    return this.a[i];
-  }
-}

@@ -193,7 +193,8 @@ export class Client extends ReplyWriter {
       // a pipelined batch may pile up replies before its flush: the output limits apply meanwhile
       if (this.pendingOutput > OUT_CHECK_BYTES) {
         this.server.checkOutputBufferLimits(this);
-        if (this.pendingOutput > WRITE_NOW_BYTES) this.writeOrPark();
+        // written now, or set aside by the barrier holding it (sealOutput)
+        if (this.pendingOutput > WRITE_NOW_BYTES) this.flush();
       }
     }
     // the read's bytes are not kept past here (they are borrowed: see RequestParser)
@@ -273,14 +274,6 @@ export class Client extends ReplyWriter {
     return this.out.length + this.parkedBytes;
   }
 
-  /** A big `out` mid-batch: written now, or parked while the barrier holds it. */
-  private writeOrPark(): void {
-    this.flush();
-    if (this.out.length > WRITE_NOW_BYTES && !this.closing) {
-      this.setAside(this.out);
-      this.out = '';
-    }
-  }
 
   /**
    * How many of `parked` a durability barrier held back as they were (see sealOutput), or -1.
@@ -298,18 +291,24 @@ export class Client extends ReplyWriter {
   /** The barrier let the sealed replies go: writes them, and only them. */
   flushSealed(): void {
     if (this.sealedParts < 0 || this.closing) return;
-    const n = this.sealedParts;
-    this.sealedParts = -1;
-    for (let i = 0; i < n; i++) {
-      const chunk = this.parked[i];
-      this.parkedBytes -= chunk.length;
-      this.server.stats.netOutputBytes += chunk.length;
-      this.socket.write(chunk, 'latin1');
-    }
-    this.parked.splice(0, n);
-    this.flushes++;
+    this.writeParked(this.sealedParts);
     this.server.stats.writesProcessed++;
     if (this.socket.writableLength !== 0) this.server.checkOutputBufferLimits(this);
+  }
+
+  /** Hands the first `n` set-aside pieces to the socket. */
+  private writeParked(n: number): void {
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const chunk = this.parked[i];
+      bytes += chunk.length;
+      this.socket.write(chunk, 'latin1');
+    }
+    this.server.stats.netOutputBytes += bytes;
+    this.parkedBytes -= bytes;
+    this.parked = n === this.parked.length ? [] : this.parked.slice(n);
+    this.sealedParts = -1;
+    this.flushes++;
   }
 
   /** Drops every reply not yet written (the client is being closed). */
@@ -325,14 +324,7 @@ export class Client extends ReplyWriter {
   flush(): void {
     if (this.pendingOutput !== 0 && !this.closing) {
       if (this.server.replyGate !== null && this.server.replyGate(this)) return;
-      for (const chunk of this.parked) {
-        this.server.stats.netOutputBytes += chunk.length;
-        this.socket.write(chunk, 'latin1');
-      }
-      this.parked = [];
-      this.parkedBytes = 0;
-      this.sealedParts = -1;
-      this.flushes++;
+      this.writeParked(this.parked.length);
       const out = this.out;
       this.out = '';
       this.server.stats.netOutputBytes += out.length;
